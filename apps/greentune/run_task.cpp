@@ -1,0 +1,6 @@
+// Placeholder: this subcommand is not registered yet (its owner replaces this file).
+#include "commands.hpp"
+
+namespace greentune::app {
+void add_run_task_command(CLI::App&, CommandContext&) {}
+}  // namespace greentune::app

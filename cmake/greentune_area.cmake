@@ -1,0 +1,41 @@
+# greentune_area(NAME DEPS ...): library greentune_NAME from src/NAME/*.cpp (an INTERFACE
+# library while the folder has no sources yet), public headers in include/.
+function(greentune_area name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  if(_srcs)
+    add_library(greentune_${name} STATIC ${_srcs})
+    target_include_directories(greentune_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(greentune_${name} PUBLIC ${ARG_DEPS})
+    target_compile_options(greentune_${name} PRIVATE -Wall -Wextra)
+  else()
+    add_library(greentune_${name} INTERFACE)
+    target_include_directories(greentune_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)
+    target_link_libraries(greentune_${name} INTERFACE ${ARG_DEPS})
+  endif()
+endfunction()
+
+# greentune_tests(AREA LIBS ...): one GoogleTest executable per folder tests/AREA/*.cpp.
+# Tests get GREENTUNE_SOURCE_DIR and GREENTUNE_BIN (path of the built executable).
+function(greentune_tests area)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "LIBS" ${ARGN})
+  file(GLOB _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${area}/*.cpp)
+  if(NOT _srcs)
+    return()
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(greentune_${area}_tests ${_srcs})
+  target_link_libraries(greentune_${area}_tests PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_include_directories(greentune_${area}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests ${CLI11_INCLUDE_DIR})
+  target_compile_definitions(greentune_${area}_tests PRIVATE
+    GREENTUNE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    GREENTUNE_BUILD_DIR="${PROJECT_BINARY_DIR}"
+    GREENTUNE_BIN="$<TARGET_FILE:greentune>")
+  add_dependencies(greentune_${area}_tests greentune)
+  gtest_discover_tests(greentune_${area}_tests
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+    PROPERTIES LABELS ${area} TIMEOUT ${ARG_TIMEOUT}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything greentune needs to build, test and run, from Debian 12's packages.
+# Usage: scripts/install-deps.sh [--no-test-deps]
+#   default: build + runtime + test dependencies (Chromium, Slurm, SciPy, PyTorch for the references)
+set -euo pipefail
+
+with_test=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-test-deps) with_test=0 ;;
+    *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+build_pkgs=(
+  build-essential cmake pkg-config git ccache
+  libtorch-dev libopenblas0-openmp
+  zlib1g-dev libjpeg-dev libsqlite3-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libboost-dev
+  libgtest-dev libgmock-dev
+  dataset-fashion-mnist
+)
+test_pkgs=(
+  python3 python3-torch python3-scipy python3-numpy
+  chromium
+  slurm-wlm munge
+  sqlite3 procps
+)
+
+pkgs=("${build_pkgs[@]}")
+if [[ $with_test == 1 ]]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
