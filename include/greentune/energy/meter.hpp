@@ -1,0 +1,82 @@
+#pragma once
+// The metering contract used by `greentune measure` and by the study runner (exec/).
+// Backends (rapl, perf, nvml, estimate) sit behind it; see registry.hpp for the list.
+//
+//   energy::MeterSession meter(options);   // probes backends; throws meter_error if the
+//                                          // user explicitly asked for one that is missing
+//   meter.begin();                          // window start (starts the background sampler)
+//   meter.track(child_pid, "run");          // attribute this process tree's CPU time
+//   ... child runs ...
+//   energy::Measurement m = meter.end();    // window end
+//
+// A missing reading is std::nullopt, never 0 J. Every value carries its source.
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace greentune::energy {
+
+// Domain names used everywhere (database, exports): "cpu_package", "dram", "gpu".
+struct DomainReading {
+  std::string domain;
+  std::optional<double> joules;             // whole-machine energy in the window; empty = unavailable
+  std::string source;                       // rapl | perf | nvml-energy | nvml-power | estimated
+  std::optional<double> attributed_joules;  // share attributed to the tracked "run" tree (CPU-time share)
+  bool flagged = false;                     // implausible value: not to be stored as a number
+  std::string note;                         // why unavailable / why flagged / what was estimated
+};
+
+struct PowerSample {
+  double t_s = 0;        // seconds since begin()
+  std::string domain;
+  double watts = 0;
+  std::string source;
+};
+
+struct Measurement {
+  double duration_s = 0;
+  std::vector<DomainReading> domains;
+  std::vector<PowerSample> samples;               // background sampler's time series
+  std::map<std::string, double> cpu_s_by_label;  // CPU seconds (user+sys) of each tracked tree
+  double machine_cpu_s = 0;                       // all CPUs' busy seconds in the window (/proc/stat)
+  std::optional<double> idle_baseline_w;          // when an idle baseline was measured
+
+  const DomainReading* find(const std::string& domain) const;
+};
+
+struct MeterOptions {
+  std::string meter = "auto";        // auto | rapl | perf | nvml | estimate | none (comma list allowed)
+  int interval_ms = 100;             // background sampler interval
+  std::string powercap_root;         // default /sys/class/powercap (env GREENTUNE_POWERCAP_ROOT)
+  std::string nvml_library;          // default libnvidia-ml.so.1 (env GREENTUNE_NVML_LIBRARY)
+  std::vector<std::string> gpus;     // UUIDs or PCI bus ids; empty = visible GPUs
+  // Estimation model (used when no sensor exists); documented defaults in estimate.hpp.
+  double estimate_core_active_w = -1;  // < 0: default
+  double estimate_idle_w = -1;
+  double estimate_dram_w_per_gb = -1;
+  double max_power_w_per_socket = 1000;  // plausibility ceiling
+};
+
+class MeterSession {
+ public:
+  explicit MeterSession(const MeterOptions& options);
+  ~MeterSession();
+  MeterSession(const MeterSession&) = delete;
+  MeterSession& operator=(const MeterSession&) = delete;
+
+  void begin();
+  void track(pid_t pid, const std::string& label = "run");
+  Measurement end();
+  // Names and sources of the backends in use, e.g. {"estimate"}.
+  std::vector<std::string> backends() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace greentune::energy
