@@ -1,8 +1,8 @@
-# greentune_area(NAME DEPS ...): library greentune_NAME from src/NAME/*.cpp (an INTERFACE
+# greentune_area(NAME DEPS ...): library greentune_NAME from src/NAME/**/*.cpp (an INTERFACE
 # library while the folder has no sources yet), public headers in include/.
 function(greentune_area name)
   cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
-  file(GLOB _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
   if(_srcs)
     add_library(greentune_${name} STATIC ${_srcs})
     target_include_directories(greentune_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
