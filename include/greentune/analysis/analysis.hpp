@@ -1,0 +1,152 @@
+#pragma once
+// The study's analyses on a set of runs (RunRecord, the interchange format):
+//   RQ1/RQ3  correlations between each hyperparameter and each metric, per group
+//            (model, scenario, corunner), with a strength-bin summary;
+//   RQ2      win-tie-loss of every mutant value against the original, trade-off grids
+//            (energy outcome x performance outcome, summed over models), and the list of
+//            greener mutants without performance loss (mean saving + bootstrap interval);
+//   parallel vs single: correlations side by side and energy of the same configuration
+//            alone and beside a co-runner.
+// Only runs with status "succeeded" are used. Metric values that are missing are left out
+// (never taken as 0); energy values whose source is an estimate are left out unless
+// AnalysisOptions::include_estimated (and rows that used one are flagged `estimated`).
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "greentune/core/run_record.hpp"
+#include "greentune/stats/stats.hpp"
+
+namespace greentune::analysis {
+
+// Metrics in output order. total_j = sum of the energy components measured in the group.
+enum class Metric { cpu_package_j = 0, dram_j, gpu_j, total_j, duration_s, performance };
+constexpr std::size_t kMetricCount = 6;
+const char* to_string(Metric metric);
+bool is_energy(Metric metric);           // cpu_package_j, dram_j, gpu_j, total_j
+bool higher_is_better(Metric metric);    // performance only
+
+enum class Outcome { win = 0, tie, loss };
+const char* to_string(Outcome outcome);
+
+struct AnalysisOptions {
+  stats::TestKind test = stats::TestKind::mann_whitney;
+  double alpha = 0.05;        // tie when p > alpha
+  double negligible = 0.147;  // ... or |Cliff's delta| < negligible
+  stats::StrengthThresholds strength;  // bins of the correlation summary (Spearman's rho)
+  int bootstrap_resamples = 2000;
+  double bootstrap_confidence = 0.95;
+  std::uint64_t bootstrap_seed = 1;
+  bool include_estimated = false;  // use energy values whose source is an estimate
+};
+
+struct CorrelationRow {
+  std::string model, scenario, corunner, hyperparameter;
+  Metric metric = Metric::total_j;
+  std::size_t n = 0;
+  double spearman_rho = 0, spearman_p = 1;
+  double pearson_r = 0, pearson_p = 1;
+  bool defined = true;    // false: a constant input (rho = r = 0, p = 1)
+  stats::StrengthBin strength = stats::StrengthBin::negligible;  // of spearman_rho
+  bool estimated = false;  // some values came from an estimate (include_estimated only)
+};
+
+struct ComparisonRow {
+  std::string model, scenario, corunner, hyperparameter;
+  double value = 0;           // the mutant's value of `hyperparameter`
+  double original_value = 0;  // the original's value
+  Metric metric = Metric::total_j;
+  std::string test;           // mann-whitney | t-test | welch
+  std::string method;         // exact | asymptotic | student | welch | degenerate
+  double p = 1;
+  double cliffs_delta = 0;    // mutant against original
+  Outcome outcome = Outcome::tie;
+  std::size_t n_mutant = 0, n_original = 0;
+  double mean_mutant = 0, mean_original = 0;
+  bool estimated = false;
+};
+
+// counts[energy outcome][performance outcome], both indexed win, tie, loss.
+struct TradeoffGrid {
+  std::string scenario, hyperparameter;
+  Metric metric = Metric::total_j;  // an energy metric
+  std::array<std::array<std::size_t, 3>, 3> counts{};
+  std::size_t total() const;
+};
+
+// A mutant that wins on an energy metric and does not lose on performance.
+struct GreenerRow {
+  std::string model, scenario, corunner, hyperparameter;
+  double value = 0, original_value = 0;
+  Metric metric = Metric::total_j;
+  double saving_percent = 0, saving_low = 0, saving_high = 0;  // bootstrap interval
+  double p = 1, cliffs_delta = 0;
+  Outcome performance_outcome = Outcome::tie;
+  double performance_change = 0;  // mean(mutant) - mean(original)
+  bool estimated = false;
+};
+
+// Correlation counts per strength bin, for one scenario, hyperparameter and metric
+// (summed over models and co-runners).
+struct StrengthSummaryRow {
+  std::string scenario, hyperparameter;
+  Metric metric = Metric::total_j;
+  std::array<std::size_t, stats::kStrengthBins> counts{};
+};
+
+struct ParallelCorrelationRow {
+  std::string model, corunner, hyperparameter;
+  Metric metric = Metric::total_j;
+  double single_rho = 0, single_p = 1, parallel_rho = 0, parallel_p = 1;
+  stats::StrengthBin single_strength = stats::StrengthBin::negligible;
+  stats::StrengthBin parallel_strength = stats::StrengthBin::negligible;
+  bool bin_changed = false, sign_changed = false;
+};
+
+// The same configuration (the original, or one mutant value) alone and beside a co-runner.
+struct ParallelEnergyRow {
+  std::string model, corunner;
+  std::string hyperparameter;  // empty for the original configuration
+  double value = 0;            // the mutant's value (the original's own when hyperparameter is empty)
+  Metric metric = Metric::total_j;
+  std::size_t n_single = 0, n_parallel = 0;
+  double mean_single = 0, mean_parallel = 0;
+  double change_percent = 0;  // 100 * (parallel - single) / single
+  double p = 1;               // the chosen test, parallel against single
+};
+
+struct AnalysisResult {
+  AnalysisOptions options;
+  std::size_t runs_total = 0, runs_used = 0;
+  std::size_t runs_not_succeeded = 0;     // failed, diverged, timeout: left out
+  std::size_t estimated_values = 0;       // energy values from an estimate (used or left out)
+  std::vector<std::string> notes;         // one line each: what was left out and why
+
+  std::vector<CorrelationRow> correlations;
+  std::vector<StrengthSummaryRow> strength_summary;
+  std::vector<ComparisonRow> comparisons;
+  std::vector<TradeoffGrid> tradeoffs;
+  std::vector<GreenerRow> greener;
+  std::vector<ParallelCorrelationRow> parallel_correlations;
+  std::vector<ParallelEnergyRow> parallel_energy;
+};
+
+// `origins[i]` says where runs[i] came from (e.g. "runs.csv:12"), used in error messages;
+// empty: "run #i". Throws input_error for a group without an original, or a run without
+// a value for the hyperparameter its operator mutates.
+AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options);
+AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options,
+                       const std::vector<std::string>& origins);
+
+// Stable field names (issue 5): correlations, comparisons, tradeoffs, greener,
+// strength_summary, parallel_vs_single {correlations, energy}, options, input, notes.
+nlohmann::json to_json(const AnalysisResult& result);
+// Human-readable tables (what `greentune analyze` prints without --json).
+std::string format_text(const AnalysisResult& result);
+
+}  // namespace greentune::analysis

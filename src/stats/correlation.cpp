@@ -1,0 +1,119 @@
+// Ranks and correlations (Spearman, Pearson), as scipy.stats 1.10.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+#include "greentune/core/error.hpp"
+#include "greentune/stats/stats.hpp"
+
+namespace greentune::stats {
+
+std::vector<double> average_ranks(const std::vector<double>& values) {
+  const std::size_t n = values.size();
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<double> ranks(n);
+  std::size_t i = 0;
+  while (i < n) {
+    std::size_t j = i + 1;
+    while (j < n && values[order[j]] == values[order[i]]) ++j;
+    // positions i..j-1 (0-based) share ranks i+1..j: average (i + 1 + j) / 2
+    const double rank = 0.5 * static_cast<double>(i + 1 + j);
+    for (std::size_t k = i; k < j; ++k) ranks[order[k]] = rank;
+    i = j;
+  }
+  return ranks;
+}
+
+double mean(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+namespace {
+
+void check_pair(const std::vector<double>& x, const std::vector<double>& y) {
+  if (x.size() != y.size())
+    throw input_error("correlation of samples of different sizes (" + std::to_string(x.size()) + " and " +
+                      std::to_string(y.size()) + ")");
+}
+
+bool constant(const std::vector<double>& v) {
+  return std::all_of(v.begin(), v.end(), [&](double a) { return a == v.front(); });
+}
+
+// Scaled-norm dot product of centred vectors, as SciPy (linalg.norm is overflow-safe; the
+// plain sum of squares is enough for measured values).
+double centred_correlation(const std::vector<double>& x, const std::vector<double>& y) {
+  const double mx = mean(x), my = mean(y);
+  double sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  const double nx = std::sqrt(sxx), ny = std::sqrt(syy);
+  double r = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) r += ((x[i] - mx) / nx) * ((y[i] - my) / ny);
+  return std::max(-1.0, std::min(1.0, r));
+}
+
+double sign(double v) { return (v > 0) - (v < 0); }
+
+}  // namespace
+
+Correlation pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  check_pair(x, y);
+  Correlation c;
+  c.n = x.size();
+  if (c.n < 2 || constant(x) || constant(y)) {
+    c.defined = false;
+    return c;
+  }
+  if (c.n == 2) {
+    c.coefficient = sign(x[1] - x[0]) * sign(y[1] - y[0]);
+    c.p = 1;
+    return c;
+  }
+  c.coefficient = centred_correlation(x, y);
+  // Under H0, (r + 1) / 2 ~ Beta(n/2 - 1, n/2 - 1); two-sided p = 2 * sf(|r|).
+  const double ab = static_cast<double>(c.n) / 2 - 1;
+  boost::math::beta_distribution<double> dist(ab, ab);
+  const double q = 0.5 * (1 - std::fabs(c.coefficient));  // sf of |r| on (-1, 1) = cdf at (1-|r|)/2
+  c.p = std::min(1.0, 2 * boost::math::cdf(dist, q));
+  return c;
+}
+
+Correlation spearman(const std::vector<double>& x, const std::vector<double>& y) {
+  check_pair(x, y);
+  Correlation c;
+  c.n = x.size();
+  if (c.n < 2 || constant(x) || constant(y)) {
+    c.defined = false;
+    return c;
+  }
+  c.coefficient = centred_correlation(average_ranks(x), average_ranks(y));
+  if (c.n == 2) {
+    c.coefficient = sign(c.coefficient);
+    c.p = 1;  // no degrees of freedom left (SciPy: NaN)
+    return c;
+  }
+  const double dof = static_cast<double>(c.n) - 2;
+  const double r = c.coefficient;
+  const double denom = (r + 1.0) * (1.0 - r);
+  if (denom <= 0) {
+    c.p = 0;  // |rho| = 1: t is infinite
+    return c;
+  }
+  const double t = r * std::sqrt(std::max(0.0, dof / denom));
+  boost::math::students_t_distribution<double> dist(dof);
+  c.p = std::min(1.0, 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(t))));
+  return c;
+}
+
+}  // namespace greentune::stats

@@ -1,0 +1,218 @@
+// Two-sample tests: Mann-Whitney U (exact and asymptotic), Student's and Welch's t-tests,
+// as scipy.stats 1.10.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
+#include "greentune/core/error.hpp"
+#include "greentune/stats/stats.hpp"
+
+namespace greentune::stats {
+
+const char* to_string(TestKind kind) {
+  switch (kind) {
+    case TestKind::mann_whitney: return "mann-whitney";
+    case TestKind::t_test: return "t-test";
+    case TestKind::welch: return "welch";
+  }
+  return "?";
+}
+
+TestKind parse_test_kind(const std::string& text) {
+  if (text == "mann-whitney" || text == "mannwhitney" || text == "mwu") return TestKind::mann_whitney;
+  if (text == "t-test" || text == "ttest" || text == "student") return TestKind::t_test;
+  if (text == "welch") return TestKind::welch;
+  throw input_error("unknown test '" + text + "' (expected mann-whitney, t-test or welch)");
+}
+
+namespace {
+
+// Counts of the U statistic's null distribution for sample sizes (m, n): entry k is the
+// number of arrangements with U = k, for k = 0..m*n. Uses the recursion
+// f(m, n, k) = f(m-1, n, k-n) + f(m, n-1, k) (Mann and Whitney 1947; SciPy's [3] Thm 2.5),
+// iterating over n with all m' <= m kept, in doubles as SciPy does. Cached per (m, n).
+std::vector<double> u_counts(std::size_t m, std::size_t n) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> cache;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = cache.find({m, n});
+    if (it != cache.end()) return it->second;
+  }
+  const std::size_t kmax = m * n;
+  // f[mm][k] for the current n' (starting at n' = 0: only U = 0, one arrangement).
+  std::vector<std::vector<double>> f(m + 1, std::vector<double>(kmax + 1, 0.0));
+  for (std::size_t mm = 0; mm <= m; ++mm) f[mm][0] = 1;
+  for (std::size_t nn = 1; nn <= n; ++nn) {
+    // f_nn(mm, k) = f_nn(mm-1, k-nn) + f_{nn-1}(mm, k); mm increasing so f[mm-1] is already f_nn.
+    for (std::size_t mm = 1; mm <= m; ++mm) {
+      const std::size_t top = mm * nn;
+      for (std::size_t k = top + 1; k-- > 0;) {
+        double v = f[mm][k];  // f_{nn-1}(mm, k)
+        if (k >= nn) v += f[mm - 1][k - nn];
+        f[mm][k] = v;
+      }
+    }
+  }
+  std::vector<double> counts = std::move(f[m]);
+  std::lock_guard<std::mutex> lock(mutex);
+  if (cache.size() > 256) cache.clear();
+  cache.emplace(std::make_pair(m, n), counts);
+  return counts;
+}
+
+double binomial(std::size_t n, std::size_t k) {
+  // exact for the sizes used (k <= 8); doubles as SciPy's special.binom
+  k = std::min(k, n - k);
+  double r = 1;
+  for (std::size_t i = 1; i <= k; ++i) r = r * static_cast<double>(n - k + i) / static_cast<double>(i);
+  return r < 9e15 ? std::round(r) : r;
+}
+
+double variance(const std::vector<double>& v, double m) {
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return s / static_cast<double>(v.size() - 1);
+}
+
+double t_two_sided(double t, double dof) {
+  if (std::isnan(t)) return 1;
+  if (std::isinf(t)) return 0;
+  boost::math::students_t_distribution<double> dist(dof);
+  return std::min(1.0, 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(t))));
+}
+
+void check_nonempty(const std::vector<double>& x, const std::vector<double>& y) {
+  if (x.empty() || y.empty()) throw input_error("two-sample test with an empty sample");
+}
+
+}  // namespace
+
+TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
+  check_nonempty(x, y);
+  const std::size_t n1 = x.size(), n2 = y.size();
+  std::vector<double> xy(x);
+  xy.insert(xy.end(), y.begin(), y.end());
+  // Ranks (average for ties) and the tie term sum(t^3 - t) in one pass over the sorted values.
+  std::vector<std::pair<double, std::size_t>> sorted(xy.size());
+  for (std::size_t i = 0; i < xy.size(); ++i) sorted[i] = {xy[i], i};
+  std::sort(sorted.begin(), sorted.end());
+  double r1 = 0, tie_term = 0;
+  bool ties = false;
+  const std::size_t n = xy.size();
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && sorted[j].first == sorted[i].first) ++j;
+    const double rank = 0.5 * static_cast<double>(i + 1 + j);
+    const double t = static_cast<double>(j - i);
+    if (j - i > 1) ties = true;
+    tie_term += t * t * t - t;
+    for (std::size_t k = i; k < j; ++k)
+      if (sorted[k].second < n1) r1 += rank;
+    i = j;
+  }
+  const double u1 = r1 - static_cast<double>(n1) * static_cast<double>(n1 + 1) / 2;
+  const double nn = static_cast<double>(n1) * static_cast<double>(n2);
+  const double u2 = nn - u1;
+  const double u = std::max(u1, u2);
+
+  TestResult result;
+  result.statistic = u1;
+  const bool exact = !(n1 > 8 && n2 > 8) && !ties;
+  double p;
+  if (exact) {
+    result.method = "exact";
+    const auto counts = u_counts(std::min(n1, n2), std::max(n1, n2));
+    // sf(U) = P(U' >= U) = cdf(m*n - U) by symmetry, including the mass at U.
+    const auto k = static_cast<std::size_t>(nn - u);
+    double cum = 0;
+    for (std::size_t i = 0; i <= k; ++i) cum += counts[i];
+    p = 2 * cum / binomial(n1 + n2, std::min(n1, n2));
+  } else {
+    result.method = "asymptotic";
+    const double total = static_cast<double>(n);
+    const double s = std::sqrt(nn / 12 * ((total + 1) - tie_term / (total * (total - 1))));
+    const double numerator = u - nn / 2 - 0.5;
+    if (!(s > 0)) {
+      p = 1;  // every value tied: no evidence of a difference
+      result.method = "degenerate";
+    } else {
+      boost::math::normal_distribution<double> normal;
+      p = 2 * boost::math::cdf(boost::math::complement(normal, numerator / s));
+    }
+  }
+  result.p = std::max(0.0, std::min(1.0, p));
+  return result;
+}
+
+TestResult student_t_test(const std::vector<double>& x, const std::vector<double>& y) {
+  check_nonempty(x, y);
+  TestResult result;
+  result.method = "student";
+  const double n1 = static_cast<double>(x.size()), n2 = static_cast<double>(y.size());
+  const double dof = n1 + n2 - 2;
+  const double m1 = mean(x), m2 = mean(y);
+  if (dof <= 0) {
+    result.method = "degenerate";  // one value per sample: no variance estimate
+    return result;
+  }
+  const double v1 = x.size() > 1 ? variance(x, m1) : 0, v2 = y.size() > 1 ? variance(y, m2) : 0;
+  const double svar = ((n1 - 1) * v1 + (n2 - 1) * v2) / dof;
+  const double denom = std::sqrt(svar * (1.0 / n1 + 1.0 / n2));
+  if (!(denom > 0)) {
+    if (m1 == m2) {
+      result.method = "degenerate";
+      return result;  // identical constant samples: p = 1
+    }
+    result.statistic = m1 > m2 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    result.p = 0;
+    return result;
+  }
+  result.statistic = (m1 - m2) / denom;
+  result.p = t_two_sided(result.statistic, dof);
+  return result;
+}
+
+TestResult welch_t_test(const std::vector<double>& x, const std::vector<double>& y) {
+  check_nonempty(x, y);
+  TestResult result;
+  result.method = "welch";
+  if (x.size() < 2 || y.size() < 2) {
+    result.method = "degenerate";  // a sample of one value has no variance estimate
+    return result;
+  }
+  const double n1 = static_cast<double>(x.size()), n2 = static_cast<double>(y.size());
+  const double m1 = mean(x), m2 = mean(y);
+  const double vn1 = variance(x, m1) / n1, vn2 = variance(y, m2) / n2;
+  const double se2 = vn1 + vn2;
+  if (!(se2 > 0)) {
+    if (m1 == m2) {
+      result.method = "degenerate";
+      return result;
+    }
+    result.statistic = m1 > m2 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+    result.p = 0;
+    return result;
+  }
+  const double dof = se2 * se2 / (vn1 * vn1 / (n1 - 1) + vn2 * vn2 / (n2 - 1));
+  result.statistic = (m1 - m2) / std::sqrt(se2);
+  result.p = t_two_sided(result.statistic, dof);
+  return result;
+}
+
+TestResult two_sample_test(TestKind kind, const std::vector<double>& x, const std::vector<double>& y) {
+  switch (kind) {
+    case TestKind::mann_whitney: return mann_whitney_u(x, y);
+    case TestKind::t_test: return student_t_test(x, y);
+    case TestKind::welch: return welch_t_test(x, y);
+  }
+  return mann_whitney_u(x, y);
+}
+
+}  // namespace greentune::stats
