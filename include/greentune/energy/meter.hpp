@@ -12,6 +12,7 @@
 // A missing reading is std::nullopt, never 0 J. Every value carries its source.
 #include <sys/types.h>
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,10 @@ struct DomainReading {
   std::optional<double> attributed_joules;  // share attributed to the tracked "run" tree (CPU-time share)
   bool flagged = false;                     // implausible value: not to be stored as a number
   std::string note;                         // why unavailable / why flagged / what was estimated
+  // With an idle baseline (MeterSession::measure_idle): the domain's idle power and the
+  // energy above it (joules - idle_w * duration_s). Empty without a baseline.
+  std::optional<double> idle_w;
+  std::optional<double> net_joules;
 };
 
 struct PowerSample {
@@ -44,6 +49,13 @@ struct Measurement {
   std::map<std::string, double> cpu_s_by_label;  // CPU seconds (user+sys) of each tracked tree
   double machine_cpu_s = 0;                       // all CPUs' busy seconds in the window (/proc/stat)
   std::optional<double> idle_baseline_w;          // when an idle baseline was measured
+                                                  // (sum of the domains' idle power)
+  // Added by the energy area (extensions, nothing above renamed):
+  double idle_baseline_s = 0;         // length of the idle measurement (0 = none)
+  std::vector<std::string> backends;  // backends used, e.g. {"rapl", "nvml"}
+  std::vector<std::string> notes;     // fallbacks and warnings, one sentence each
+  double sampler_cpu_s = 0;           // CPU time used by the background sampler thread
+  int sampler_ticks = 0;              // how many times the sampler ran
 
   const DomainReading* find(const std::string& domain) const;
 };
@@ -59,6 +71,11 @@ struct MeterOptions {
   double estimate_idle_w = -1;
   double estimate_dram_w_per_gb = -1;
   double max_power_w_per_socket = 1000;  // plausibility ceiling
+  // Added by the energy area:
+  std::string perf_sysfs_root;       // default /sys (power PMU files; env GREENTUNE_PERF_SYSFS_ROOT)
+  std::string proc_root;             // default /proc (process CPU time, /proc/stat)
+  double max_gpu_power_w = 1500;     // plausibility ceiling per GPU
+  std::size_t max_samples = 200000;  // power samples kept; beyond, the series is thinned 2:1
 };
 
 class MeterSession {
@@ -73,6 +90,10 @@ class MeterSession {
   Measurement end();
   // Names and sources of the backends in use, e.g. {"estimate"}.
   std::vector<std::string> backends() const;
+
+  // Measures idle power for `seconds` (call before begin(), with the machine quiet); end()
+  // then also reports each domain's idle_w and net_joules. Returns the summed idle watts.
+  double measure_idle(double seconds);
 
  private:
   struct Impl;

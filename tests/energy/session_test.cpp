@@ -1,0 +1,161 @@
+// MeterSession with the estimate backend, and CPU time of process trees from /proc.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "greentune/core/error.hpp"
+#include "greentune/energy/estimate.hpp"
+#include "greentune/energy/meter.hpp"
+#include "greentune/energy/process_tree.hpp"
+#include "test_helpers.hpp"
+
+namespace ge = greentune::energy;
+using ge::testing::spawn_burner;
+
+namespace {
+
+ge::MeterOptions estimate_options() {
+  ge::MeterOptions o;
+  o.meter = "estimate";
+  o.interval_ms = 20;
+  o.estimate_core_active_w = 10;
+  o.estimate_idle_w = 3;
+  o.estimate_dram_w_per_gb = 0.5;
+  return o;
+}
+
+// Runs a burner child under a session and returns the measurement.
+ge::Measurement measure_burner(double cpu_s, double grandchild_cpu_s) {
+  ge::MeterSession meter(estimate_options());
+  meter.begin();
+  pid_t pid = spawn_burner(cpu_s, grandchild_cpu_s, true);
+  meter.track(pid, "run");
+  EXPECT_TRUE(ge::wait_exited_without_reaping(pid, 30));
+  ge::Measurement m = meter.end();
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  return m;
+}
+
+}  // namespace
+
+TEST(ProcessTree, KnownCpuTimeOfOneProcess) {
+  ge::Measurement m = measure_burner(0.6, 0);
+  ASSERT_EQ(m.cpu_s_by_label.count("run"), 1u);
+  // clock ticks are 10 ms; fork/exit overhead is small
+  EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.6, 0.05);
+  EXPECT_GE(m.machine_cpu_s + 0.03, m.cpu_s_by_label.at("run"));
+}
+
+TEST(ProcessTree, GrandchildReapedInsideTheTreeIsCounted) {
+  ge::Measurement m = measure_burner(0.3, 0.4);
+  EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.7, 0.06);
+}
+
+TEST(ProcessTree, ProcStatParsesOwnProcess) {
+  ge::ProcStat s = ge::read_proc_stat(getpid());
+  ASSERT_TRUE(s.ok);
+  EXPECT_EQ(s.ppid, getppid());
+  EXPECT_GT(s.start_ticks, 0u);
+  EXPECT_FALSE(ge::read_proc_stat(999999999).ok);
+}
+
+TEST(Estimate, ModelAppliedToTheWindowAndLabelled) {
+  ge::Measurement m = measure_burner(0.5, 0);
+  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* dram = m.find("dram");
+  const ge::DomainReading* gpu = m.find("gpu");
+  ASSERT_TRUE(pkg && dram && gpu);
+  EXPECT_EQ(pkg->source, "estimated");
+  EXPECT_EQ(dram->source, "estimated");
+  ASSERT_TRUE(pkg->joules.has_value());
+  // package = idle W x duration + W per busy CPU x machine busy CPU seconds
+  EXPECT_NEAR(*pkg->joules, 3 * m.duration_s + 10 * m.machine_cpu_s, 1e-9);
+  EXPECT_GE(*pkg->joules, 10 * 0.45);  // at least the burner's own CPU time
+  double gb = ge::installed_memory_gb();
+  ASSERT_GT(gb, 0);
+  EXPECT_NEAR(*dram->joules, 0.5 * gb * m.duration_s, 1e-9);
+  EXPECT_NE(pkg->note.find("estimated"), std::string::npos);
+  // no GPU meter requested: unavailable, not 0
+  EXPECT_FALSE(gpu->joules.has_value());
+  EXPECT_FALSE(gpu->note.empty());
+  // attribution: the run's CPU share of the machine's
+  ASSERT_TRUE(pkg->attributed_joules.has_value());
+  double share = std::min(1.0, m.cpu_s_by_label.at("run") / m.machine_cpu_s);
+  EXPECT_NEAR(*pkg->attributed_joules, *pkg->joules * share, 1e-9);
+  EXPECT_LE(*pkg->attributed_joules, *pkg->joules);
+  // the sampler produced a power series at ~20 ms
+  EXPECT_GT(m.sampler_ticks, 5);
+  ASSERT_FALSE(m.samples.empty());
+  for (const auto& s : m.samples) {
+    EXPECT_EQ(s.source, "estimated");
+    EXPECT_GE(s.t_s, 0);
+    if (s.domain == "cpu_package") {
+      EXPECT_GE(s.watts, 3 - 1e-9);
+    }
+  }
+  EXPECT_EQ(m.backends, std::vector<std::string>{"estimate"});
+}
+
+TEST(Estimate, DefaultsScaleWithTheMachine) {
+  ge::MeterOptions o;
+  ge::EstimateModel model = ge::EstimateModel::from_options(o);
+  EXPECT_EQ(model.core_active_w, ge::EstimateModel::kDefaultCoreActiveW);
+  EXPECT_EQ(model.idle_w, ge::EstimateModel::kDefaultIdleWPerCpu * ge::online_cpu_count());
+  EXPECT_EQ(model.dram_w_per_gb, ge::EstimateModel::kDefaultDramWPerGb);
+  EXPECT_NEAR(model.package_w(1.5), model.idle_w + 1.5 * model.core_active_w, 1e-12);
+}
+
+TEST(Session, IdleBaselineGivesNetEnergy) {
+  ge::MeterSession meter(estimate_options());
+  double idle_w = meter.measure_idle(0.2);
+  EXPECT_GT(idle_w, 0);
+  meter.begin();
+  pid_t pid = spawn_burner(0.2, 0);
+  meter.track(pid);
+  ASSERT_TRUE(ge::wait_exited_without_reaping(pid, 30));
+  ge::Measurement m = meter.end();
+  waitpid(pid, nullptr, 0);
+  ASSERT_TRUE(m.idle_baseline_w.has_value());
+  EXPECT_NEAR(*m.idle_baseline_w, idle_w, 1e-9);
+  const ge::DomainReading* pkg = m.find("cpu_package");
+  ASSERT_TRUE(pkg->idle_w && pkg->net_joules);
+  EXPECT_NEAR(*pkg->net_joules, *pkg->joules - *pkg->idle_w * m.duration_s, 1e-9);
+  // DRAM is constant in the model: nothing above idle
+  const ge::DomainReading* dram = m.find("dram");
+  EXPECT_NEAR(*dram->net_joules, 0, 1e-6);
+}
+
+TEST(Session, MisuseIsAnErrorNotAnAbort) {
+  ge::MeterSession meter(estimate_options());
+  EXPECT_THROW(meter.end(), greentune::Error);
+  EXPECT_THROW(meter.track(getpid()), greentune::Error);
+  meter.begin();
+  EXPECT_THROW(meter.begin(), greentune::Error);
+  meter.end();
+}
+
+TEST(Session, NoneMetersNothingButStillTimes) {
+  ge::MeterOptions o;
+  o.meter = "none";
+  ge::MeterSession meter(o);
+  meter.begin();
+  ge::Measurement m = meter.end();
+  ASSERT_EQ(m.domains.size(), 3u);
+  for (const auto& d : m.domains) EXPECT_FALSE(d.joules.has_value()) << d.domain;
+  EXPECT_GE(m.duration_s, 0);
+}
+
+TEST(Session, UnknownMeterNameIsAUsageError) {
+  ge::MeterOptions o;
+  o.meter = "bogus";
+  try {
+    ge::MeterSession meter(o);
+    FAIL() << "expected an error";
+  } catch (const greentune::Error& e) {
+    EXPECT_EQ(e.kind(), greentune::ErrorKind::usage);
+    EXPECT_NE(std::string(e.what()).find("bogus"), std::string::npos);
+  }
+}
