@@ -1,0 +1,107 @@
+#pragma once
+// HRNet-W18 (Wang et al. 2019, the classification variant timm calls `hrnet_w18`) as the
+// backbone of the person re-identification baseline of layumi/Person_reID_baseline_pytorch
+// (`ft_net_hr`), followed by its ClassBlock.
+//
+//   stem      two 3x3 stride-2 convs (64 channels): 1/4 resolution
+//   stage 1   4 bottlenecks (64 -> 256 channels)
+//   stage 2-4 1/4/3 modules of 2/3/4 parallel branches (18/36/72/144 channels, 1/4 .. 1/32
+//             resolution), 4 basic blocks per branch, then multi-resolution fusion
+//   head      one bottleneck per branch (128/256/512/1024 channels), strided 3x3 convs that
+//             fold the high-resolution branch into the lower ones, a 1x1 conv to 2048
+//             channels and global average pooling: a 2048-d feature
+//   ClassBlock Linear(2048, 512) - BatchNorm1d - Dropout(dropout) - Linear(512, identities)
+//
+// Fusion upsamples to the exact size of the target branch (nearest), so inputs need not be
+// multiples of 32; at the upstream 256x128 it equals 2^k nearest upsampling.
+#include <vector>
+
+#include <torch/torch.h>
+
+namespace greentune::models {
+
+class HrBottleneckImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t expansion = 4;
+  HrBottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride = 1);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
+  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr}, bn3_{nullptr};
+  torch::nn::Sequential downsample_{nullptr};
+};
+TORCH_MODULE(HrBottleneck);
+
+class HrBasicBlockImpl : public torch::nn::Module {
+ public:
+  HrBasicBlockImpl(int64_t in_channels, int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  torch::nn::Sequential downsample_{nullptr};
+};
+TORCH_MODULE(HrBasicBlock);
+
+// One high-resolution module: parallel branches of basic blocks, then every output branch
+// receives the sum of all input branches resampled to its resolution and width, then ReLU.
+class HrModuleImpl : public torch::nn::Module {
+ public:
+  HrModuleImpl(const std::vector<int64_t>& channels, int64_t blocks_per_branch);
+  std::vector<torch::Tensor> forward(std::vector<torch::Tensor> xs);
+
+ private:
+  std::vector<torch::nn::Sequential> branches_;
+  // fuse_[i][j] maps branch j to branch i; empty (nullptr) when i == j.
+  std::vector<std::vector<torch::nn::Sequential>> fuse_;
+};
+TORCH_MODULE(HrModule);
+
+// The backbone up to the pooled 2048-d feature.
+class HrNetW18Impl : public torch::nn::Module {
+ public:
+  HrNetW18Impl();
+  torch::Tensor forward(const torch::Tensor& x);  // [N, 3, H, W] -> [N, 2048]
+  static constexpr int64_t feature_dim = 2048;
+
+ private:
+  std::vector<torch::Tensor> run_stage(std::vector<HrModule>& stage, std::vector<torch::Tensor> xs);
+
+  torch::nn::Sequential stem_{nullptr}, layer1_{nullptr};
+  std::vector<torch::nn::Sequential> transition1_, transition2_, transition3_;
+  std::vector<HrModule> stage2_, stage3_, stage4_;
+  std::vector<HrBottleneck> incre_;
+  std::vector<torch::nn::Sequential> downsample_;
+  torch::nn::Sequential final_layer_{nullptr};
+};
+TORCH_MODULE(HrNetW18);
+
+// Person_reID_baseline's ClassBlock: Linear(in, bottleneck) - BN1d - Dropout - Linear(classes).
+class ClassBlockImpl : public torch::nn::Module {
+ public:
+  ClassBlockImpl(int64_t in_features, int64_t num_classes, double dropout, int64_t bottleneck = 512);
+  torch::Tensor embed(const torch::Tensor& x);    // the bottleneck feature (used for retrieval)
+  torch::Tensor forward(const torch::Tensor& x);  // identity logits
+
+ private:
+  torch::nn::Linear fc_{nullptr}, classifier_{nullptr};
+  torch::nn::BatchNorm1d bn_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+};
+TORCH_MODULE(ClassBlock);
+
+class ReidHrNetImpl : public torch::nn::Module {
+ public:
+  ReidHrNetImpl(int64_t num_identities, double dropout);
+  torch::Tensor forward(const torch::Tensor& x);   // identity logits
+  torch::Tensor features(const torch::Tensor& x);  // 512-d retrieval feature (before the classifier)
+
+ private:
+  HrNetW18 backbone_{nullptr};
+  ClassBlock head_{nullptr};
+};
+TORCH_MODULE(ReidHrNet);
+
+}  // namespace greentune::models

@@ -1,0 +1,62 @@
+#pragma once
+// The siamese network of pytorch/examples `siamese_network`: one ResNet-18 trunk (1-channel
+// 7x7/2 stem, no pretrained weights, classifier removed) shared by both images of a pair;
+// the two 512-d features are concatenated and fed to Linear(1024, 256)-ReLU-Linear(256, 1)
+// and a sigmoid: the probability that both images show the same digit.
+#include <random>
+
+#include <torch/torch.h>
+
+namespace greentune::models {
+
+// torchvision's BasicBlock: conv3x3-BN-ReLU-conv3x3-BN + (1x1 conv + BN projection when the
+// shape changes), ReLU.
+class ResNetBasicBlockImpl : public torch::nn::Module {
+ public:
+  ResNetBasicBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr};
+  torch::nn::BatchNorm2d bn1_{nullptr}, bn2_{nullptr};
+  torch::nn::Sequential downsample_{nullptr};
+};
+TORCH_MODULE(ResNetBasicBlock);
+
+// ResNet-18 up to and including global average pooling: [N, C, H, W] -> [N, 512].
+class ResNet18TrunkImpl : public torch::nn::Module {
+ public:
+  explicit ResNet18TrunkImpl(int64_t in_channels = 1);
+  torch::Tensor forward(const torch::Tensor& x);
+  static constexpr int64_t feature_dim = 512;
+
+ private:
+  torch::nn::Conv2d stem_{nullptr};
+  torch::nn::BatchNorm2d stem_bn_{nullptr};
+  torch::nn::Sequential layers_{nullptr};
+};
+TORCH_MODULE(ResNet18Trunk);
+
+class SiameseNetworkImpl : public torch::nn::Module {
+ public:
+  explicit SiameseNetworkImpl(int64_t in_channels = 1);
+  // Two batches of images -> [N] probabilities that each pair shows the same class.
+  torch::Tensor forward(const torch::Tensor& a, const torch::Tensor& b);
+
+ private:
+  ResNet18Trunk trunk_{nullptr};
+  torch::nn::Sequential head_{nullptr};
+};
+TORCH_MODULE(SiameseNetwork);
+
+// Balanced pairs as upstream draws them: pair i takes a random class and a random image of
+// it; even i pairs it with another image of the same class (target 1), odd i with an image
+// of a different random class (target 0). `labels` holds class ids 0..num_classes-1; classes
+// without images are skipped. Returns indices [N, 2] (int64) and targets [N] (float).
+struct PairIndices {
+  torch::Tensor first, second;  // [N] int64 indices into the image set
+  torch::Tensor target;         // [N] float, 1 = same class
+};
+PairIndices make_pairs(const torch::Tensor& labels, int64_t count, std::mt19937_64& rng);
+
+}  // namespace greentune::models

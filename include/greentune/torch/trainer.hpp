@@ -1,0 +1,111 @@
+#pragma once
+// The library entry point of `greentune train` and the helpers every model trainer shares.
+//
+// A model trainer is a plain function `TrainResult fn(const TrainContext&)` listed in
+// registry.cpp. It reads its hyperparameters from ctx.config (already resolved against the
+// catalog in core/models.hpp: defaults + overrides, validated), loads data with
+// datasets.hpp, trains, and returns a result made with ctx.make_result().
+// Divergence (NaN/inf loss) is a result with status "diverged", never an exception.
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "greentune/core/hyperparameters.hpp"
+#include "greentune/core/models.hpp"
+#include "greentune/core/train_result.hpp"
+#include "greentune/torch/datasets.hpp"
+
+namespace greentune::dl {
+
+struct TrainOptions {
+  std::string device = "cpu";     // cpu | cuda | cuda:N | auto (cuda if available, else cpu)
+  std::string data_dir;           // --data-dir; empty: $GREENTUNE_DATA, then the defaults
+  std::ostream* log = nullptr;    // progress and substitution notices; nullptr = std::cerr
+  int verbosity = 1;              // 0 quiet, 1 one line per epoch, 2 also every ~10% of an epoch
+  int threads = 0;                // intra-op threads; 0 = libtorch's default (all cores)
+  // Tests: where Debian's Fashion-MNIST is looked for (see DataOptions).
+  std::string fashion_mnist_default = "/usr/share/datasets/fashion-mnist";
+};
+
+// Evaluation batch size used by evaluate_*: large batches were measured to be much slower
+// on few cores (10k images at 1000 were 10x slower than at 64 on 2 cores).
+constexpr int64_t kEvalBatchSize = 64;
+
+class TrainContext {
+ public:
+  TrainContext(const ModelSpec& spec, Configuration config, torch::Device device,
+               DataOptions data, std::ostream& log, int verbosity);
+
+  const ModelSpec& spec() const { return *spec_; }
+  const Configuration& config() const { return config_; }
+  const torch::Device& device() const { return device_; }
+  const DataOptions& data() const { return data_; }
+  std::ostream& log() const { return *log_; }
+  int verbosity() const { return verbosity_; }
+
+  // Hyperparameter value; throws runtime_error if the model's spec lacks it (a bug).
+  double hp(const std::string& name) const;
+  int64_t hp_int(const std::string& name) const;
+  Limits limits() const;  // train_limit / test_limit
+
+  // A result with model, hyperparameters, metric, direction, device and torch version filled.
+  TrainResult make_result() const;
+
+  // Progress line "[model] message" on the log when verbosity >= level.
+  void info(const std::string& message, int level = 1) const;
+
+  // Waits for queued CUDA work when on CUDA (call at the edges of timed/metered windows).
+  void synchronize() const;
+
+ private:
+  const ModelSpec* spec_;
+  Configuration config_;
+  torch::Device device_;
+  DataOptions data_;
+  std::ostream* log_;
+  int verbosity_;
+};
+
+// ---- library entry point ----
+
+// Resolves the model and configuration (unknown model / hyperparameter / out-of-range value:
+// input_error), the device ("cuda" without CUDA: usage_error; "auto": cpu fallback, recorded),
+// tunes the allocator, seeds, runs the model's trainer and fills wall_time_s (whole call,
+// data loading included, CUDA synchronised at both ends).
+TrainResult train(const std::string& model, const Configuration& overrides, const TrainOptions& options);
+
+// "cpu", "cuda", "cuda:1", "auto" -> device; throws usage_error on bad text or missing CUDA.
+torch::Device resolve_device(const std::string& text);
+
+// ---- helpers for model trainers ----
+
+// Seeds libtorch's CPU generator (and CUDA's when available) for reproducible runs.
+void seed_everything(uint64_t seed);
+
+// Deterministic shuffled order of n indices (uses the seeded global generator).
+torch::Tensor shuffled_indices(int64_t n);
+
+// Rows `indices[start, start+count)` of a tensor (index_select on dim 0).
+torch::Tensor take_batch(const torch::Tensor& data, const torch::Tensor& indices, int64_t start, int64_t count);
+
+// True for a finite loss value.
+bool finite_loss(double loss);
+
+// Marks `result` as diverged with a reason naming the epoch/step and the value.
+void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss);
+
+// Classification accuracy in [0,1] of `forward` (returns logits or log-probabilities [B,K])
+// over `data`, in eval mode under NoGradGuard, at kEvalBatchSize. `prepare` turns a uint8
+// image batch into the model's input on `device` (normalisation etc.).
+double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward,
+                         const TensorDataset& data,
+                         const std::function<torch::Tensor(const torch::Tensor&)>& prepare,
+                         const torch::Device& device, int64_t batch_size = kEvalBatchSize);
+
+// "1.13.0" etc. (the libtorch headers this was built against).
+std::string torch_version_string();
+
+}  // namespace greentune::dl

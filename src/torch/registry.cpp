@@ -1,0 +1,23 @@
+// The one explicit list of model trainers. A model of the catalog (core/models.hpp) is
+// trainable exactly when it is listed here; add one line (and its header) per model.
+#include "greentune/torch/registry.hpp"
+
+#include "greentune/torch/models/mnist_cnn.hpp"
+#include "greentune/torch/trainer.hpp"
+
+namespace greentune::dl {
+
+const std::vector<TrainerEntry>& trainers() {
+  static const std::vector<TrainerEntry> list = {
+      {"mnist_cnn", &train_mnist_cnn},
+  };
+  return list;
+}
+
+TrainerFn find_trainer(const std::string& model) {
+  for (const auto& t : trainers())
+    if (model == t.model) return t.fn;
+  return nullptr;
+}
+
+}  // namespace greentune::dl

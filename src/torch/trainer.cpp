@@ -1,0 +1,148 @@
+#include "greentune/torch/trainer.hpp"
+
+#include <cmath>
+#include <iostream>
+#include <regex>
+
+#include <torch/version.h>
+
+#include "greentune/core/allocator.hpp"
+#include "greentune/core/error.hpp"
+#include "greentune/core/number_format.hpp"
+#include "greentune/core/subprocess.hpp"
+#include "greentune/torch/registry.hpp"
+
+namespace greentune::dl {
+
+TrainContext::TrainContext(const ModelSpec& spec, Configuration config, torch::Device device, DataOptions data,
+                           std::ostream& log, int verbosity)
+    : spec_(&spec), config_(std::move(config)), device_(device), data_(std::move(data)), log_(&log),
+      verbosity_(verbosity) {}
+
+double TrainContext::hp(const std::string& name) const {
+  auto it = config_.find(name);
+  if (it == config_.end())
+    throw runtime_error("model '" + spec_->name + "' has no hyperparameter '" + name + "' (trainer bug)");
+  return it->second;
+}
+
+int64_t TrainContext::hp_int(const std::string& name) const { return static_cast<int64_t>(std::llround(hp(name))); }
+
+Limits TrainContext::limits() const {
+  Limits l;
+  if (config_.count("train_limit")) l.train = hp_int("train_limit");
+  if (config_.count("test_limit")) l.test = hp_int("test_limit");
+  return l;
+}
+
+TrainResult TrainContext::make_result() const {
+  TrainResult r;
+  r.model = spec_->name;
+  r.hyperparameters = config_;
+  r.metric = spec_->metric;
+  r.higher_is_better = spec_->higher_is_better;
+  r.device = device_.str();
+  r.torch_version = torch_version_string();
+  return r;
+}
+
+void TrainContext::info(const std::string& message, int level) const {
+  if (verbosity_ >= level) *log_ << "[" << spec_->name << "] " << message << "\n" << std::flush;
+}
+
+void TrainContext::synchronize() const {
+  if (device_.is_cuda()) torch::cuda::synchronize(device_.has_index() ? device_.index() : -1);
+}
+
+torch::Device resolve_device(const std::string& text) {
+  if (text == "cpu") return torch::Device(torch::kCPU);
+  if (text == "auto") {
+    if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
+    return torch::Device(torch::kCPU);
+  }
+  static const std::regex kCuda(R"(^cuda(:(\d+))?$)");
+  std::smatch m;
+  if (!std::regex_match(text, m, kCuda))
+    throw usage_error("--device: '" + text + "' is not one of cpu, cuda, cuda:N, auto");
+  if (!torch::cuda::is_available())
+    throw usage_error("--device " + text + ": CUDA is not available (libtorch " + torch_version_string() +
+                      " sees no CUDA device; it may be a CPU-only build); use --device cpu or auto");
+  int index = m[2].matched ? std::stoi(m[2].str()) : 0;
+  auto count = static_cast<int>(torch::cuda::device_count());
+  if (index >= count)
+    throw usage_error("--device " + text + ": only " + std::to_string(count) + " CUDA device(s) visible");
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+void seed_everything(uint64_t seed) {
+  torch::manual_seed(seed);
+  if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);
+}
+
+torch::Tensor shuffled_indices(int64_t n) { return torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)); }
+
+torch::Tensor take_batch(const torch::Tensor& data, const torch::Tensor& indices, int64_t start, int64_t count) {
+  return data.index_select(0, indices.slice(0, start, start + count));
+}
+
+bool finite_loss(double loss) { return std::isfinite(loss); }
+
+void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss) {
+  result.status = "diverged";
+  result.reason = "training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
+                  std::to_string(epoch) + ", step " + std::to_string(step);
+}
+
+double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const TensorDataset& data,
+                         const std::function<torch::Tensor(const torch::Tensor&)>& prepare,
+                         const torch::Device& device, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  const int64_t n = data.size();
+  if (n == 0) return 0;
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+  for (int64_t start = 0; start < n; start += batch_size) {
+    int64_t count = std::min(batch_size, n - start);
+    torch::Tensor x = prepare(data.images.slice(0, start, start + count));
+    torch::Tensor y = data.labels.slice(0, start, start + count).to(device);
+    correct += forward(x).argmax(1).eq(y).sum();
+  }
+  return static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
+}
+
+std::string torch_version_string() {
+  return std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+         std::to_string(TORCH_VERSION_PATCH);
+}
+
+TrainResult train(const std::string& model, const Configuration& overrides, const TrainOptions& options) {
+  const ModelSpec& spec = model_or_throw(model);
+  Configuration config = spec.resolve(overrides);
+  TrainerFn fn = find_trainer(model);
+  if (!fn) {
+    std::string known;
+    for (const auto& t : trainers()) known += (known.empty() ? "" : ", ") + std::string(t.model);
+    throw runtime_error("model '" + model + "' has no trainer in this build (trainable: " + known + ")");
+  }
+  torch::Device device = resolve_device(options.device);
+  std::ostream& log = options.log ? *options.log : std::cerr;
+
+  // Idempotent; also covers in-process callers (tests, the study runner) that bypass main().
+  tune_allocator();
+  if (options.threads > 0) torch::set_num_threads(options.threads);
+
+  DataOptions data;
+  data.data_dir = options.data_dir;
+  data.fashion_mnist_default = options.fashion_mnist_default;
+  TrainContext ctx(spec, config, device, data, log, options.verbosity);
+  seed_everything(static_cast<uint64_t>(ctx.hp_int("seed")));
+  if (options.device == "auto") ctx.info("device auto -> " + device.str());
+
+  ctx.synchronize();
+  const double start_s = monotonic_seconds();
+  TrainResult result = fn(ctx);
+  ctx.synchronize();
+  result.wall_time_s = monotonic_seconds() - start_s;
+  return result;
+}
+
+}  // namespace greentune::dl
