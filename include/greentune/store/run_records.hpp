@@ -1,0 +1,41 @@
+#pragma once
+// Reading a study database for analysis and reports.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "greentune/core/run_record.hpp"
+
+namespace greentune::store {
+
+// One RunRecord per run (in run id order), every status (filter on RunRecord::status).
+// hp: the run's full configuration (exact values). Energies: whole-machine joules, empty
+// when not measured. extra columns:
+//   run_id, task_id, job, status_reason, started_at, finished_at, exit_code, attempts,
+//   <domain>_source (rapl|perf|nvml-energy|nvml-power|estimated), <domain>_attributed_j,
+//   <domain>_flagged/<domain>_note when set, cpu_s, machine_cpu_s, corunner_overlap_s,
+//   corunner_restarts, corunner_cpu_s, ... (every run_details key, verbatim).
+// Pending/running runs are included with status "pending"/"running" and no measurements.
+// Throws io_error when the file is missing or is not a study database.
+std::vector<RunRecord> load_run_records(const std::string& db_path);
+
+// The study's environment: cpu_model, cpu_cores, kernel, governor, torch_version, gpu,
+// gpu_driver, meters, hostname, ... of the node that ran the most runs; when runs came from
+// several nodes, "nodes" lists them (comma separated). Also study.name, study.seed, ...
+// (keys prefixed "study.") from the meta table.
+std::map<std::string, std::string> load_environment(const std::string& db_path);
+// Every node's environment, by hostname.
+std::map<std::string, std::map<std::string, std::string>> load_node_environments(const std::string& db_path);
+
+struct PowerPoint {
+  double t_s = 0;        // seconds since the run's meter window began
+  std::string domain;    // cpu_package | dram | gpu | ...
+  double watts = 0;
+  std::string source;
+};
+// The power samples of one run, in time order (empty when none were recorded).
+std::vector<PowerPoint> load_power_series(const std::string& db_path, long long run_id);
+// All runs' samples, by run id.
+std::map<long long, std::vector<PowerPoint>> load_all_power_series(const std::string& db_path);
+
+}  // namespace greentune::store

@@ -1,0 +1,463 @@
+#include "greentune/exec/study_definition.hpp"
+
+#include <stdlib.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "greentune/core/error.hpp"
+#include "greentune/core/models.hpp"
+#include "greentune/core/number_format.hpp"
+
+namespace greentune::exec {
+
+const HyperparameterSpec* ModelDefinition::find(const std::string& hp) const {
+  for (const auto& s : hyperparameters)
+    if (s.name == hp) return &s;
+  return nullptr;
+}
+
+std::string ScenarioDefinition::corunner_label() const {
+  if (kind == "parallel") return corunner;
+  if (kind == "symmetric") return "symmetric:" + std::to_string(jobs);
+  return "";
+}
+
+const ModelDefinition* StudyDefinition::find_model(const std::string& name) const {
+  for (const auto& m : models)
+    if (m.name == name) return &m;
+  for (const auto& m : corunners)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+namespace {
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const toml::node* node, const std::string& key, const std::string& what) const {
+    std::string where = source_;
+    if (node && node->source().begin.line > 0) where += ":" + std::to_string(node->source().begin.line);
+    throw input_error(where + ": " + key + ": " + what);
+  }
+
+  void check_keys(const toml::table& t, const std::string& prefix, const std::set<std::string>& allowed) const {
+    for (const auto& [k, v] : t) {
+      std::string key(k.str());
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(&v, prefix + key, "unknown key (allowed here: " + list + ")");
+      }
+    }
+  }
+
+  std::string str(const toml::node& n, const std::string& key) const {
+    if (auto s = n.value<std::string>(); s && n.is_string()) return *s;
+    fail(&n, key, "expected a string");
+  }
+  double number(const toml::node& n, const std::string& key) const {
+    if (n.is_integer()) return static_cast<double>(*n.value<int64_t>());
+    if (n.is_floating_point()) {
+      double v = *n.value<double>();
+      if (!std::isfinite(v)) fail(&n, key, "expected a finite number");
+      return v;
+    }
+    fail(&n, key, "expected a number");
+  }
+  long long integer(const toml::node& n, const std::string& key, long long lo, long long hi) const {
+    if (!n.is_integer()) fail(&n, key, "expected an integer");
+    long long v = *n.value<int64_t>();
+    if (v < lo || v > hi)
+      fail(&n, key, std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+  bool boolean(const toml::node& n, const std::string& key) const {
+    if (!n.is_boolean()) fail(&n, key, "expected true or false");
+    return *n.value<bool>();
+  }
+  const toml::table& table(const toml::node& n, const std::string& key) const {
+    if (!n.is_table()) fail(&n, key, "expected a table");
+    return *n.as_table();
+  }
+  const toml::array& array(const toml::node& n, const std::string& key) const {
+    if (!n.is_array()) fail(&n, key, "expected an array");
+    return *n.as_array();
+  }
+
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+};
+
+void parse_cooldown(const Parser& p, const toml::node& n, CooldownDefinition& c) {
+  if (n.is_integer() || n.is_floating_point()) {
+    c.mode = "fixed";
+    c.seconds = p.number(n, "cooldown");
+  } else if (n.is_string()) {
+    std::string s = p.str(n, "cooldown");
+    if (s == "until-idle") c.mode = s;
+    else if (auto v = parse_double(s)) { c.mode = "fixed"; c.seconds = *v; }
+    else p.fail(&n, "cooldown", "expected seconds or \"until-idle\", got \"" + s + "\"");
+  } else if (n.is_table()) {
+    const auto& t = *n.as_table();
+    p.check_keys(t, "cooldown.", {"mode", "seconds", "tolerance", "max_s", "baseline_s"});
+    if (auto m = t.get("mode")) {
+      c.mode = p.str(*m, "cooldown.mode");
+      if (c.mode != "fixed" && c.mode != "until-idle")
+        p.fail(m, "cooldown.mode", "expected \"fixed\" or \"until-idle\", got \"" + c.mode + "\"");
+    }
+    if (auto v = t.get("seconds")) c.seconds = p.number(*v, "cooldown.seconds");
+    if (auto v = t.get("tolerance")) c.tolerance = p.number(*v, "cooldown.tolerance");
+    if (auto v = t.get("max_s")) c.max_s = p.number(*v, "cooldown.max_s");
+    if (auto v = t.get("baseline_s")) c.baseline_s = p.number(*v, "cooldown.baseline_s");
+  } else {
+    p.fail(&n, "cooldown", "expected seconds, \"until-idle\" or a table");
+  }
+  if (c.seconds < 0) p.fail(&n, "cooldown", "seconds must be >= 0");
+  if (c.tolerance < 0) p.fail(&n, "cooldown", "tolerance must be >= 0");
+  if (c.max_s < 0 || c.baseline_s < 0) p.fail(&n, "cooldown", "max_s and baseline_s must be >= 0");
+}
+
+std::vector<OperatorDefinition> parse_operators(const Parser& p, const toml::array& arr, const std::string& key,
+                                                const ModelDefinition& m, int default_mutants) {
+  std::vector<OperatorDefinition> out;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const toml::node& n = *arr.get(i);
+    std::string k = key + "[" + std::to_string(i) + "]";
+    OperatorDefinition op;
+    op.mutants = default_mutants;
+    if (n.is_string()) {
+      op.hyperparameter = p.str(n, k);
+    } else if (n.is_table()) {
+      const auto& t = *n.as_table();
+      p.check_keys(t, k + ".", {"hyperparameter", "rule", "mutants", "choices", "values"});
+      auto h = t.get("hyperparameter");
+      if (!h) p.fail(&n, k, "missing 'hyperparameter'");
+      op.hyperparameter = p.str(*h, k + ".hyperparameter");
+      if (auto r = t.get("rule")) op.rule = p.str(*r, k + ".rule");
+      if (auto v = t.get("mutants")) op.mutants = static_cast<int>(p.integer(*v, k + ".mutants", 0, 1000));
+      if (auto v = t.get("choices")) {
+        const auto& a = p.array(*v, k + ".choices");
+        for (size_t j = 0; j < a.size(); ++j) op.options.choices.push_back(p.number(*a.get(j), k + ".choices"));
+        if (op.options.choices.empty()) p.fail(v, k + ".choices", "must not be empty");
+      }
+      if (auto v = t.get("values")) {
+        const auto& a = p.array(*v, k + ".values");
+        for (size_t j = 0; j < a.size(); ++j) op.values.push_back(p.number(*a.get(j), k + ".values"));
+        op.mutants = static_cast<int>(op.values.size());
+      }
+    } else {
+      p.fail(&n, k, "expected an operator name or a table");
+    }
+    if (op.rule.empty()) op.rule = op.hyperparameter;
+    if (!mutation::is_operator(op.rule)) {
+      std::string known;
+      for (const auto& nm : mutation::operator_names()) known += (known.empty() ? "" : ", ") + nm;
+      p.fail(&n, k, "unknown mutation operator '" + op.rule + "' (known: " + known +
+                        "; for another hyperparameter name give {hyperparameter = \"...\", rule = \"...\"})");
+    }
+    const HyperparameterSpec* spec = m.find(op.hyperparameter);
+    if (!spec) p.fail(&n, k, "model '" + m.name + "' has no hyperparameter '" + op.hyperparameter + "'");
+    if (spec->budget) p.fail(&n, k, "'" + op.hyperparameter + "' is a budget, not a hyperparameter to study");
+    if (!seen.insert(op.hyperparameter).second)
+      p.fail(&n, k, "operator for '" + op.hyperparameter + "' given twice");
+    std::set<double> distinct;
+    for (double v : op.values) {
+      try {
+        spec->validate(v);
+      } catch (const Error& e) {
+        p.fail(&n, k + ".values", e.what());
+      }
+      if (v == m.defaults.at(op.hyperparameter))
+        p.fail(&n, k + ".values", format_exact(v) + " is the default, not a mutant");
+      if (!distinct.insert(v).second) p.fail(&n, k + ".values", format_exact(v) + " given twice");
+    }
+    out.push_back(op);
+  }
+  return out;
+}
+
+void apply_budgets(const Parser& p, const toml::table& t, const std::string& key, ModelDefinition& m) {
+  for (const auto& [k, v] : t) {
+    std::string name(k.str());
+    const HyperparameterSpec* spec = m.find(name);
+    if (!spec || !spec->budget) {
+      if (!m.is_builtin()) {
+        // External models: budgets are plain hyperparameters the command may use.
+        if (!spec) p.fail(&v, key + "." + name, "model '" + m.name + "' has no hyperparameter '" + name + "'");
+      } else {
+        p.fail(&v, key + "." + name, "not a budget of model '" + m.name + "' (budgets: train_limit, test_limit)");
+      }
+    }
+    double value = p.number(v, key + "." + name);
+    try {
+      spec->validate(value);
+    } catch (const Error& e) {
+      p.fail(&v, key + "." + name, e.what());
+    }
+    m.defaults[name] = value;
+  }
+}
+
+ModelDefinition builtin_definition(const std::string& name) {
+  const ModelSpec& spec = model_or_throw(name);
+  ModelDefinition m;
+  m.name = name;
+  m.builtin = name;
+  m.metric = spec.metric;
+  m.higher_is_better = spec.higher_is_better;
+  m.hyperparameters = spec.hyperparameters;
+  m.defaults = spec.defaults();
+  return m;
+}
+
+ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::string& key,
+                            const StudyDefinition& study, const toml::table* global_budgets,
+                            const std::string& base_dir) {
+  p.check_keys(t, key + ".",
+               {"name", "command", "result", "metric_regex", "metric_key", "diverged_regex", "metric",
+                "higher_is_better", "working_dir", "env", "hyperparameters", "set", "budgets", "operators",
+                "mutants", "estimate_s"});
+  auto name_node = t.get("name");
+  if (!name_node) p.fail(&t, key, "missing 'name'");
+  std::string name = p.str(*name_node, key + ".name");
+  if (name.empty() || name == "original") p.fail(name_node, key + ".name", "invalid model name '" + name + "'");
+  ModelDefinition m;
+  if (auto c = t.get("command")) {
+    m.name = name;
+    m.command = p.str(*c, key + ".command");
+    if (m.command.empty()) p.fail(c, key + ".command", "must not be empty");
+    auto hps = t.get("hyperparameters");
+    if (!hps) p.fail(&t, key, "an external model needs a [hyperparameters] table of defaults");
+    for (const auto& [k, v] : p.table(*hps, key + ".hyperparameters")) {
+      HyperparameterSpec s;
+      s.name = std::string(k.str());
+      s.type = v.is_integer() ? HpType::integer : HpType::real;
+      s.default_value = p.number(v, key + ".hyperparameters." + s.name);
+      s.min_value = -std::numeric_limits<double>::max();
+      s.max_value = std::numeric_limits<double>::max();
+      s.description = "external hyperparameter";
+      m.hyperparameters.push_back(s);
+      m.defaults[s.name] = s.default_value;
+    }
+    if (auto r = t.get("result")) {
+      m.result = p.str(*r, key + ".result");
+      if (m.result != "regex" && m.result != "json-lines")
+        p.fail(r, key + ".result", "expected \"regex\" or \"json-lines\", got \"" + m.result + "\"");
+    }
+    if (auto r = t.get("metric_regex")) m.metric_regex = p.str(*r, key + ".metric_regex");
+    if (auto r = t.get("metric_key")) m.metric_key = p.str(*r, key + ".metric_key");
+    if (m.result == "regex") {
+      if (m.metric_regex.empty())
+        p.fail(&t, key, "an external model needs metric_regex (or result = \"json-lines\")");
+      try {
+        std::regex re(m.metric_regex);
+        if (re.mark_count() < 1) p.fail(t.get("metric_regex"), key + ".metric_regex", "needs one capture group");
+      } catch (const std::regex_error& e) {
+        p.fail(t.get("metric_regex"), key + ".metric_regex", std::string("invalid regex: ") + e.what());
+      }
+    }
+    if (auto r = t.get("diverged_regex")) {
+      m.diverged_regex = p.str(*r, key + ".diverged_regex");
+      try {
+        std::regex re(m.diverged_regex);
+      } catch (const std::regex_error& e) {
+        p.fail(r, key + ".diverged_regex", std::string("invalid regex: ") + e.what());
+      }
+    }
+    if (auto r = t.get("metric")) m.metric = p.str(*r, key + ".metric");
+    if (auto r = t.get("higher_is_better")) m.higher_is_better = p.boolean(*r, key + ".higher_is_better");
+    if (auto r = t.get("working_dir")) m.working_dir = p.str(*r, key + ".working_dir");
+    if (m.working_dir.empty()) m.working_dir = base_dir;
+    else if (m.working_dir[0] != '/' && !base_dir.empty()) m.working_dir = base_dir + "/" + m.working_dir;
+    if (auto e = t.get("env"))
+      for (const auto& [k, v] : p.table(*e, key + ".env")) m.env[std::string(k.str())] = p.str(v, key + ".env." + std::string(k.str()));
+    // Placeholders must name hyperparameters.
+    static const std::regex ph(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
+    for (auto it = std::sregex_iterator(m.command.begin(), m.command.end(), ph); it != std::sregex_iterator(); ++it)
+      if (!m.find((*it)[1].str()))
+        p.fail(c, key + ".command", "placeholder {" + (*it)[1].str() + "} is not a hyperparameter of '" + name + "'");
+  } else {
+    for (const char* ext : {"result", "metric_regex", "metric_key", "diverged_regex", "working_dir", "env",
+                            "hyperparameters", "higher_is_better", "metric"})
+      if (auto n = t.get(ext))
+        p.fail(n, key + "." + ext, "only for external models (with a command); '" + name + "' is built in");
+    if (!find_model(name)) {
+      std::string known;
+      for (const auto& bm : builtin_models()) known += (known.empty() ? "" : ", ") + bm.name;
+      p.fail(name_node, key + ".name", "unknown built-in model '" + name + "' (known: " + known +
+                                           "; an external model needs a command)");
+    }
+    m = builtin_definition(name);
+    if (global_budgets) apply_budgets(p, *global_budgets, "budgets", m);
+  }
+  if (auto b = t.get("budgets")) apply_budgets(p, p.table(*b, key + ".budgets"), key + ".budgets", m);
+  if (auto s = t.get("set")) {
+    for (const auto& [k, v] : p.table(*s, key + ".set")) {
+      std::string hp(k.str());
+      const HyperparameterSpec* spec = m.find(hp);
+      if (!spec) p.fail(&v, key + ".set." + hp, "model '" + name + "' has no hyperparameter '" + hp + "'");
+      double value = p.number(v, key + ".set." + hp);
+      try {
+        spec->validate(value);
+      } catch (const Error& e) {
+        p.fail(&v, key + ".set." + hp, e.what());
+      }
+      m.defaults[hp] = value;
+    }
+  }
+  if (auto e = t.get("estimate_s")) {
+    m.estimate_s = p.number(*e, key + ".estimate_s");
+    if (m.estimate_s < 0) p.fail(e, key + ".estimate_s", "must be >= 0");
+  }
+  int mutants = study.mutants;
+  if (auto mu = t.get("mutants")) mutants = static_cast<int>(p.integer(*mu, key + ".mutants", 0, 1000));
+  if (auto ops = t.get("operators")) {
+    m.operators = parse_operators(p, p.array(*ops, key + ".operators"), key + ".operators", m, mutants);
+  } else if (m.is_builtin()) {
+    for (const auto& hp : model_or_throw(m.builtin).studied) {
+      OperatorDefinition op;
+      op.hyperparameter = op.rule = hp;
+      op.mutants = mutants;
+      m.operators.push_back(op);
+    }
+  } else {
+    p.fail(&t, key, "an external model needs an 'operators' list");
+  }
+  return m;
+}
+
+}  // namespace
+
+StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir) {
+  Parser p(source_name);
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    std::string desc(e.description());
+    throw input_error(source_name + ":" + std::to_string(e.source().begin.line) + ": " + desc);
+  }
+  p.check_keys(root, "",
+               {"name", "seed", "mutants", "repetitions", "order", "meter", "meter_interval_ms", "run_timeout_s",
+                "governor", "cooldown", "budgets", "scenarios", "models"});
+  StudyDefinition s;
+  s.source = source_name;
+  s.text = text;
+  s.base_dir = base_dir;
+  if (auto n = root.get("name")) s.name = p.str(*n, "name");
+  if (auto n = root.get("seed")) s.seed = static_cast<std::uint64_t>(p.integer(*n, "seed", 0, INT64_MAX));
+  if (auto n = root.get("mutants")) s.mutants = static_cast<int>(p.integer(*n, "mutants", 0, 1000));
+  if (auto n = root.get("repetitions")) s.repetitions = static_cast<int>(p.integer(*n, "repetitions", 1, 100000));
+  if (auto n = root.get("order")) {
+    s.order = p.str(*n, "order");
+    if (s.order != "grouped" && s.order != "interleaved")
+      p.fail(n, "order", "expected \"grouped\" or \"interleaved\", got \"" + s.order + "\"");
+  }
+  if (auto n = root.get("meter")) s.meter = p.str(*n, "meter");
+  if (auto n = root.get("meter_interval_ms"))
+    s.meter_interval_ms = static_cast<int>(p.integer(*n, "meter_interval_ms", 1, 60000));
+  if (auto n = root.get("run_timeout_s")) {
+    s.run_timeout_s = p.number(*n, "run_timeout_s");
+    if (s.run_timeout_s < 0) p.fail(n, "run_timeout_s", "must be >= 0 (0 = no limit)");
+  }
+  if (auto n = root.get("governor")) {
+    s.governor = p.str(*n, "governor");
+    if (s.governor != "performance" && s.governor != "keep")
+      p.fail(n, "governor", "expected \"performance\" or \"keep\", got \"" + s.governor + "\"");
+  }
+  if (auto n = root.get("cooldown")) parse_cooldown(p, *n, s.cooldown);
+  const toml::table* budgets = nullptr;
+  if (auto n = root.get("budgets")) budgets = &p.table(*n, "budgets");
+
+  auto models = root.get("models");
+  if (!models) p.fail(nullptr, "models", "a study needs at least one [[models]] entry");
+  const auto& marr = p.array(*models, "models");
+  if (marr.empty()) p.fail(models, "models", "a study needs at least one model");
+  std::set<std::string> names;
+  for (size_t i = 0; i < marr.size(); ++i) {
+    std::string key = "models[" + std::to_string(i) + "]";
+    ModelDefinition m = parse_model(p, p.table(*marr.get(i), key), key, s, budgets, base_dir);
+    if (!names.insert(m.name).second) p.fail(marr.get(i), key + ".name", "model '" + m.name + "' given twice");
+    s.models.push_back(std::move(m));
+  }
+
+  if (auto n = root.get("scenarios")) {
+    const auto& arr = p.array(*n, "scenarios");
+    if (arr.empty()) p.fail(n, "scenarios", "must not be empty");
+    std::set<std::string> labels;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      const toml::node& sn = *arr.get(i);
+      std::string key = "scenarios[" + std::to_string(i) + "]";
+      ScenarioDefinition sc;
+      if (sn.is_string()) {
+        sc.kind = p.str(sn, key);
+      } else if (sn.is_table()) {
+        const auto& t = *sn.as_table();
+        p.check_keys(t, key + ".", {"kind", "corunner", "jobs"});
+        if (auto k = t.get("kind")) sc.kind = p.str(*k, key + ".kind");
+        if (auto c = t.get("corunner")) sc.corunner = p.str(*c, key + ".corunner");
+        if (auto j = t.get("jobs")) sc.jobs = static_cast<int>(p.integer(*j, key + ".jobs", 2, 64));
+        if (t.get("corunner") && sc.kind != "parallel") p.fail(t.get("corunner"), key + ".corunner", "only for kind = \"parallel\"");
+        if (t.get("jobs") && sc.kind != "symmetric") p.fail(t.get("jobs"), key + ".jobs", "only for kind = \"symmetric\"");
+      } else {
+        p.fail(&sn, key, "expected \"single\", \"parallel\", \"symmetric\" or a table");
+      }
+      if (sc.kind != "single" && sc.kind != "parallel" && sc.kind != "symmetric")
+        p.fail(&sn, key, "unknown scenario kind \"" + sc.kind + "\" (single, parallel, symmetric)");
+      if (sc.kind == "parallel") {
+        if (sc.corunner.empty()) sc.corunner = s.models.front().name;
+        if (!s.find_model(sc.corunner)) {
+          if (!find_model(sc.corunner))
+            p.fail(&sn, key + ".corunner", "co-runner '" + sc.corunner + "' is neither a model of this study nor a built-in model");
+          ModelDefinition c = builtin_definition(sc.corunner);
+          if (budgets) apply_budgets(p, *budgets, "budgets", c);
+          s.corunners.push_back(c);
+        }
+      }
+      if (sc.kind == "symmetric") {
+        if (sc.jobs < 2) sc.jobs = 2;
+        if (s.repetitions % sc.jobs != 0)
+          p.fail(&sn, key + ".jobs", "repetitions (" + std::to_string(s.repetitions) +
+                                         ") must be a multiple of jobs (" + std::to_string(sc.jobs) +
+                                         "): each repetition is one of the k symmetric jobs");
+      }
+      std::string label = sc.kind + "/" + sc.corunner_label();
+      if (!labels.insert(label).second) p.fail(&sn, key, "scenario given twice");
+      s.scenarios.push_back(sc);
+    }
+  } else {
+    s.scenarios.push_back(ScenarioDefinition{});
+  }
+  return s;
+}
+
+StudyDefinition parse_study(const std::string& text, const std::string& source_name) {
+  return parse_study(text, source_name, "");
+}
+
+StudyDefinition load_study_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error("cannot read study file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string base = ".";
+  auto slash = path.rfind('/');
+  if (slash != std::string::npos) base = path.substr(0, slash == 0 ? 1 : slash);
+  char buf[4096];
+  if (base[0] != '/' && ::realpath(base.c_str(), buf)) base = buf;
+  return parse_study(ss.str(), path, base);
+}
+
+}  // namespace greentune::exec

@@ -1,0 +1,392 @@
+#include "greentune/exec/task.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <algorithm>
+#include <sstream>
+
+#include "greentune/core/error.hpp"
+#include "greentune/exec/files.hpp"
+
+namespace greentune::exec {
+
+using nlohmann::json;
+
+std::string StudyPaths::result_file(long long task_id) const {
+  return results_dir() + "/task-" + std::to_string(task_id) + ".json";
+}
+
+StudyPaths StudyPaths::from_path(const std::string& p) {
+  std::string path = p;
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (is_directory(path)) {
+    if (!file_exists(path + "/study.db") && !file_exists(path + "/plan.json"))
+      throw io_error(path + " is not a greentune study directory (no study.db)");
+    return StudyPaths{path};
+  }
+  if (file_exists(path)) {
+    auto slash = path.rfind('/');
+    std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+    if (!file_exists(dir + "/plan.json"))
+      throw io_error(path + " is not inside a greentune study directory (no plan.json next to it)");
+    return StudyPaths{dir};
+  }
+  throw io_error("no study at " + path);
+}
+
+const PlannedTask& LoadedStudy::task(long long id) const {
+  if (id < 1 || id > static_cast<long long>(plan.tasks.size()))
+    throw input_error("study " + paths.dir + " has no task " + std::to_string(id) + " (tasks 1-" +
+                      std::to_string(plan.tasks.size()) + ")");
+  return plan.tasks[static_cast<size_t>(id - 1)];
+}
+const PlannedRun& LoadedStudy::run(long long id) const {
+  if (id < 1 || id > static_cast<long long>(plan.runs.size()))
+    throw input_error("study " + paths.dir + " has no run " + std::to_string(id));
+  return plan.runs[static_cast<size_t>(id - 1)];
+}
+const PlannedConfiguration& LoadedStudy::configuration(long long id) const {
+  if (id < 1 || id > static_cast<long long>(plan.configurations.size()))
+    throw input_error("study " + paths.dir + " has no configuration " + std::to_string(id));
+  return plan.configurations[static_cast<size_t>(id - 1)];
+}
+
+static json plan_to_json(const Plan& plan) {
+  json cs = json::array(), ts = json::array(), rs = json::array();
+  for (const auto& c : plan.configurations) {
+    json hp = json::object();
+    for (const auto& [k, v] : c.hp) hp[k] = v;
+    cs.push_back({{"id", c.id}, {"model", c.model}, {"operator", c.op}, {"mutant", c.mutant}, {"hp", hp}});
+  }
+  for (const auto& t : plan.tasks)
+    ts.push_back({{"id", t.id}, {"scenario", t.scenario}, {"corunner", t.corunner}, {"scenario_kind", t.scenario_kind},
+                  {"corunner_model", t.corunner_model}, {"jobs", t.jobs}, {"runs", t.run_ids}});
+  for (const auto& r : plan.runs)
+    rs.push_back({{"id", r.id}, {"task_id", r.task_id}, {"job", r.job}, {"configuration_id", r.configuration_id},
+                  {"model", r.model}, {"scenario", r.scenario}, {"corunner", r.corunner}, {"operator", r.op},
+                  {"repetition", r.repetition}});
+  return {{"configurations", cs}, {"tasks", ts}, {"runs", rs}};
+}
+
+static Plan plan_from_json(const json& j) {
+  Plan plan;
+  for (const auto& c : j.at("configurations")) {
+    PlannedConfiguration pc;
+    pc.id = c.at("id").get<long long>();
+    pc.model = c.at("model").get<std::string>();
+    pc.op = c.at("operator").get<std::string>();
+    pc.mutant = c.at("mutant").get<int>();
+    for (const auto& [k, v] : c.at("hp").items()) pc.hp[k] = v.get<double>();
+    plan.configurations.push_back(pc);
+  }
+  for (const auto& t : j.at("tasks")) {
+    PlannedTask pt;
+    pt.id = t.at("id").get<long long>();
+    pt.scenario = t.at("scenario").get<std::string>();
+    pt.corunner = t.at("corunner").get<std::string>();
+    pt.scenario_kind = t.at("scenario_kind").get<std::string>();
+    pt.corunner_model = t.at("corunner_model").get<std::string>();
+    pt.jobs = t.at("jobs").get<int>();
+    pt.run_ids = t.at("runs").get<std::vector<long long>>();
+    plan.tasks.push_back(pt);
+  }
+  for (const auto& r : j.at("runs")) {
+    PlannedRun pr;
+    pr.id = r.at("id").get<long long>();
+    pr.task_id = r.at("task_id").get<long long>();
+    pr.job = r.at("job").get<int>();
+    pr.configuration_id = r.at("configuration_id").get<long long>();
+    pr.model = r.at("model").get<std::string>();
+    pr.scenario = r.at("scenario").get<std::string>();
+    pr.corunner = r.at("corunner").get<std::string>();
+    pr.op = r.at("operator").get<std::string>();
+    pr.repetition = r.at("repetition").get<long long>();
+    plan.runs.push_back(pr);
+  }
+  return plan;
+}
+
+LoadedStudy create_study_directory(const StudyDefinition& study, const std::string& dir) {
+  make_directories(dir);
+  StudyPaths paths{dir};
+  if (file_exists(paths.db()) || file_exists(paths.plan()))
+    throw io_error(dir + " already holds a study (use --resume " + dir + " to continue it, or another --out)");
+  LoadedStudy ls;
+  ls.paths = paths;
+  ls.study_id = random_id();
+  ls.definition = study;
+  ls.plan = make_plan(study);
+  make_directories(paths.results_dir());
+  make_directories(paths.logs_dir());
+  write_file_atomic(paths.definition(), study.text);
+  write_file_atomic(paths.info(), json{{"study_id", ls.study_id}, {"name", study.name}, {"source", study.source},
+                                       {"base_dir", study.base_dir}}.dump(2) + "\n");
+  write_file_atomic(paths.plan(), json(plan_to_json(ls.plan)).dump(1) + "\n");
+
+  store::StudyStore st = store::StudyStore::create(paths.db());
+  store::Transaction tx(st.db());
+  st.set_meta("study_id", ls.study_id);
+  st.set_meta("name", study.name);
+  st.set_meta("source", study.source);
+  st.set_meta("seed", std::to_string(study.seed));
+  st.set_meta("definition", study.text);
+  st.set_meta("mutants", std::to_string(study.mutants));
+  st.set_meta("repetitions", std::to_string(study.repetitions));
+  st.set_meta("order", study.order);
+  st.set_meta("meter", study.meter);
+  st.set_meta("cooldown", study.cooldown.mode == "fixed" ? std::to_string(study.cooldown.seconds) + " s" : "until-idle");
+  st.set_meta("run_timeout_s", std::to_string(study.run_timeout_s));
+#ifdef GREENTUNE_VERSION
+  st.set_meta("greentune_version", GREENTUNE_VERSION);
+#endif
+  auto add_model = [&](const ModelDefinition& m) {
+    store::ModelRow row;
+    row.name = m.name;
+    row.kind = m.is_builtin() ? "builtin" : "external";
+    row.metric = m.metric;
+    row.higher_is_better = m.higher_is_better;
+    row.command = m.command;
+    st.add_model(row);
+  };
+  for (const auto& m : study.models) add_model(m);
+  for (const auto& m : study.corunners) add_model(m);
+  for (const auto& c : ls.plan.configurations) {
+    store::ConfigurationRow row;
+    row.id = c.id;
+    row.model = c.model;
+    row.op = c.op;
+    row.mutant = c.mutant;
+    row.hp = c.hp;
+    st.add_configuration(row);
+  }
+  for (const auto& t : ls.plan.tasks) {
+    store::TaskRow row;
+    row.id = t.id;
+    row.scenario = t.scenario;
+    row.corunner = t.corunner;
+    row.jobs = t.jobs;
+    st.add_task(row);
+  }
+  for (const auto& r : ls.plan.runs) {
+    store::RunRow row;
+    row.id = r.id;
+    row.task_id = r.task_id;
+    row.job = r.job;
+    row.configuration_id = r.configuration_id;
+    row.model = r.model;
+    row.scenario = r.scenario;
+    row.corunner = r.corunner;
+    row.op = r.op;
+    row.repetition = r.repetition;
+    st.add_run(row);
+  }
+  tx.commit();
+  return ls;
+}
+
+LoadedStudy load_study_directory(const StudyPaths& paths) {
+  LoadedStudy ls;
+  ls.paths = paths;
+  json info;
+  try {
+    info = json::parse(read_file(paths.info()));
+    ls.study_id = info.at("study_id").get<std::string>();
+  } catch (const json::exception& e) {
+    throw io_error(paths.info() + ": " + e.what());
+  }
+  std::string source = info.value("source", std::string("study.toml"));
+  ls.definition = parse_study(read_file(paths.definition()), paths.definition(), info.value("base_dir", std::string()));
+  ls.definition.source = source;
+  try {
+    ls.plan = plan_from_json(json::parse(read_file(paths.plan())));
+  } catch (const json::exception& e) {
+    throw io_error(paths.plan() + ": " + e.what());
+  }
+  return ls;
+}
+
+// ---- results ----
+
+static json outcome_to_json(const store::RunOutcome& o) {
+  json energy = json::array();
+  for (const auto& d : o.energy) {
+    energy.push_back({{"domain", d.domain},
+                      {"joules", d.joules ? json(*d.joules) : json(nullptr)},
+                      {"source", d.source},
+                      {"attributed_j", d.attributed_j ? json(*d.attributed_j) : json(nullptr)},
+                      {"flagged", d.flagged},
+                      {"note", d.note}});
+  }
+  // Samples as columns (compact): t_s, domain, watts, source.
+  json t = json::array(), dom = json::array(), w = json::array(), src = json::array();
+  for (const auto& s : o.samples) {
+    t.push_back(s.t_s);
+    dom.push_back(s.domain);
+    w.push_back(s.watts);
+    src.push_back(s.source);
+  }
+  return {{"run_id", o.run_id},
+          {"result_id", o.result_id},
+          {"status", o.status},
+          {"reason", o.reason},
+          {"started_at", o.started_at},
+          {"finished_at", o.finished_at},
+          {"node", o.node},
+          {"duration_s", o.duration_s ? json(*o.duration_s) : json(nullptr)},
+          {"performance", o.performance ? json(*o.performance) : json(nullptr)},
+          {"exit_code", o.exit_code ? json(*o.exit_code) : json(nullptr)},
+          {"energy", energy},
+          {"samples", {{"t_s", t}, {"domain", dom}, {"watts", w}, {"source", src}}},
+          {"details", o.details}};
+}
+
+static std::optional<double> opt_number(const json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return j.at(key).get<double>();
+}
+
+static store::RunOutcome outcome_from_json(const json& j) {
+  store::RunOutcome o;
+  o.run_id = j.at("run_id").get<long long>();
+  o.result_id = j.at("result_id").get<std::string>();
+  o.status = j.at("status").get<std::string>();
+  o.reason = j.value("reason", std::string());
+  o.started_at = j.value("started_at", std::string());
+  o.finished_at = j.value("finished_at", std::string());
+  o.node = j.value("node", std::string());
+  o.duration_s = opt_number(j, "duration_s");
+  o.performance = opt_number(j, "performance");
+  if (j.contains("exit_code") && !j.at("exit_code").is_null()) o.exit_code = j.at("exit_code").get<long long>();
+  for (const auto& e : j.at("energy")) {
+    store::DomainEnergy d;
+    d.domain = e.at("domain").get<std::string>();
+    d.joules = opt_number(e, "joules");
+    d.source = e.value("source", std::string());
+    d.attributed_j = opt_number(e, "attributed_j");
+    d.flagged = e.value("flagged", false);
+    d.note = e.value("note", std::string());
+    o.energy.push_back(d);
+  }
+  if (j.contains("samples")) {
+    const json& s = j.at("samples");
+    const auto& t = s.at("t_s");
+    for (size_t i = 0; i < t.size(); ++i)
+      o.samples.push_back({t[i].get<double>(), s.at("domain")[i].get<std::string>(), s.at("watts")[i].get<double>(),
+                           s.at("source")[i].get<std::string>()});
+  }
+  if (j.contains("details")) o.details = j.at("details").get<std::map<std::string, std::string>>();
+  if (!store::is_final_status(o.status))
+    throw input_error("run " + std::to_string(o.run_id) + ": status '" + o.status + "' is not a final status");
+  return o;
+}
+
+json to_json(const TaskResult& r) {
+  json runs = json::array();
+  for (const auto& o : r.runs) runs.push_back(outcome_to_json(o));
+  return {{"format", "greentune-task-result"},
+          {"version", 1},
+          {"study_id", r.study_id},
+          {"task_id", r.task_id},
+          {"result_id", r.result_id},
+          {"node", r.node},
+          {"environment", r.environment},
+          {"started_at", r.started_at},
+          {"finished_at", r.finished_at},
+          {"runs", runs}};
+}
+
+TaskResult task_result_from_json(const json& j) {
+  TaskResult r;
+  try {
+    if (j.value("format", std::string()) != "greentune-task-result")
+      throw input_error("not a greentune task result (format field)");
+    r.study_id = j.at("study_id").get<std::string>();
+    r.task_id = j.at("task_id").get<long long>();
+    r.result_id = j.at("result_id").get<std::string>();
+    r.node = j.value("node", std::string());
+    if (j.contains("environment")) r.environment = j.at("environment").get<std::map<std::string, std::string>>();
+    r.started_at = j.value("started_at", std::string());
+    r.finished_at = j.value("finished_at", std::string());
+    for (const auto& o : j.at("runs")) r.runs.push_back(outcome_from_json(o));
+  } catch (const json::exception& e) {
+    throw input_error(std::string("task result: ") + e.what());
+  }
+  return r;
+}
+
+std::string write_task_result(const StudyPaths& paths, const TaskResult& r) {
+  make_directories(paths.results_dir());
+  std::string file = paths.result_file(r.task_id);
+  write_file_atomic(file, to_json(r).dump() + "\n");
+  return file;
+}
+
+TaskResult read_task_result(const std::string& file) {
+  std::string text = read_file(file);
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw input_error(file + ": not valid JSON: " + e.what());
+  }
+  try {
+    return task_result_from_json(j);
+  } catch (const Error& e) {
+    throw input_error(file + ": " + e.what());
+  }
+}
+
+std::vector<long long> result_task_ids(const StudyPaths& paths) {
+  std::vector<long long> ids;
+  DIR* d = opendir(paths.results_dir().c_str());
+  if (!d) return ids;
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    if (n.rfind("task-", 0) == 0 && n.size() > 10 && n.substr(n.size() - 5) == ".json") {
+      std::string num = n.substr(5, n.size() - 10);
+      if (!num.empty() && num.find_first_not_of("0123456789") == std::string::npos) ids.push_back(std::stoll(num));
+    }
+  }
+  closedir(d);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+StoreSummary store_task_result(store::StudyStore& st, const TaskResult& r) {
+  auto sid = st.meta("study_id");
+  if (sid && *sid != r.study_id)
+    throw input_error("result of task " + std::to_string(r.task_id) + " belongs to study " + r.study_id +
+                      ", not to " + st.path() + " (study " + *sid + ")");
+  StoreSummary s;
+  if (!r.node.empty() && !r.environment.empty()) {
+    auto envs = st.environments();
+    bool changed = true;
+    auto it = envs.find(r.node);
+    if (it != envs.end()) {
+      changed = false;
+      for (const auto& [k, v] : r.environment)
+        if (!it->second.count(k) || it->second.at(k) != v) changed = true;
+    }
+    if (changed) st.set_environment(r.node, r.environment);
+  }
+  for (const auto& o : r.runs) {
+    auto run = st.run(o.run_id);
+    if (!run || run->task_id != r.task_id)
+      throw input_error("result of task " + std::to_string(r.task_id) + " names run " + std::to_string(o.run_id) +
+                        ", which is not part of that task in " + st.path());
+    switch (st.store_outcome(o)) {
+      case store::StoreResult::stored: ++s.stored; break;
+      case store::StoreResult::unchanged: ++s.unchanged; break;
+      case store::StoreResult::superseded: ++s.superseded; break;
+    }
+  }
+  return s;
+}
+
+}  // namespace greentune::exec

@@ -1,0 +1,187 @@
+#include "greentune/store/study_store.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "greentune/core/error.hpp"
+#include "greentune/store/run_records.hpp"
+
+using namespace greentune;
+using namespace greentune::store;
+
+namespace {
+
+std::string temp_dir() {
+  char tmpl[] = "/tmp/greentune-store-test-XXXXXX";
+  char* d = mkdtemp(tmpl);
+  if (!d) throw std::runtime_error("mkdtemp");
+  return d;
+}
+
+// A study with one model, two configurations, three runs (one task each).
+void fill(StudyStore& s) {
+  Transaction t(s.db());
+  s.set_meta("study_id", "abc");
+  s.set_meta("name", "unit");
+  s.add_model({"m", "external", "acc", true, "echo"});
+  ConfigurationRow c0{1, "m", "original", 0, {{"lr", 0.1}, {"epochs", 3}}};
+  ConfigurationRow c1{2, "m", "lr", 1, {{"lr", 0.30000000000000004}, {"epochs", 3}}};
+  s.add_configuration(c0);
+  s.add_configuration(c1);
+  for (long long i = 1; i <= 3; ++i) {
+    TaskRow task;
+    task.id = i;
+    task.scenario = i == 3 ? "parallel" : "single";
+    task.corunner = i == 3 ? "m" : "";
+    s.add_task(task);
+    RunRow r;
+    r.id = i;
+    r.task_id = i;
+    r.configuration_id = i == 2 ? 2 : 1;
+    r.model = "m";
+    r.scenario = task.scenario;
+    r.corunner = task.corunner;
+    r.op = i == 2 ? "lr" : "original";
+    r.repetition = i == 3 ? 1 : i;
+    s.add_run(r);
+  }
+  t.commit();
+}
+
+RunOutcome outcome(long long run_id, const std::string& result_id) {
+  RunOutcome o;
+  o.run_id = run_id;
+  o.result_id = result_id;
+  o.status = "succeeded";
+  o.started_at = "2026-11-26T10:00:00.000Z";
+  o.finished_at = "2026-11-26T10:00:05.000Z";
+  o.node = "node-a";
+  o.duration_s = 5.25;
+  o.performance = 0.875;
+  o.exit_code = 0;
+  o.energy = {{"cpu_package", 123.5, "estimated", 100.25, false, "estimated from CPU time"},
+              {"dram", std::nullopt, "", std::nullopt, false, "no DRAM domain"}};
+  o.samples = {{0.1, "cpu_package", 20.5, "estimated"}, {0.2, "cpu_package", 21.5, "estimated"}};
+  o.details = {{"cpu_s", "4.5"}};
+  return o;
+}
+
+}  // namespace
+
+TEST(StudyStore, CreateRefusesAnExistingFileAndOpenRefusesForeignFiles) {
+  std::string dir = temp_dir();
+  std::string db = dir + "/s.db";
+  { StudyStore s = StudyStore::create(db); }
+  EXPECT_THROW(StudyStore::create(db), Error);
+  EXPECT_NO_THROW(StudyStore::open(db));
+  EXPECT_THROW(StudyStore::open(dir + "/missing.db"), Error);
+  {
+    Database other(dir + "/other.db", true);
+    other.exec("CREATE TABLE x(y)");
+  }
+  try {
+    StudyStore::open(dir + "/other.db");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::io);
+    EXPECT_NE(std::string(e.what()).find("not a greentune study database"), std::string::npos);
+  }
+}
+
+TEST(StudyStore, LifecycleAndIdempotentOutcomes) {
+  std::string db = temp_dir() + "/s.db";
+  StudyStore s = StudyStore::create(db);
+  fill(s);
+  EXPECT_EQ(s.counts().pending, 3);
+  s.mark_running(1, "node-a", "2026-11-26T10:00:00.000Z");
+  s.mark_running(2, "node-a", "2026-11-26T10:00:00.000Z");
+  EXPECT_EQ(s.counts().running, 2);
+  EXPECT_EQ(s.reset_in_flight(), 2);
+  EXPECT_EQ(s.counts().pending, 3);
+  EXPECT_EQ(s.run(1)->attempts, 1);
+
+  EXPECT_EQ(s.store_outcome(outcome(1, "r1")), StoreResult::stored);
+  EXPECT_EQ(s.store_outcome(outcome(1, "r1")), StoreResult::unchanged);
+  EXPECT_EQ(s.store_outcome(outcome(1, "other")), StoreResult::superseded);
+  EXPECT_EQ(s.samples_of(1).size(), 2u);
+  EXPECT_EQ(s.energy_of(1).size(), 2u);
+  EXPECT_EQ(s.counts().succeeded, 1);
+  EXPECT_EQ(s.run(1)->result_id, "r1");
+
+  RunOutcome bad = outcome(2, "r2");
+  bad.status = "running";
+  EXPECT_THROW(s.store_outcome(bad), Error);
+  EXPECT_THROW(s.store_outcome(outcome(99, "x")), Error);
+}
+
+TEST(RunRecords, LoadGivesFullConfigurationsExactValuesAndMissingAsNullopt) {
+  std::string db = temp_dir() + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+    s.store_outcome(outcome(2, "r2"));
+    RunOutcome failed = outcome(3, "r3");
+    failed.status = "failed";
+    failed.reason = "exit code 1";
+    failed.performance.reset();
+    s.store_outcome(failed);
+    s.set_environment("node-a", {{"cpu_model", "Test CPU"}, {"cpu_cores", "2"}, {"hostname", "node-a"}});
+  }
+  auto recs = load_run_records(db);
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[0].status, "pending");
+  EXPECT_FALSE(recs[0].cpu_package_j.has_value());
+  const RunRecord& r = recs[1];
+  EXPECT_EQ(r.model, "m");
+  EXPECT_EQ(r.op, "lr");
+  EXPECT_EQ(r.scenario, "single");
+  double lr = r.hp.at("lr");
+  double expected = 0.30000000000000004;
+  EXPECT_EQ(std::memcmp(&lr, &expected, sizeof lr), 0);
+  EXPECT_EQ(r.hp.at("epochs"), 3);
+  ASSERT_TRUE(r.cpu_package_j.has_value());
+  EXPECT_EQ(*r.cpu_package_j, 123.5);
+  EXPECT_FALSE(r.dram_j.has_value());
+  EXPECT_FALSE(r.gpu_j.has_value());
+  EXPECT_EQ(*r.duration_s, 5.25);
+  EXPECT_EQ(*r.performance, 0.875);
+  EXPECT_EQ(r.node, "node-a");
+  EXPECT_EQ(r.extra.at("cpu_package_source"), "estimated");
+  EXPECT_EQ(r.extra.at("cpu_package_attributed_j"), "100.25");
+  EXPECT_EQ(r.extra.at("cpu_s"), "4.5");
+  EXPECT_EQ(r.extra.at("run_id"), "2");
+  EXPECT_EQ(recs[2].status, "failed");
+  EXPECT_EQ(recs[2].scenario, "parallel");
+  EXPECT_EQ(recs[2].corunner, "m");
+  EXPECT_EQ(recs[2].extra.at("status_reason"), "exit code 1");
+  EXPECT_FALSE(recs[2].performance.has_value());
+
+  auto env = load_environment(db);
+  EXPECT_EQ(env.at("cpu_model"), "Test CPU");
+  EXPECT_EQ(env.at("study.name"), "unit");
+  EXPECT_EQ(env.count("nodes"), 0u);
+
+  auto series = load_power_series(db, 2);
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[1].watts, 21.5);
+  EXPECT_EQ(series[0].domain, "cpu_package");
+  EXPECT_TRUE(load_power_series(db, 1).empty());
+  EXPECT_EQ(load_all_power_series(db).size(), 2u);
+}
+
+TEST(RunRecords, FlaggedReadingsAreNotNumbers) {
+  std::string db = temp_dir() + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+    RunOutcome o = outcome(1, "r");
+    o.energy[0].flagged = true;
+    s.store_outcome(o);
+  }
+  auto recs = load_run_records(db);
+  EXPECT_FALSE(recs[0].cpu_package_j.has_value());
+  EXPECT_EQ(recs[0].extra.at("cpu_package_flagged"), "1");
+}
