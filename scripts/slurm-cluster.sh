@@ -7,9 +7,11 @@
 # touched. The daemons are stopped by the PIDs recorded at start.
 #
 # Usage:
-#   slurm-cluster.sh start [DIR]     start (DIR: a new folder under /tmp when omitted);
+#   slurm-cluster.sh start [--watch PID] [DIR]
+#                                    start (DIR: a new folder under /tmp when omitted);
 #                                    prints DIR, then waits until the node is idle.
 #                                    Then: export SLURM_CONF=DIR/slurm.conf
+#                                    --watch PID: stop it when process PID ends
 #   slurm-cluster.sh stop DIR        cancel every job, stop the daemons by PID, keep DIR
 #   slurm-cluster.sh run -- CMD...   start, run CMD with SLURM_CONF set, always stop;
 #                                    exits with CMD's status (DIR removed unless it fails)
@@ -18,6 +20,11 @@
 # Requirements: root (SlurmUser=root), slurm-wlm and munge installed.
 # Environment: GREENTUNE_SLURM_START_TIMEOUT_S (default 60): how long to wait for idle.
 set -euo pipefail
+
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+# Daemons run in their own session, so signals aimed at the caller's process group
+# (a test harness cleaning up its children) do not reach them; they are stopped by PID.
+SETSID=$(command -v setsid || true)
 
 die() { echo "slurm-cluster: $*" >&2; exit 1; }
 log() { echo "slurm-cluster: $*" >&2; }
@@ -54,29 +61,49 @@ pick_port() {
 
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 
-# Stops a PID recorded in file $1: SIGTERM, then SIGKILL after $2 seconds.
-stop_pid_file() {
-  local file=$1 grace=${2:-10} pid i
-  [[ -f $file ]] || return 0
-  pid=$(cat "$file" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] || return 0
-  if pid_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for (( i = 0; i < grace * 10; i++ )); do
-      pid_alive "$pid" || break
-      sleep 0.1
-    done
+# Stops the PIDs recorded in the given files together: SIGTERM, then SIGKILL after
+# $1 seconds. The files are removed.
+stop_pid_files() {
+  local grace=$1 file pid i
+  shift
+  local pids=()
+  for file in "$@"; do
+    [[ -f $file ]] || continue
+    pid=$(cat "$file" 2>/dev/null || true)
+    if [[ $pid =~ ^[0-9]+$ ]] && pid_alive "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+    fi
+  done
+  for (( i = 0; i < grace * 10; i++ )); do
+    local left=0
+    for pid in "${pids[@]}"; do pid_alive "$pid" && left=1; done
+    (( left )) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do
     if pid_alive "$pid"; then
-      log "PID $pid ($(basename "$file" .pid)) ignored SIGTERM; sending SIGKILL"
+      log "PID $pid ignored SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
-  fi
-  rm -f "$file"
+  done
+  rm -f "$@"
 }
 
 cmd_start() {
   [[ $(id -u) -eq 0 ]] || die "must run as root (the generated slurm.conf has SlurmUser=root)"
-  local dir=${1:-}
+  local dir="" watch_pid=""
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --watch) watch_pid=${2:-}; shift 2 || die "--watch needs a PID" ;;
+      --watch=*) watch_pid=${1#--watch=}; shift ;;
+      -*) die "start: unknown option '$1'" ;;
+      *) dir=$1; shift ;;
+    esac
+  done
+  if [[ -n $watch_pid ]]; then
+    [[ $watch_pid =~ ^[0-9]+$ ]] && pid_alive "$watch_pid" || die "--watch: no process $watch_pid"
+  fi
   if [[ -z $dir ]]; then
     dir=$(mktemp -d /tmp/gt-slurm.XXXXXX)
   else
@@ -112,7 +139,7 @@ cmd_start() {
   fi
   chmod 0600 "$dir/munge/munge.key"
   local socket=$dir/munge/munge.socket
-  "$munged" --foreground --force \
+  $SETSID "$munged" --foreground --force \
     --key-file="$dir/munge/munge.key" --socket="$socket" \
     --pid-file="$dir/munge/munged.pidfile" --seed-file="$dir/munge/munged.seed" \
     --log-file="$dir/log/munged.log" >>"$dir/log/munged.out" 2>&1 &
@@ -189,11 +216,18 @@ EOF
   echo "$ctld_port" >"$dir/port"
 
   export SLURM_CONF=$dir/slurm.conf
-  "$slurmctld" -D -i -f "$dir/slurm.conf" >>"$dir/log/slurmctld.out" 2>&1 &
+  $SETSID "$slurmctld" -D -i -f "$dir/slurm.conf" >>"$dir/log/slurmctld.out" 2>&1 &
   echo $! >"$dir/slurmctld.pid"
-  "$slurmd" -D -N "$node" -f "$dir/slurm.conf" >>"$dir/log/slurmd.out" 2>&1 &
+  $SETSID "$slurmd" -D -N "$node" -f "$dir/slurm.conf" >>"$dir/log/slurmd.out" 2>&1 &
   echo $! >"$dir/slurmd.pid"
   echo "$dir"
+
+  # A watcher stops the cluster when the process that asked for it goes away (a test that
+  # crashed or timed out): no daemon outlives its owner.
+  if [[ -n $watch_pid ]]; then
+    $SETSID bash "$SELF" __watch "$watch_pid" "$dir" </dev/null >>"$dir/log/watch.out" 2>&1 &
+    echo $! >"$dir/watch.pid"
+  fi
 
   # ---- wait until the node is idle ----
   local timeout_s=${GREENTUNE_SLURM_START_TIMEOUT_S:-60} state=""
@@ -220,10 +254,24 @@ EOF
   die "node $node not idle after ${timeout_s}s (last state: '${state:-unknown}'; logs in $dir/log)"
 }
 
+cmd_watch() {
+  local owner=$1 dir=$2
+  while pid_alive "$owner" && [[ -f $dir/slurmctld.pid || -f $dir/munged.pid ]]; do sleep 1; done
+  rm -f "$dir/watch.pid"
+  if [[ -f $dir/slurmctld.pid || -f $dir/munged.pid ]]; then
+    log "owner $owner is gone: stopping the cluster in $dir"
+    cmd_stop "$dir"
+  fi
+}
+
 cmd_stop() {
   local dir=${1:-}
   [[ -n $dir && -d $dir ]] || die "stop: no such cluster folder '${dir}'"
   dir=$(cd "$dir" && pwd)
+  # the watcher (if any) is ours to end first, so it does not race this stop
+  if [[ -f $dir/watch.pid && $$ != "$(cat "$dir/watch.pid" 2>/dev/null)" ]]; then
+    stop_pid_files 2 "$dir/watch.pid"
+  fi
   export SLURM_CONF=$dir/slurm.conf
   # Cancel every job first so that no job step outlives its slurmd.
   if [[ -f $dir/slurmctld.pid ]] && pid_alive "$(cat "$dir/slurmctld.pid")"; then
@@ -238,9 +286,7 @@ cmd_stop() {
       done
     fi
   fi
-  stop_pid_file "$dir/slurmd.pid" 10
-  stop_pid_file "$dir/slurmctld.pid" 10
-  stop_pid_file "$dir/munged.pid" 5
+  stop_pid_files 15 "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munged.pid"
   log "stopped cluster in $dir"
 }
 
@@ -270,6 +316,7 @@ case ${1:-} in
   stop) shift; cmd_stop "$@" ;;
   status) shift; cmd_status "$@" ;;
   run) shift; cmd_run "$@" ;;
+  __watch) shift; cmd_watch "$@" ;;
   -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) echo "usage: slurm-cluster.sh start [DIR] | stop DIR | run -- CMD... | status DIR" >&2; exit 2 ;;
 esac

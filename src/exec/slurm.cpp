@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -167,6 +168,9 @@ std::string make_batch_script(const BatchScript& spec) {
                       o.greentune_bin + "')");
   if (spec.study_dir.empty() || spec.study_dir.front() != '/')
     throw usage_error("the study folder for Slurm tasks must be an absolute path (got '" + spec.study_dir + "')");
+  for (const std::string* p : {&spec.study_dir, &spec.log_dir})
+    if (p->find_first_of("\"\n%") != std::string::npos)
+      throw usage_error("the study folder '" + *p + "' contains a double quote, '%' or a newline, which sbatch cannot take");
   if (spec.chunk.indices.empty()) throw usage_error("no tasks to submit");
   for (const std::string& a : o.sbatch_args) {
     if (a.find('\n') != std::string::npos) throw usage_error("--sbatch-arg '" + a + "' contains a newline");
@@ -185,9 +189,10 @@ std::string make_batch_script(const BatchScript& spec) {
   s << "#!/bin/sh\n";
   s << "#SBATCH --job-name=" << name << "\n";
   s << "#SBATCH --array=" << array << "\n";
-  s << "#SBATCH --output=" << spec.log_dir << "/%A_%a.out\n";
-  s << "#SBATCH --error=" << spec.log_dir << "/%A_%a.err\n";
-  s << "#SBATCH --chdir=" << spec.study_dir << "\n";
+  // sbatch reads double-quoted directive values, so folders may contain blanks.
+  s << "#SBATCH --output=\"" << spec.log_dir << "/%A_%a.out\"\n";
+  s << "#SBATCH --error=\"" << spec.log_dir << "/%A_%a.err\"\n";
+  s << "#SBATCH --chdir=\"" << spec.study_dir << "\"\n";
   s << "#SBATCH --nodes=1\n";
   s << "#SBATCH --ntasks=1\n";
   if (o.exclusive) s << "#SBATCH --exclusive\n";
@@ -464,6 +469,72 @@ void SlurmClient::cancel(long long job_id, std::optional<long long> array_index)
   if (array_index) target += "_" + std::to_string(*array_index);
   auto r = run_command({options_.scancel, target});
   if (!r.ok()) throw runtime_error("scancel " + target + " failed: " + first_line(r.stderr_text));
+}
+
+long long SlurmClient::max_array_size() {
+  auto r = run_command({options_.scontrol, "show", "config"});
+  if (r.ok()) {
+    for (const std::string& line : lines_of(r.stdout_text)) {
+      if (line.rfind("MaxArraySize", 0) != 0) continue;
+      auto eq = line.find('=');
+      long long v = 0;
+      if (eq != std::string::npos && parse_ll(trim(line.substr(eq + 1)), v) && v > 1) return v;
+    }
+  }
+  return 1001;
+}
+
+std::vector<Submission> submit_tasks(SlurmClient& client, const std::string& study_dir_in,
+                                     const std::string& study_name, const std::vector<long long>& task_ids,
+                                     long long max_array_size) {
+  std::vector<Submission> out;
+  if (task_ids.empty()) return out;
+  std::string study_dir = fs::absolute(study_dir_in).lexically_normal().string();
+  while (study_dir.size() > 1 && study_dir.back() == '/') study_dir.pop_back();
+  SlurmOptions options = client.options();
+  if (options.greentune_bin.empty()) options.greentune_bin = self_executable_path();
+  options.greentune_bin = fs::absolute(options.greentune_bin).lexically_normal().string();
+  if (options.job_name == "greentune" && !study_name.empty()) options.job_name = "greentune-" + study_name;
+  if (max_array_size <= 0) max_array_size = client.max_array_size();
+
+  std::string dir = slurm_dir(study_dir);
+  std::string log_dir = dir + "/logs";
+  std::error_code ec;
+  fs::create_directories(log_dir, ec);
+  if (ec) throw io_error("cannot create " + log_dir + ": " + ec.message());
+
+  std::string stamp = iso_now();
+  for (char& c : stamp)
+    if (c == ':') c = '-';
+  int k = 0;
+  for (const ArrayChunk& chunk : split_into_arrays(task_ids, max_array_size)) {
+    BatchScript spec;
+    spec.study_dir = study_dir;
+    spec.log_dir = log_dir;
+    spec.chunk = chunk;
+    spec.options = options;
+    spec.study_name = study_name;
+    std::string script = make_batch_script(spec);
+    std::string path = fmt::format("{}/submit-{}-{}.sh", dir, stamp, ++k);
+    for (int n = 2; fs::exists(path); ++n) path = fmt::format("{}/submit-{}-{}.{}.sh", dir, stamp, k, n);
+    {
+      std::ofstream f(path);
+      f << script;
+      f.flush();
+      if (!f) throw io_error("cannot write " + path + ": " + std::strerror(errno));
+    }
+    fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add, ec);
+    Submission s;
+    s.job_id = client.submit(path, study_dir);
+    s.base = chunk.base;
+    s.indices = chunk.indices;
+    s.submitted_at = iso_now();
+    s.script = path;
+    append_submission(study_dir, s);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 bool slurm_available(const SlurmOptions& options) {

@@ -52,7 +52,8 @@ TEST(SlurmBatchScript, HasArrayExclusivePartitionExtraArgsAndTaskCommand) {
   EXPECT_NE(s.find("#SBATCH --exclusive\n"), std::string::npos);
   EXPECT_NE(s.find("#SBATCH --partition=gpu\n"), std::string::npos);
   EXPECT_NE(s.find("#SBATCH --time=01:00:00\n#SBATCH --gres=gpu:1\n"), std::string::npos);
-  EXPECT_NE(s.find("#SBATCH --output=/shared/my study/slurm/logs/%A_%a.out\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --output=\"/shared/my study/slurm/logs/%A_%a.out\"\n"), std::string::npos);
+  EXPECT_NE(s.find("#SBATCH --chdir=\"/shared/my study\"\n"), std::string::npos);
   EXPECT_NE(s.find("task=$((0 + SLURM_ARRAY_TASK_ID))\n"), std::string::npos);
   EXPECT_NE(s.find("exec '/opt/greentune/bin/greentune' run-task --study-dir '/shared/my study' --task \"$task\"\n"),
             std::string::npos);
@@ -81,6 +82,9 @@ TEST(SlurmBatchScript, RejectsRelativePathsAndOddArguments) {
   b.options.sbatch_args = {"--comment=a\nrm -rf /"};
   EXPECT_THROW(make_batch_script(b), greentune::Error);
   b.options.sbatch_args = {};
+  b.study_dir = "/s/\"quoted\"";
+  EXPECT_THROW(make_batch_script(b), greentune::Error);
+  b.study_dir = "/s";
   b.chunk.indices.clear();
   EXPECT_THROW(make_batch_script(b), greentune::Error);
 }

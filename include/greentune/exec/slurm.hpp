@@ -29,6 +29,7 @@ struct SlurmOptions {
   std::string squeue = "squeue";
   std::string sacct = "sacct";
   std::string scancel = "scancel";
+  std::string scontrol = "scontrol";
 };
 
 // ---- array specs ----
@@ -122,11 +123,21 @@ class SlurmClient {
   QueryResult query(const std::vector<long long>& job_ids);
   // scancel JOB or JOB_INDEX.
   void cancel(long long job_id, std::optional<long long> array_index = std::nullopt);
+  // The cluster's MaxArraySize (scontrol show config); 1001 (Slurm's default) when unknown.
+  long long max_array_size();
   const SlurmOptions& options() const { return options_; }
 
  private:
   SlurmOptions options_;
 };
+
+// Submits task_ids as job array(s): writes DIR/slurm/submit-<time>-<k>.sh per array (logs in
+// DIR/slurm/logs/), runs sbatch, appends each accepted submission to submissions.jsonl.
+// max_array_size 0: ask the cluster. Throws runtime_error when sbatch refuses (earlier
+// arrays of the same call stay submitted and recorded).
+std::vector<Submission> submit_tasks(SlurmClient& client, const std::string& study_dir,
+                                     const std::string& study_name, const std::vector<long long>& task_ids,
+                                     long long max_array_size = 0);
 
 // Are the Slurm client commands installed (sbatch on PATH)?
 bool slurm_available(const SlurmOptions& options = {});
