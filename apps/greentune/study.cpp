@@ -1,6 +1,103 @@
-// Placeholder: this subcommand is not registered yet (its owner replaces this file).
+// greentune study: plan a study of hyperparameter mutants, run every configuration under an
+// energy meter (locally, or on Slurm), store every run. The work is exec::run_study().
+#include <iostream>
+#include <memory>
+
 #include "commands.hpp"
+#include "greentune/core/error.hpp"
+#include "greentune/exec/local_executor.hpp"
+#include "greentune/exec/slurm_study.hpp"
+#include "greentune/exec/study_definition.hpp"
 
 namespace greentune::app {
-void add_study_command(CLI::App&, CommandContext&) {}
+namespace {
+
+struct StudyArgs {
+  std::string file;
+  std::string out;
+  std::string resume;
+  bool dry_run = false;
+  bool print_default = false;
+  std::string meter;
+  double cooldown = -1;
+  std::string progress = "auto";
+  std::string executor = "local";
+  std::string partition;
+  std::vector<std::string> sbatch_args;
+  bool exclusive = true;
+  int max_parallel = 0;
+};
+
+}  // namespace
+
+void add_study_command(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<StudyArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "study",
+      "Run a study: train the original and every mutant configuration several times under an energy meter, "
+      "alone and beside a co-runner, and store every run in a SQLite database.\n"
+      "Without FILE, runs the embedded quick study (about ten minutes on a 2-core CPU).");
+  cmd->add_option("file", args->file, "study definition (TOML); empty = the embedded default study");
+  cmd->add_option("-o,--out", args->out, "study directory to create (database, copies, results); empty = ./greentune-<name>-<UTC time>")
+      ->capture_default_str()
+      ->envname("GREENTUNE_STUDY_DIR");
+  cmd->add_option("--resume", args->resume, "continue the study in this directory (or its study.db); runs in flight are re-run");
+  cmd->add_flag("-n,--dry-run", args->dry_run, "print the plan (mutant values, counts) and its estimated duration; run nothing");
+  cmd->add_flag("--print-default", args->print_default, "print the embedded default study definition and exit");
+  cmd->add_option("--meter", args->meter, "energy meter, overriding the study's (auto, rapl, perf, nvml, estimate, none)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_METER");
+  cmd->add_option("--cooldown", args->cooldown, "fixed cool-down in seconds, overriding the study's (< 0: as the study says)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_COOLDOWN");
+  cmd->add_option("--progress", args->progress, "auto (live line on a terminal, log lines otherwise), line, log or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "line", "log", "none"}))
+      ->envname("GREENTUNE_PROGRESS");
+  cmd->add_option("--executor", args->executor, "where runs execute: local (this machine) or slurm (a job array)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->envname("GREENTUNE_EXECUTOR");
+  cmd->add_option("--partition", args->partition, "slurm: partition to submit to (empty = the cluster's default)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_PARTITION");
+  cmd->add_option("--sbatch-arg", args->sbatch_args, "slurm: extra sbatch option, verbatim (repeatable)");
+  cmd->add_flag("--exclusive,!--no-exclusive", args->exclusive,
+                "slurm: whole nodes per task (sbatch --exclusive), so no foreign job disturbs a measurement")
+      ->capture_default_str()
+      ->envname("GREENTUNE_SLURM_EXCLUSIVE");
+  cmd->add_option("--max-parallel", args->max_parallel, "slurm: at most this many tasks at once (array throttle; 0 = no limit)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_SLURM_MAX_PARALLEL");
+  cmd->callback([&ctx, args] {
+    ctx.run = [args]() -> int {
+      if (args->print_default) {
+        std::cout << exec::default_study_text();
+        return 0;
+      }
+      if (args->executor != "slurm" && (!args->partition.empty() || !args->sbatch_args.empty() ||
+                                        !args->exclusive || args->max_parallel != 0))
+        throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
+      exec::StudyRunOptions o;
+      o.study_file = args->file;
+      o.out_dir = args->out;
+      o.resume = args->resume;
+      o.dry_run = args->dry_run;
+      o.meter_override = args->meter;
+      if (args->cooldown >= 0) o.cooldown_s = args->cooldown;
+      o.progress = args->progress;
+      if (args->executor == "slurm") {
+        exec::SlurmStudyOptions so;
+        so.run = o;
+        so.slurm.partition = args->partition;
+        so.slurm.sbatch_args = args->sbatch_args;
+        so.slurm.exclusive = args->exclusive;
+        so.slurm.max_parallel = args->max_parallel;
+        return exec::run_study_on_slurm(so);
+      }
+      return exec::run_study(o);
+    };
+  });
+}
+
 }  // namespace greentune::app

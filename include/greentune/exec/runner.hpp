@@ -1,0 +1,40 @@
+#pragma once
+// Building and judging one run's child process (used by execute_task, exposed for tests).
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "greentune/core/subprocess.hpp"
+#include "greentune/exec/task.hpp"
+
+namespace greentune::exec {
+
+// Value as passed to the child: integers without decimals, reals in the shortest text that
+// parses back to the same double (what is stored is exactly what was used).
+std::string format_hp_value(const ModelDefinition& m, const std::string& name, double value);
+// The external command template with {name} replaced ({{ and }} are literal braces).
+std::string expand_command(const ModelDefinition& m, const Configuration& hp);
+// argv/env/working dir of the child: `greentune train --model M --set k=v ... --json` for a
+// built-in model, `/bin/sh -c <expanded template>` for an external one. Every child also gets
+// GREENTUNE_HP_<NAME>=value in its environment.
+SubprocessOptions child_options(const ModelDefinition& m, const Configuration& hp, const ExecuteOptions& options);
+
+struct ParsedOutcome {
+  std::string status;              // succeeded | failed | diverged | timeout
+  std::string reason;
+  std::optional<double> performance;
+  nlohmann::json train_result;     // built-in models: the child's TrainResult JSON
+};
+// Success needs exit code 0 and a parsed, finite metric. diverged: the trainer's status, a
+// diverged_regex match, a JSON line with "status": "diverged", or a NaN/inf metric.
+ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
+                            const std::string& stdout_text, const std::string& stderr_text, double timeout_s);
+
+// The study's cool-down (fixed sleep, or until power is back within tolerance of the idle
+// baseline); returns the seconds waited. Throws Cancelled when options.cancel is set.
+double cool_down(const LoadedStudy& study, const ExecuteOptions& options);
+// Idle power (W, all measured domains) for the until-idle cool-down.
+double measure_idle_baseline(const StudyDefinition& def, const std::string& meter_override);
+
+}  // namespace greentune::exec

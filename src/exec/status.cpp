@@ -1,0 +1,109 @@
+#include "greentune/exec/status.hpp"
+
+#include <map>
+#include <sstream>
+
+#include "greentune/core/number_format.hpp"
+#include "greentune/exec/files.hpp"
+#include "greentune/exec/format.hpp"
+#include "greentune/exec/task.hpp"
+
+namespace greentune::exec {
+
+StudyStatus study_status(const std::string& dir_or_db) {
+  StudyPaths paths = StudyPaths::from_path(dir_or_db);
+  StudyStatus s;
+  s.db_path = paths.db();
+  s.dir = paths.dir;
+  store::StudyStore st = store::StudyStore::open(paths.db());
+  auto meta = st.all_meta();
+  s.name = meta.count("name") ? meta["name"] : "?";
+  s.created_at = meta["created_at"];
+  s.finished_at = meta["finished_at"];
+  s.executor = meta.count("executor") ? meta["executor"] : "local";
+  s.counts = st.counts();
+  auto runs = st.runs();
+  std::map<long long, std::vector<const store::RunRow*>> by_task;
+  for (const auto& r : runs) by_task[r.task_id].push_back(&r);
+  s.tasks = static_cast<long long>(by_task.size());
+  double task_s_sum = 0;
+  long long timed_tasks = 0;
+  for (const auto& [tid, rs] : by_task) {
+    bool done = true;
+    double longest = 0;
+    for (const auto* r : rs) {
+      done = done && store::is_final_status(r->status);
+      if (r->duration_s) longest = std::max(longest, *r->duration_s);
+    }
+    if (!done) continue;
+    ++s.tasks_done;
+    if (longest > 0) {
+      task_s_sum += longest;
+      ++timed_tasks;
+    }
+    // Whole-machine energy: the first job of the task carries it.
+    for (const auto& e : st.energy_of(rs.front()->id))
+      if (e.joules && !e.flagged) s.energy_j += *e.joules;
+  }
+  for (long long id : result_task_ids(paths)) {
+    ++s.result_files;
+    auto it = by_task.find(id);
+    if (it == by_task.end()) continue;
+    for (const auto* r : it->second)
+      if (!store::is_final_status(r->status)) {
+        ++s.result_files_pending;
+        break;
+      }
+  }
+  if (timed_tasks > 0) {
+    s.mean_task_s = task_s_sum / static_cast<double>(timed_tasks);
+    double cool = 0;
+    if (auto c = meta.find("cooldown"); c != meta.end())
+      if (auto v = parse_double(c->second.substr(0, c->second.find(' ')))) cool = *v;
+    s.eta_s = static_cast<double>(s.tasks - s.tasks_done) * (s.mean_task_s + cool);
+  }
+  auto configs = st.configurations();
+  std::map<long long, const store::ConfigurationRow*> cfg;
+  for (const auto& c : configs) cfg[c.id] = &c;
+  for (const auto& r : runs) {
+    std::string desc = r.model + " ";
+    if (r.op == "original") desc += "original";
+    else if (cfg.count(r.configuration_id) && cfg[r.configuration_id]->hp.count(r.op))
+      desc += r.op + "=" + format_exact(cfg[r.configuration_id]->hp.at(r.op));
+    desc += " rep " + std::to_string(r.repetition) + " " + r.scenario + (r.corunner.empty() ? "" : "/" + r.corunner);
+    if (r.status == "running") s.running.push_back({r.id, desc, r.node, r.started_at});
+    if (r.status == "failed" || r.status == "timeout" || r.status == "diverged")
+      s.recent_failures.push_back("run " + std::to_string(r.id) + " " + desc + ": " + r.status +
+                                  (r.reason.empty() ? "" : " (" + r.reason + ")"));
+  }
+  if (s.recent_failures.size() > 10)
+    s.recent_failures.erase(s.recent_failures.begin(), s.recent_failures.end() - 10);
+  return s;
+}
+
+std::string format_status(const StudyStatus& s) {
+  std::ostringstream o;
+  const auto& c = s.counts;
+  o << "study '" << s.name << "' (" << s.db_path << ")\n";
+  o << "  created " << s.created_at;
+  if (!s.finished_at.empty()) o << ", finished " << s.finished_at;
+  o << ", executor " << s.executor << "\n";
+  o << "  runs: " << c.done() << "/" << c.total << " done";
+  if (c.total > 0) o << " (" << c.done() * 100 / c.total << "%)";
+  o << "; " << c.succeeded << " succeeded, " << c.failed << " failed, " << c.diverged << " diverged, " << c.timeout
+    << " timed out, " << c.running << " running, " << c.pending << " pending\n";
+  o << "  tasks: " << s.tasks_done << "/" << s.tasks << " done";
+  if (s.result_files_pending > 0)
+    o << "; " << s.result_files_pending << " result file(s) not yet in the database (greentune collect " << s.dir << ")";
+  o << "\n";
+  o << "  energy so far: " << format_energy(s.energy_j);
+  if (s.mean_task_s > 0) o << "; mean task " << format_duration(s.mean_task_s);
+  if (s.eta_s > 0 && s.tasks_done < s.tasks) o << "; about " << format_duration(s.eta_s) << " left";
+  o << "\n";
+  for (const auto& r : s.running)
+    o << "  running: run " << r.run_id << " " << r.description << " on " << r.node << " since " << r.started_at << "\n";
+  for (const auto& f : s.recent_failures) o << "  " << f << "\n";
+  return o.str();
+}
+
+}  // namespace greentune::exec
