@@ -11,6 +11,7 @@
 // as NVML numbers them); else all of them.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "greentune/energy/backend.hpp"
@@ -27,6 +28,15 @@ struct GpuInfo {
 
 // Lists the GPUs NVML reports (all of them, not only the selected ones).
 std::vector<GpuInfo> list_nvml_gpus(const MeterOptions& options);
+
+// Integral of power samples (t_s, watts) by the trapezoid rule over their real timestamps.
+double trapezoid_j(const std::vector<std::pair<double, double>>& samples);
+
+// Picks GPUs from `all`: by `requested` ids (UUID, UUID prefix, PCI bus id, NVML index) if
+// any, else by CUDA_VISIBLE_DEVICES (`cuda_visible` null = unset), else all. Throws
+// meter_error for an id that matches no GPU. `note` receives assumptions made.
+std::vector<GpuInfo> select_gpus(const std::vector<GpuInfo>& all, const std::vector<std::string>& requested,
+                                 const char* cuda_visible, std::string* note);
 
 std::unique_ptr<EnergyMeter> open_nvml_meter(const MeterOptions& options);
 
