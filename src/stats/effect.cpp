@@ -30,56 +30,96 @@ std::uint64_t SplitMix64::next() {
 }
 
 std::uint64_t SplitMix64::below(std::uint64_t bound) {
-  // Rejection sampling on the top of the range: unbiased, deterministic.
-  const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % bound + 1) % bound;
-  std::uint64_t r;
-  do r = next();
-  while (r > limit);
-  return r % bound;
+  // Lemire's multiply-shift with rejection: unbiased, deterministic, one division at most.
+  std::uint64_t r = next();
+  unsigned __int128 m = static_cast<unsigned __int128>(r) * bound;
+  auto low = static_cast<std::uint64_t>(m);
+  if (low < bound) {
+    const std::uint64_t threshold = (0 - bound) % bound;
+    while (low < threshold) {
+      r = next();
+      m = static_cast<unsigned __int128>(r) * bound;
+      low = static_cast<std::uint64_t>(m);
+    }
+  }
+  return static_cast<std::uint64_t>(m >> 64);
 }
 
 namespace {
 
-// Linear interpolation between order statistics (numpy's default percentile).
-double quantile_sorted(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
+// Linear interpolation between order statistics (numpy's default percentile); reorders v.
+double quantile(std::vector<double>& v, double q) {
+  const double pos = q * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
   const double frac = pos - static_cast<double>(lo);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double a = v[lo];
+  if (frac == 0 || lo + 1 >= v.size()) return a;
+  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return a + (b - a) * frac;
 }
 
-double resampled_mean(const std::vector<double>& v, SplitMix64& rng) {
-  double sum = 0;
-  const auto n = static_cast<std::uint64_t>(v.size());
-  for (std::uint64_t i = 0; i < n; ++i) sum += v[rng.below(n)];
-  return sum / static_cast<double>(n);
+double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; }
+
+void check_samples(const std::vector<std::vector<double>>& samples, const char* which) {
+  if (samples.empty()) throw input_error(std::string("bootstrap without ") + which + " metrics");
+  for (const auto& s : samples) {
+    if (s.empty()) throw input_error("bootstrap of an empty sample");
+    if (s.size() != samples.front().size())
+      throw input_error(std::string("bootstrap: the ") + which + " metrics have different sample sizes");
+  }
 }
 
 }  // namespace
 
-Interval bootstrap_saving_percent(const std::vector<double>& original, const std::vector<double>& mutant,
-                                  int resamples, double confidence, std::uint64_t seed) {
-  if (original.empty() || mutant.empty()) throw input_error("bootstrap of an empty sample");
+std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<double>>& original,
+                                               const std::vector<std::vector<double>>& mutant, int resamples,
+                                               double confidence, std::uint64_t seed) {
+  check_samples(original, "original");
+  check_samples(mutant, "mutant");
+  if (original.size() != mutant.size()) throw input_error("bootstrap: different metric counts");
   if (!(confidence > 0 && confidence < 1)) throw input_error("bootstrap confidence must be in (0, 1)");
   if (resamples < 0) throw input_error("bootstrap resamples must be >= 0");
-  auto saving = [](double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; };
-  Interval out;
-  out.estimate = saving(mean(original), mean(mutant));
-  out.low = out.high = out.estimate;
-  if (resamples == 0) return out;
-  SplitMix64 rng(seed);
-  std::vector<double> values(static_cast<std::size_t>(resamples));
-  for (auto& v : values) {
-    const double mo = resampled_mean(original, rng);
-    const double mm = resampled_mean(mutant, rng);
-    v = saving(mo, mm);
+  const std::size_t k = original.size();
+  std::vector<Interval> out(k);
+  for (std::size_t j = 0; j < k; ++j) {
+    out[j].estimate = saving(mean(original[j]), mean(mutant[j]));
+    out[j].low = out[j].high = out[j].estimate;
   }
-  std::sort(values.begin(), values.end());
+  if (resamples == 0) return out;
+  const auto n_o = static_cast<std::uint64_t>(original.front().size());
+  const auto n_m = static_cast<std::uint64_t>(mutant.front().size());
+  const auto b = static_cast<std::size_t>(resamples);
+  SplitMix64 rng(seed);
+  std::vector<std::vector<double>> values(k, std::vector<double>(b));
+  std::vector<double> sum_o(k), sum_m(k);
+  for (std::size_t r = 0; r < b; ++r) {
+    std::fill(sum_o.begin(), sum_o.end(), 0.0);
+    std::fill(sum_m.begin(), sum_m.end(), 0.0);
+    for (std::uint64_t i = 0; i < n_o; ++i) {
+      const auto idx = rng.below(n_o);
+      for (std::size_t j = 0; j < k; ++j) sum_o[j] += original[j][idx];
+    }
+    for (std::uint64_t i = 0; i < n_m; ++i) {
+      const auto idx = rng.below(n_m);
+      for (std::size_t j = 0; j < k; ++j) sum_m[j] += mutant[j][idx];
+    }
+    for (std::size_t j = 0; j < k; ++j)
+      values[j][r] = saving(sum_o[j] / static_cast<double>(n_o), sum_m[j] / static_cast<double>(n_m));
+  }
   const double tail = (1 - confidence) / 2;
-  out.low = quantile_sorted(values, tail);
-  out.high = quantile_sorted(values, 1 - tail);
+  for (std::size_t j = 0; j < k; ++j) {
+    out[j].low = quantile(values[j], tail);
+    out[j].high = quantile(values[j], 1 - tail);
+  }
   return out;
+}
+
+Interval bootstrap_saving_percent(const std::vector<double>& original, const std::vector<double>& mutant,
+                                  int resamples, double confidence, std::uint64_t seed) {
+  return bootstrap_saving_percent(std::vector<std::vector<double>>{original}, std::vector<std::vector<double>>{mutant},
+                                  resamples, confidence, seed)
+      .front();
 }
 
 const char* to_string(StrengthBin bin) {

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -96,7 +97,8 @@ struct GreenerRow {
 struct StrengthSummaryRow {
   std::string scenario, hyperparameter;
   Metric metric = Metric::total_j;
-  std::array<std::size_t, stats::kStrengthBins> counts{};
+  std::array<std::size_t, stats::kStrengthBins> counts{};  // indexed by StrengthBin
+  std::size_t undefined = 0;  // correlations of a constant input (not binned)
 };
 
 struct ParallelCorrelationRow {
@@ -112,8 +114,9 @@ struct ParallelCorrelationRow {
 struct ParallelEnergyRow {
   std::string model, corunner;
   std::string hyperparameter;  // empty for the original configuration
-  double value = 0;            // the mutant's value (the original's own when hyperparameter is empty)
-  Metric metric = Metric::total_j;
+  double value = 0;            // the mutant's value (0 for the original)
+  std::string configuration;   // "original" or "<hyperparameter>=<value>"
+  Metric metric = Metric::total_j;  // energy metrics and duration_s
   std::size_t n_single = 0, n_parallel = 0;
   double mean_single = 0, mean_parallel = 0;
   double change_percent = 0;  // 100 * (parallel - single) / single
@@ -146,6 +149,12 @@ AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions
 // Stable field names (issue 5): correlations, comparisons, tradeoffs, greener,
 // strength_summary, parallel_vs_single {correlations, energy}, options, input, notes.
 nlohmann::json to_json(const AnalysisResult& result);
+// The same document as to_json(result), streamed row by row (one row per line): what
+// `greentune analyze --json` prints; fast and small in memory for millions of runs.
+void write_json(std::ostream& out, const AnalysisResult& result);
+// JSON name of a strength bin: strong_negative, weak_negative, negligible, weak_positive,
+// strong_positive.
+const char* strength_key(stats::StrengthBin bin);
 // Human-readable tables (what `greentune analyze` prints without --json).
 std::string format_text(const AnalysisResult& result);
 

@@ -68,6 +68,13 @@ struct Interval {
 // resamples = 0 gives low = high = estimate.
 Interval bootstrap_saving_percent(const std::vector<double>& original, const std::vector<double>& mutant,
                                   int resamples, double confidence, std::uint64_t seed);
+// The same for several metrics of the same runs at once: original[k][i] is metric k of
+// original run i (every original[k] has the same length, likewise every mutant[k]). Each
+// resample draws the runs once and uses them for every metric, so the intervals of one
+// mutant come from one set of resamples. With one metric this is exactly the function above.
+std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<double>>& original,
+                                               const std::vector<std::vector<double>>& mutant, int resamples,
+                                               double confidence, std::uint64_t seed);
 
 // The study's five correlation-strength bins.
 enum class StrengthBin { strong_negative = 0, weak_negative, negligible, weak_positive, strong_positive };
