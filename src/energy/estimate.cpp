@@ -53,7 +53,7 @@ class EstimateMeter final : public EnergyMeter {
   }
 
   std::vector<DomainReading> end(double /*t_s*/, const WindowContext& w) override {
-    std::string tail = why_.empty() ? "" : "; no sensor: " + why_;
+    std::string tail = why_.empty() ? "" : "; no CPU energy sensor found";
     DomainReading pkg;
     pkg.domain = "cpu_package";
     pkg.source = "estimated";

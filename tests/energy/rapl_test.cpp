@@ -252,9 +252,11 @@ TEST(Rapl, AutoFallsBackToEstimateAndSaysWhy) {
   meter.begin();
   ge::Measurement m = meter.end();
   EXPECT_EQ(m.find("cpu_package")->source, "estimated");
-  EXPECT_NE(m.find("cpu_package")->note.find("/nonexistent/powercap"), std::string::npos);
+  EXPECT_NE(m.find("cpu_package")->note.find("no CPU energy sensor"), std::string::npos);
   EXPECT_FALSE(m.find("gpu")->joules.has_value());
   ASSERT_FALSE(m.notes.empty());
+  EXPECT_NE(m.notes[0].find("/nonexistent/powercap"), std::string::npos) << m.notes[0];
+  EXPECT_NE(m.notes[0].find("/nonexistent/sys"), std::string::npos) << m.notes[0];
 }
 
 // Unreadable energy_uj: the error names the file and the fix. As root, permissions do
