@@ -45,6 +45,9 @@ void add_analyze_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--include-estimated", o.include_estimated,
                 "Also analyse energy values whose source is an estimate (default: left out, with a note)")
       ->envname("GREENTUNE_INCLUDE_ESTIMATED");
+  cmd->add_option("--threads", o.threads, "Threads analysing groups in parallel (0: one per core; same results)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_THREADS");
   cmd->add_flag("--json", request->json, "Print one JSON object instead of tables");
   cmd->callback([&ctx, request, test] {
     request->options.test = stats::parse_test_kind(*test);

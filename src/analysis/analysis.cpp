@@ -3,6 +3,10 @@
 #include "greentune/analysis/analysis.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <iterator>
+#include <thread>
 #include <cmath>
 #include <map>
 #include <set>
@@ -93,6 +97,15 @@ struct Group {
   bool has_original_row = false;
 };
 
+// What one group contributes; groups are analysed in parallel and merged in group order.
+struct GroupOutput {
+  std::vector<CorrelationRow> correlations;
+  std::vector<ComparisonRow> comparisons;
+  std::vector<GreenerRow> greener;
+  std::vector<std::string> notes;
+  std::exception_ptr error;
+};
+
 struct Sample {
   std::vector<double> values;
   bool estimated = false;
@@ -108,7 +121,7 @@ std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 14695981039346656
 
 class Analyzer {
  public:
-  Analyzer(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const std::vector<std::string>& origins)
+  Analyzer(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins)
       : runs_(runs), options_(options), origins_(origins) {}
 
   AnalysisResult run() {
@@ -117,7 +130,7 @@ class Analyzer {
     result_.runs_total = runs_.size();
     build_groups();
     compute_values();
-    for (auto& g : groups_) analyze_group(g);
+    analyze_groups();
     summarise();
     parallel_vs_single();
     return std::move(result_);
@@ -125,7 +138,10 @@ class Analyzer {
 
  private:
   std::string origin(std::size_t i) const {
-    if (i < origins_.size() && !origins_[i].empty()) return origins_[i];
+    if (origins_) {
+      std::string where = origins_(i);
+      if (!where.empty()) return where;
+    }
     const auto& extra = runs_[i].extra;
     auto it = extra.find("run_id");
     if (it != extra.end()) return "run " + it->second;
@@ -287,9 +303,51 @@ class Analyzer {
     return mutant_higher == higher_is_better(metric) ? Outcome::win : Outcome::loss;
   }
 
-  void analyze_group(const Group& g) {
+  void analyze_groups() {
+    std::vector<GroupOutput> outputs(groups_.size());
+    // Explicit: as asked; automatic: one per core, none for small inputs.
+    std::size_t threads = options_.threads > 0
+                              ? static_cast<std::size_t>(options_.threads)
+                              : std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                                      std::max<std::size_t>(1, runs_.size() / 5000));
+    threads = std::min<std::size_t>({threads, 64, std::max<std::size_t>(1, groups_.size())});
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i = next++; i < groups_.size(); i = next++) {
+        try {
+          analyze_group(groups_[i], outputs[i]);
+        } catch (...) {
+          outputs[i].error = std::current_exception();
+        }
+      }
+    };
+    if (threads <= 1) {
+      worker();
+    } else {
+      std::vector<std::thread> pool;
+      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+      for (auto& t : pool) t.join();
+    }
+    std::size_t nc = 0, nm = 0, ng = 0;
+    for (const auto& o : outputs) {
+      if (o.error) std::rethrow_exception(o.error);  // the first group's error, deterministically
+      nc += o.correlations.size(), nm += o.comparisons.size(), ng += o.greener.size();
+    }
+    result_.correlations.reserve(nc);
+    result_.comparisons.reserve(nm);
+    result_.greener.reserve(ng);
+    for (auto& o : outputs) {
+      std::move(o.correlations.begin(), o.correlations.end(), std::back_inserter(result_.correlations));
+      std::move(o.comparisons.begin(), o.comparisons.end(), std::back_inserter(result_.comparisons));
+      std::move(o.greener.begin(), o.greener.end(), std::back_inserter(result_.greener));
+      std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
+      o = GroupOutput();
+    }
+  }
+
+  void analyze_group(const Group& g, GroupOutput& out) {
     if (g.original.empty()) {
-      result_.notes.push_back(origin(g.all.front()) + ": " + group_name(g) +
+      out.notes.push_back(origin(g.all.front()) + ": " + group_name(g) +
                               " has no succeeded original run; its mutants are not compared");
       return;
     }
@@ -310,13 +368,13 @@ class Analyzer {
       std::map<double, std::vector<std::size_t>> by_value;
       for (std::size_t i : mutant_runs) by_value[hp_value(i, hp, g)].push_back(i);
 
-      correlate(g, hp, original_value, mutant_runs);
-      compare(g, hp, original_value, by_value, original_samples);
+      correlate(g, hp, original_value, mutant_runs, out);
+      compare(g, hp, original_value, by_value, original_samples, out);
     }
   }
 
   void correlate(const Group& g, const std::string& hp, double original_value,
-                 const std::vector<std::size_t>& mutant_runs) {
+                 const std::vector<std::size_t>& mutant_runs, GroupOutput& out) {
     std::vector<double> x, y;
     for (auto metric : kMetrics) {
       const auto m = static_cast<std::size_t>(metric);
@@ -349,7 +407,7 @@ class Analyzer {
       row.defined = s.defined && p.defined;
       row.strength = stats::strength_bin(s.coefficient, options_.strength);
       row.estimated = estimated;
-      result_.correlations.push_back(std::move(row));
+      out.correlations.push_back(std::move(row));
     }
   }
 
@@ -365,7 +423,7 @@ class Analyzer {
 
   void compare(const Group& g, const std::string& hp, double original_value,
                const std::map<double, std::vector<std::size_t>>& by_value,
-               const std::array<Sample, kMetricCount>& original_samples) {
+               const std::array<Sample, kMetricCount>& original_samples, GroupOutput& out) {
     const auto perf = static_cast<std::size_t>(Metric::performance);
     for (const auto& [value, runs] : by_value) {
       std::array<std::optional<std::size_t>, kMetricCount> row_of;  // comparison row per metric
@@ -395,17 +453,17 @@ class Analyzer {
         row.mean_mutant = stats::mean(s.values);
         row.mean_original = stats::mean(o.values);
         row.estimated = s.estimated || o.estimated;
-        row_of[m] = result_.comparisons.size();
-        result_.comparisons.push_back(std::move(row));
+        row_of[m] = out.comparisons.size();
+        out.comparisons.push_back(std::move(row));
       }
       // Greener: an energy win without a performance loss (performance must be compared).
       if (!row_of[perf]) continue;
-      const ComparisonRow perf_row = result_.comparisons[*row_of[perf]];
+      const ComparisonRow perf_row = out.comparisons[*row_of[perf]];
       if (perf_row.outcome == Outcome::loss) continue;
       std::vector<Metric> wins;
       for (auto metric : kMetrics) {
         const auto m = static_cast<std::size_t>(metric);
-        if (is_energy(metric) && row_of[m] && result_.comparisons[*row_of[m]].outcome == Outcome::win)
+        if (is_energy(metric) && row_of[m] && out.comparisons[*row_of[m]].outcome == Outcome::win)
           wins.push_back(metric);
       }
       if (wins.empty()) continue;
@@ -437,7 +495,7 @@ class Analyzer {
       }
       for (std::size_t w = 0; w < wins.size(); ++w) {
         const auto m = static_cast<std::size_t>(wins[w]);
-        const ComparisonRow& c = result_.comparisons[*row_of[m]];
+        const ComparisonRow& c = out.comparisons[*row_of[m]];
         GreenerRow row;
         row.model = g.model;
         row.scenario = g.scenario;
@@ -454,7 +512,7 @@ class Analyzer {
         row.performance_outcome = perf_row.outcome;
         row.performance_change = perf_row.mean_mutant - perf_row.mean_original;
         row.estimated = c.estimated;
-        result_.greener.push_back(std::move(row));
+        out.greener.push_back(std::move(row));
       }
     }
   }
@@ -580,7 +638,7 @@ class Analyzer {
 
   const std::vector<RunRecord>& runs_;
   const AnalysisOptions& options_;
-  const std::vector<std::string>& origins_;
+  const OriginFn& origins_;
   std::vector<Group> groups_;
   std::vector<RunValues> values_;
   AnalysisResult result_;
@@ -589,12 +647,15 @@ class Analyzer {
 }  // namespace
 
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options) {
-  static const std::vector<std::string> none;
-  return analyze(runs, options, none);
+  return analyze(runs, options, OriginFn());
 }
 
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options,
                        const std::vector<std::string>& origins) {
+  return analyze(runs, options, [&origins](std::size_t i) { return i < origins.size() ? origins[i] : std::string(); });
+}
+
+AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins) {
   return Analyzer(runs, options, origins).run();
 }
 

@@ -6,10 +6,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/store/interchange.hpp"
 
-#if __has_include("greentune/store/run_records.hpp")
 #include "greentune/store/run_records.hpp"
-#define GREENTUNE_HAVE_RUN_RECORDS 1
-#endif
 
 namespace greentune::analysis {
 
@@ -23,26 +20,28 @@ bool is_sqlite_file(const std::string& path) {
 
 LoadedRuns load_runs(const std::string& path, bool force_csv) {
   LoadedRuns loaded;
+  loaded.path = path;
   if (!force_csv && is_sqlite_file(path)) {
-#ifdef GREENTUNE_HAVE_RUN_RECORDS
     loaded.kind = "database";
     loaded.runs = store::load_run_records(path);
-    loaded.origins.reserve(loaded.runs.size());
+    auto ids = std::make_shared<std::vector<std::string>>();
+    ids->reserve(loaded.runs.size());
     for (std::size_t i = 0; i < loaded.runs.size(); ++i) {
       auto it = loaded.runs[i].extra.find("run_id");
-      loaded.origins.push_back(path + " run " + (it != loaded.runs[i].extra.end() ? it->second : "#" + std::to_string(i + 1)));
+      ids->push_back(it != loaded.runs[i].extra.end() ? it->second : "#" + std::to_string(i + 1));
     }
+    loaded.origins = [path, ids](std::size_t i) {
+      return path + " run " + (i < ids->size() ? (*ids)[i] : "#" + std::to_string(i + 1));
+    };
     return loaded;
-#else
-    throw usage_error("'" + path + "' is a study database, which this build cannot read yet; export it with "
-                      "'greentune export' and use --runs FILE.csv");
-#endif
   }
   auto table = store::read_runs_table_file(path);
   loaded.kind = "csv";
   loaded.runs = std::move(table.runs);
-  loaded.origins.reserve(table.lines.size());
-  for (auto line : table.lines) loaded.origins.push_back(path + ":" + std::to_string(line));
+  auto lines = std::make_shared<std::vector<long long>>(std::move(table.lines));
+  loaded.origins = [path, lines](std::size_t i) {
+    return i < lines->size() ? path + ":" + std::to_string((*lines)[i]) : path + " run #" + std::to_string(i + 1);
+  };
   return loaded;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <utility>
 
@@ -37,9 +38,9 @@ namespace {
 // number of arrangements with U = k, for k = 0..m*n. Uses the recursion
 // f(m, n, k) = f(m-1, n, k-n) + f(m, n-1, k) (Mann and Whitney 1947; SciPy's [3] Thm 2.5),
 // iterating over n with all m' <= m kept, in doubles as SciPy does. Cached per (m, n).
-std::vector<double> u_counts(std::size_t m, std::size_t n) {
+std::shared_ptr<const std::vector<double>> u_counts(std::size_t m, std::size_t n) {
   static std::mutex mutex;
-  static std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> cache;
+  static std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const std::vector<double>>> cache;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = cache.find({m, n});
@@ -60,10 +61,9 @@ std::vector<double> u_counts(std::size_t m, std::size_t n) {
       }
     }
   }
-  std::vector<double> counts = std::move(f[m]);
+  auto counts = std::make_shared<const std::vector<double>>(std::move(f[m]));
   std::lock_guard<std::mutex> lock(mutex);
-  if (cache.size() > 256) cache.clear();
-  cache.emplace(std::make_pair(m, n), counts);
+  if (cache.size() < 4096) cache.emplace(std::make_pair(m, n), counts);
   return counts;
 }
 
@@ -132,7 +132,7 @@ TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double
     // sf(U) = P(U' >= U) = cdf(m*n - U) by symmetry, including the mass at U.
     const auto k = static_cast<std::size_t>(nn - u);
     double cum = 0;
-    for (std::size_t i = 0; i <= k; ++i) cum += counts[i];
+    for (std::size_t i = 0; i <= k; ++i) cum += (*counts)[i];
     p = 2 * cum / binomial(n1 + n2, std::min(n1, n2));
   } else {
     result.method = "asymptotic";

@@ -191,6 +191,9 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
   }
 
   RunsTable table;
+  const auto rows = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  table.runs.reserve(rows);
+  table.lines.reserve(rows);
   std::vector<std::string> fields;
   while (reader.next(fields, line)) {
     if (fields.size() != header.size())

@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -44,6 +45,7 @@ struct AnalysisOptions {
   double bootstrap_confidence = 0.95;
   std::uint64_t bootstrap_seed = 1;
   bool include_estimated = false;  // use energy values whose source is an estimate
+  int threads = 0;                 // groups analysed in parallel; 0: one per core (results identical)
 };
 
 struct CorrelationRow {
@@ -145,6 +147,8 @@ struct AnalysisResult {
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options);
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options,
                        const std::vector<std::string>& origins);
+using OriginFn = std::function<std::string(std::size_t)>;
+AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins);
 
 // Stable field names (issue 5): correlations, comparisons, tradeoffs, greener,
 // strength_summary, parallel_vs_single {correlations, energy}, options, input, notes.

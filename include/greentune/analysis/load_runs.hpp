@@ -1,6 +1,8 @@
 #pragma once
 // Loading runs for analysis and reports: a study database (SQLite, detected by its header
 // bytes) or a runs interchange CSV.
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,8 +12,12 @@ namespace greentune::analysis {
 
 struct LoadedRuns {
   std::vector<RunRecord> runs;
-  std::vector<std::string> origins;  // where each run came from ("runs.csv:12", "study.db run 7")
-  std::string kind;                  // "database" or "csv"
+  std::string path;
+  std::string kind;  // "database" or "csv"
+  // Where run i came from: "runs.csv:12" or "study.db run 7" (built on demand; pass it to
+  // analysis::analyze for error messages that name the line).
+  std::function<std::string(std::size_t)> origins;
+  std::string origin(std::size_t i) const { return origins ? origins(i) : std::string(); }
 };
 
 // force_csv: read `path` as CSV whatever its first bytes. Throws io_error when the file is
