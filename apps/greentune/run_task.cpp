@@ -1,6 +1,60 @@
-// Placeholder: this subcommand is not registered yet (its owner replaces this file).
+// greentune run-task: perform one task of a study on this machine (what each Slurm array
+// element runs), writing its result file atomically into the study folder.
+#include <iostream>
+#include <memory>
+
 #include "commands.hpp"
+#include "greentune/exec/slurm_study.hpp"
 
 namespace greentune::app {
-void add_run_task_command(CLI::App&, CommandContext&) {}
+namespace {
+struct RunTaskArgs {
+  std::string study_dir;
+  long long task = 0;
+  std::string greentune_bin;
+  std::string meter;
+  double cooldown = -1;
+  bool no_cooldown = false;
+  bool force = false;
+};
+}  // namespace
+
+void add_run_task_command(CLI::App& app, CommandContext& ctx) {
+  auto args = std::make_shared<RunTaskArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "run-task",
+      "Perform one task of a study (one run, or a parallel set sharing this node) and write its result to "
+      "DIR/results/task-<N>.json. Slurm array elements run this; `greentune collect DIR` stores the results.");
+  cmd->add_option("--study-dir", args->study_dir, "the study folder (on a file system the submitting machine sees)")
+      ->required()
+      ->envname("GREENTUNE_STUDY_DIR");
+  cmd->add_option("--task", args->task, "task number (1-based, as in the study's plan.json)")
+      ->required()
+      ->envname("GREENTUNE_TASK");
+  cmd->add_option("--greentune-bin", args->greentune_bin, "greentune executable for built-in models (empty = this one)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_BIN");
+  cmd->add_option("--meter", args->meter, "energy meter, overriding the study's (empty = as the study says)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_METER");
+  cmd->add_option("--cooldown-s", args->cooldown, "fixed cool-down before the task, overriding the study's (< 0: as the study says)")
+      ->capture_default_str()
+      ->envname("GREENTUNE_COOLDOWN");
+  cmd->add_flag("--no-cooldown", args->no_cooldown, "skip the cool-down before the task")->envname("GREENTUNE_NO_COOLDOWN");
+  cmd->add_flag("--force", args->force, "run even when the task already has a result (the database keeps the first)");
+  cmd->callback([&ctx, args] {
+    ctx.run = [args]() -> int {
+      exec::RunTaskOptions o;
+      o.study_dir = args->study_dir;
+      o.task_id = args->task;
+      o.greentune_bin = args->greentune_bin;
+      o.meter_override = args->meter;
+      if (args->cooldown >= 0) o.cooldown_s = args->cooldown;
+      o.cooldown = !args->no_cooldown;
+      o.force = args->force;
+      return exec::run_task(o, std::cout);
+    };
+  });
+}
+
 }  // namespace greentune::app

@@ -63,8 +63,8 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
       ->envname("GREENTUNE_PARTITION");
   cmd->add_option("--sbatch-arg", args->sbatch_args, "slurm: extra sbatch option, verbatim (repeatable)");
   cmd->add_flag("--exclusive,!--no-exclusive", args->exclusive,
-                "slurm: whole nodes per task (sbatch --exclusive), so no foreign job disturbs a measurement")
-      ->capture_default_str()
+                "slurm: whole nodes per task (sbatch --exclusive), so no foreign job disturbs a measurement "
+                "(default: --exclusive)")
       ->envname("GREENTUNE_SLURM_EXCLUSIVE");
   cmd->add_option("--max-parallel", args->max_parallel, "slurm: at most this many tasks at once (array throttle; 0 = no limit)")
       ->capture_default_str()

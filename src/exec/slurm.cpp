@@ -205,7 +205,9 @@ std::string make_batch_script(const BatchScript& spec) {
   s << "# " << spec.study_dir << "/results/ (atomically); `greentune collect` merges them.\n";
   s << "task=$((" << spec.chunk.base << " + SLURM_ARRAY_TASK_ID))\n";
   s << "exec " << shell_quote(o.greentune_bin) << " run-task --study-dir " << shell_quote(spec.study_dir)
-    << " --task \"$task\"\n";
+    << " --task \"$task\"";
+  for (const std::string& a : o.run_task_args) s << " " << shell_quote(a);
+  s << "\n";
   return s.str();
 }
 

@@ -62,11 +62,13 @@ TEST(SlurmBatchScript, HasArrayExclusivePartitionExtraArgsAndTaskCommand) {
 
   b.options.exclusive = false;
   b.options.partition.clear();
+  b.options.run_task_args = {"--cooldown-s", "0"};
   b.chunk = ArrayChunk{1000, {0, 7}};
   s = make_batch_script(b);
   EXPECT_EQ(s.find("--exclusive"), std::string::npos);
   EXPECT_EQ(s.find("--partition"), std::string::npos);
   EXPECT_NE(s.find("task=$((1000 + SLURM_ARRAY_TASK_ID))"), std::string::npos);
+  EXPECT_NE(s.find("--task \"$task\" '--cooldown-s' '0'\n"), std::string::npos);
 }
 
 TEST(SlurmBatchScript, RejectsRelativePathsAndOddArguments) {

@@ -24,6 +24,7 @@ struct SlurmOptions {
   int max_parallel = 0;                  // array throttle (--array=...%N); 0: no limit
   std::string job_name = "greentune";
   std::string greentune_bin;             // absolute path; empty: this executable
+  std::vector<std::string> run_task_args;  // appended to `greentune run-task ...` (quoted)
   // The commands (a test or a site can point them elsewhere).
   std::string sbatch = "sbatch";
   std::string squeue = "squeue";

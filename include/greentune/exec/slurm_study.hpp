@@ -1,0 +1,90 @@
+#pragma once
+// A study on a Slurm cluster: the study folder lives on a shared file system; its tasks
+// (exec/task.hpp) are submitted as job arrays (exec/slurm.hpp); each array element runs
+// `greentune run-task`, which executes one task on its node and writes the task's result
+// file atomically; `greentune collect` merges result files into the database; `greentune
+// study --resume DIR --executor slurm` re-submits what failed or was preempted.
+//
+// Only the submitting/collecting machine writes the database (SQLite is not safe on network
+// file systems across hosts); nodes only read study.toml / study.json / plan.json and write
+// results/task-<N>.json.
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "greentune/exec/local_executor.hpp"
+#include "greentune/exec/slurm.hpp"
+#include "greentune/exec/task.hpp"
+
+namespace greentune::exec {
+
+// ---- `greentune run-task` ----
+struct RunTaskOptions {
+  std::string study_dir;
+  long long task_id = 0;
+  std::string greentune_bin;          // for built-in models; empty: this executable
+  std::string meter_override;
+  std::optional<double> cooldown_s;   // replaces the study's cool-down with a fixed one
+  bool cooldown = true;               // cool down BEFORE the task (see below)
+  bool force = false;                 // run even when the task already has a result
+};
+// Executes one task on this machine and writes DIR/results/task-<N>.json (atomically).
+// The cool-down comes first: on a cluster the node may just have finished any job, and
+// --exclusive keeps it ours while it cools. A task that already has a result is not run
+// again (a re-queued or duplicated array element does nothing) unless force is set.
+// Runs that fail are results; an exception means the task could not be executed.
+// Slurm facts (job id, array index, partition, cluster) go into every run's details.
+// Returns 0.
+int run_task(const RunTaskOptions& options, std::ostream& out);
+
+// ---- `greentune collect` ----
+struct CollectReport {
+  int files = 0;          // result files read
+  int stored = 0;         // runs newly stored
+  int unchanged = 0;      // runs already stored with that result
+  int superseded = 0;     // runs that already had another final result (kept as they were)
+  std::vector<std::string> bad_files;  // "FILE: why" (skipped, nothing else lost)
+};
+// Merges every results/task-*.json into DIR/study.db. Idempotent: running it twice changes
+// nothing the second time.
+CollectReport collect_results(const std::string& dir_or_db);
+std::string format_collect(const CollectReport& r, const std::string& dir);
+
+// ---- submission (new study and --resume) ----
+struct SlurmStudyOptions {
+  StudyRunOptions run;            // study_file / out_dir / resume / dry_run / meter / cool-down
+  slurm::SlurmOptions slurm;
+};
+struct SlurmSubmitReport {
+  std::string dir;
+  long long tasks = 0;
+  long long done = 0;             // tasks with every run stored (or a result file)
+  long long active = 0;           // still pending/running in Slurm: left alone
+  std::vector<long long> submitted;
+  std::vector<slurm::Submission> submissions;
+  std::string note;               // e.g. sacct unavailable
+};
+// A new study: plans it, creates its folder (on the shared file system), submits every task.
+// --resume: collects result files, then submits every task that has neither a stored result
+// nor a pending/running array element (failed, cancelled, preempted, timed out, lost). A task
+// is never submitted while another element of it is queued or running, and run-task skips a
+// task whose result exists, so no run is duplicated.
+SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options);
+// Exit code for `greentune study --executor slurm`: prints what was submitted and what to do next.
+int run_study_on_slurm(const SlurmStudyOptions& options);
+
+// ---- Slurm side of `greentune status` ----
+struct SlurmTaskSummary {
+  bool slurm_study = false;       // the folder has Slurm submissions
+  long long unsubmitted = 0, pending = 0, running = 0, done = 0, failed = 0;
+  std::vector<slurm::TaskStatus> tasks;
+  std::string note;
+  std::string error;              // Slurm could not be asked (e.g. not on a login node)
+};
+// Classifies every task from the result files, the database and squeue/sacct.
+SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::SlurmOptions& options = {});
+// Lines for `greentune status`: counts, running and failed tasks; empty for a local study.
+std::string format_slurm_summary(const SlurmTaskSummary& s, const std::string& dir);
+
+}  // namespace greentune::exec

@@ -1,0 +1,419 @@
+#include "greentune/exec/slurm_study.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "greentune/core/error.hpp"
+#include "greentune/core/number_format.hpp"
+#include "greentune/core/subprocess.hpp"
+#include "greentune/exec/environment.hpp"
+#include "greentune/exec/files.hpp"
+#include "greentune/exec/format.hpp"
+#include "greentune/exec/runner.hpp"
+
+namespace greentune::exec {
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- signals: scancel / preemption send SIGTERM; the children are stopped, no result ----
+std::atomic<bool> g_task_cancel{false};
+extern "C" void on_task_signal(int) { g_task_cancel.store(true); }
+
+class TaskSignalScope {
+ public:
+  TaskSignalScope() {
+    g_task_cancel.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_task_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGUSR1, &sa, &old_usr1_);  // --signal=USR1@T before a time limit
+  }
+  ~TaskSignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGUSR1, &old_usr1_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {}, old_usr1_ {};
+};
+
+std::string env_or(const char* name, const std::string& fallback = "") {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+// Slurm's facts about this job, for every run's details (analysis can filter on them).
+std::map<std::string, std::string> slurm_job_details() {
+  std::map<std::string, std::string> d;
+  const std::pair<const char*, const char*> vars[] = {
+      {"SLURM_JOB_ID", "slurm_job_id"},
+      {"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
+      {"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"},
+      {"SLURM_JOB_PARTITION", "slurm_partition"},
+      {"SLURM_CLUSTER_NAME", "slurm_cluster"},
+      {"SLURM_JOB_CPUS_PER_NODE", "slurm_cpus_on_node"},
+      {"SLURM_JOB_NODELIST", "slurm_nodelist"},
+      {"SLURM_RESTART_COUNT", "slurm_restart_count"},
+  };
+  for (const auto& [var, key] : vars) {
+    std::string v = env_or(var);
+    if (!v.empty()) d[key] = v;
+  }
+  d["executor"] = d.count("slurm_job_id") ? "slurm" : "run-task";
+  return d;
+}
+
+bool task_done_in_store(store::StudyStore& st, long long task_id) {
+  auto runs = st.runs_of_task(task_id);
+  if (runs.empty()) return false;
+  for (const auto& r : runs)
+    if (!store::is_final_status(r.status)) return false;
+  return true;
+}
+
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+// The Slurm options a study was submitted with, kept so --resume can reuse them.
+void save_slurm_options(store::StudyStore& st, const slurm::SlurmOptions& o) {
+  nlohmann::json j = {{"partition", o.partition},
+                      {"sbatch_args", o.sbatch_args},
+                      {"exclusive", o.exclusive},
+                      {"max_parallel", o.max_parallel}};
+  st.set_meta("slurm_options", j.dump());
+}
+
+void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool explicit_options) {
+  if (explicit_options) return;
+  auto text = st.meta("slurm_options");
+  if (!text) return;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    o.partition = j.value("partition", std::string());
+    o.sbatch_args = j.value("sbatch_args", std::vector<std::string>());
+    o.exclusive = j.value("exclusive", true);
+    o.max_parallel = j.value("max_parallel", 0);
+  } catch (const nlohmann::json::exception&) {
+    // an unreadable record only loses the defaults; the options given still apply
+  }
+}
+
+bool options_given(const slurm::SlurmOptions& o) {
+  return !o.partition.empty() || !o.sbatch_args.empty() || !o.exclusive || o.max_parallel > 0;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ run-task
+
+int run_task(const RunTaskOptions& o, std::ostream& out) {
+  if (o.task_id <= 0) throw usage_error("--task must be a task number >= 1 (got " + std::to_string(o.task_id) + ")");
+  StudyPaths paths = StudyPaths::from_path(o.study_dir);
+  LoadedStudy study = load_study_directory(paths);
+  const PlannedTask& task = study.task(o.task_id);  // input_error when unknown
+
+  std::string file = paths.result_file(o.task_id);
+  if (!o.force && file_exists(file)) {
+    try {
+      TaskResult prev = read_task_result(file);
+      if (prev.study_id == study.study_id && prev.task_id == o.task_id) {
+        out << "task " << o.task_id << " already has a result (" << file << ", from " << prev.node << " at "
+            << prev.finished_at << "): not run again\n";
+        return 0;
+      }
+      out << "task " << o.task_id << ": " << file << " belongs to another study or task; running again\n";
+    } catch (const Error& e) {
+      out << "task " << o.task_id << ": existing result unreadable (" << e.what() << "); running again\n";
+    }
+  }
+
+  if (o.cooldown_s) {
+    if (*o.cooldown_s < 0) throw usage_error("--cooldown-s must be >= 0");
+    study.definition.cooldown.mode = "fixed";
+    study.definition.cooldown.seconds = *o.cooldown_s;
+  }
+  auto log = [&](const std::string& s) {
+    out << s << "\n";
+    out.flush();
+  };
+
+  TaskSignalScope signals;
+  ExecuteOptions eo;
+  eo.greentune_bin = o.greentune_bin;
+  eo.meter_override = o.meter_override;
+  eo.cooldown_after = false;
+  eo.cancel = &g_task_cancel;
+  eo.log = log;
+  eo.on_run_start = [&](long long run_id, const std::string& desc) { log("run " + std::to_string(run_id) + ": " + desc); };
+
+  log(fmt::format("task {} of study '{}' on {} ({} run(s), scenario {})", o.task_id, study.definition.name,
+                  hostname(), task.run_ids.size(), task.scenario + (task.corunner.empty() ? "" : "/" + task.corunner)));
+  GovernorGuard governor(study.definition.governor);
+  try {
+    if (o.cooldown) {
+      // Before the task: whatever ran on this node last (ours or not) leaves a power tail.
+      double waited = cool_down(study, eo);
+      if (waited > 0) log("cooled down for " + format_duration(waited));
+    }
+    TaskResult r = execute_task(study, o.task_id, eo);
+    governor.restore();
+    r.environment["governor"] = governor.state();
+    std::map<std::string, std::string> facts = slurm_job_details();
+    if (facts.count("slurm_cluster")) r.environment["slurm_cluster"] = facts["slurm_cluster"];
+    for (auto& run : r.runs) {
+      for (const auto& [k, v] : facts) run.details[k] = v;
+      if (run.node.empty()) run.node = r.node;
+    }
+    std::string written = write_task_result(paths, r);
+    for (const auto& run : r.runs)
+      log(fmt::format("run {}: {}{}{}", run.run_id, run.status,
+                      run.duration_s ? ", " + format_duration(*run.duration_s) : "",
+                      run.reason.empty() ? "" : " (" + run.reason + ")"));
+    log("result: " + written);
+    return 0;
+  } catch (const Cancelled&) {
+    governor.restore();
+    // No result: the task stays to do; `study --resume` submits it again.
+    throw runtime_error(fmt::format("task {} cancelled by a signal (scancel, preemption or time limit); no result written",
+                                    o.task_id));
+  }
+}
+
+// ------------------------------------------------------------------ collect
+
+CollectReport collect_results(const std::string& dir_or_db) {
+  StudyPaths paths = StudyPaths::from_path(dir_or_db);
+  store::StudyStore st = store::StudyStore::open(paths.db());
+  CollectReport rep;
+  for (long long id : result_task_ids(paths)) {
+    std::string file = paths.result_file(id);
+    ++rep.files;
+    try {
+      TaskResult r = read_task_result(file);
+      if (r.task_id != id) throw input_error(fmt::format("holds task {}, not task {}", r.task_id, id));
+      StoreSummary s = store_task_result(st, r);
+      rep.stored += s.stored;
+      rep.unchanged += s.unchanged;
+      rep.superseded += s.superseded;
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      if (msg.rfind(file, 0) != 0) msg = file + ": " + msg;
+      rep.bad_files.push_back(msg);
+    }
+  }
+  store::StatusCounts c = st.counts();
+  if (c.total > 0 && c.done() == c.total && !st.meta("finished_at")) st.set_meta("finished_at", store::utc_now_iso());
+  return rep;
+}
+
+std::string format_collect(const CollectReport& r, const std::string& dir) {
+  std::ostringstream o;
+  o << "collected " << r.files << " result file(s) from " << dir << "/results: " << r.stored << " run(s) stored, "
+    << r.unchanged << " already stored";
+  if (r.superseded) o << ", " << r.superseded << " superseded (the run already had another result; kept)";
+  o << "\n";
+  return o.str();
+}
+
+// ------------------------------------------------------------------ submission
+
+SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
+  const StudyRunOptions& ro = options.run;
+  slurm::SlurmOptions so = options.slurm;
+  bool resume = !ro.resume.empty();
+  if (resume && !ro.study_file.empty()) throw usage_error("--resume continues a study: give no study file with it");
+  if (resume && ro.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
+  if (!ro.dry_run && !slurm::slurm_available(so))
+    throw usage_error("--executor slurm: '" + so.sbatch +
+                      "' not found; submit from a machine with the Slurm client commands (a login node)");
+  if (so.greentune_bin.empty()) so.greentune_bin = self_executable_path();
+
+  SlurmSubmitReport rep;
+  LoadedStudy study;
+  if (resume) {
+    study = load_study_directory(StudyPaths::from_path(ro.resume));
+    if (ro.cooldown_s) so.run_task_args.insert(so.run_task_args.end(), {"--cooldown-s", format_exact(*ro.cooldown_s)});
+  } else {
+    StudyDefinition def = study_definition_for(ro);
+    if (ro.cooldown_s) {
+      def.text += "\n# greentune study --cooldown " + format_exact(*ro.cooldown_s) + "\ncooldown = " +
+                  format_exact(*ro.cooldown_s) + "\n";
+      def = parse_study(def.text, def.source, def.base_dir);
+    }
+    std::string dir = ro.out_dir.empty() ? default_study_dir(def) : ro.out_dir;
+    if (ro.dry_run) {
+      Plan plan = make_plan(def);
+      std::ostream& out = ro.out ? *ro.out : std::cout;
+      out << describe_plan(def, plan);
+      slurm::BatchScript bs;
+      bs.study_dir = fs::absolute(dir).lexically_normal().string();
+      bs.log_dir = bs.study_dir + "/slurm/logs";
+      std::vector<long long> ids;
+      for (const auto& t : plan.tasks) ids.push_back(t.id);
+      auto chunks = slurm::split_into_arrays(ids, 1001);
+      if (chunks.empty()) return rep;
+      bs.chunk = chunks.front();
+      bs.options = so;
+      bs.study_name = def.name;
+      out << "\nSlurm: " << plan.tasks.size() << " task(s) in " << chunks.size()
+          << " job array(s); the first batch script would be:\n\n"
+          << slurm::make_batch_script(bs);
+      return rep;
+    }
+    study = create_study_directory(def, dir);
+  }
+  if (!ro.meter_override.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--meter", ro.meter_override});
+  if (!ro.greentune_bin.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--greentune-bin", ro.greentune_bin});
+
+  rep.dir = fs::absolute(study.paths.dir).lexically_normal().string();
+  store::StudyStore st = store::StudyStore::open(study.paths.db());
+  if (resume) reuse_slurm_options(st, so, options_given(options.slurm));
+  st.set_meta("executor", "slurm");
+  save_slurm_options(st, so);
+
+  // What is done: collect first, so results written since the last look count.
+  CollectReport collected = collect_results(study.paths.dir);
+  (void)collected;
+  std::set<long long> done;
+  for (const auto& t : study.plan.tasks)
+    if (task_done_in_store(st, t.id)) done.insert(t.id);
+  rep.tasks = static_cast<long long>(study.plan.tasks.size());
+  rep.done = static_cast<long long>(done.size());
+
+  // What Slurm still has queued or running is left alone.
+  std::vector<slurm::Submission> subs = slurm::read_submissions(study.paths.dir);
+  slurm::SlurmClient client(so);
+  std::vector<long long> all_ids;
+  for (const auto& t : study.plan.tasks) all_ids.push_back(t.id);
+  std::vector<long long> to_submit;
+  if (subs.empty()) {
+    for (long long id : all_ids)
+      if (!done.count(id)) to_submit.push_back(id);
+  } else {
+    std::vector<long long> jobs;
+    for (const auto& s : subs) jobs.push_back(s.job_id);
+    slurm::QueryResult q = client.query(jobs);
+    rep.note = q.note;
+    std::vector<long long> done_ids(done.begin(), done.end());
+    for (const auto& ts : slurm::classify_tasks(all_ids, done_ids, subs, q)) {
+      if (ts.phase == slurm::TaskPhase::pending || ts.phase == slurm::TaskPhase::running) ++rep.active;
+      else if (ts.phase == slurm::TaskPhase::failed || ts.phase == slurm::TaskPhase::unsubmitted)
+        to_submit.push_back(ts.task_id);
+    }
+  }
+  if (!to_submit.empty()) {
+    rep.submissions = slurm::submit_tasks(client, study.paths.dir, study.definition.name, to_submit);
+    rep.submitted = to_submit;
+  }
+  return rep;
+}
+
+int run_study_on_slurm(const SlurmStudyOptions& options) {
+  std::ostream& out = options.run.out ? *options.run.out : std::cout;
+  SlurmSubmitReport r = submit_study_to_slurm(options);
+  if (options.run.dry_run) return 0;
+  const slurm::SlurmOptions& so = options.slurm;
+  out << "study in " << r.dir << ": " << r.tasks << " task(s), " << r.done << " done, " << r.active
+      << " queued or running in Slurm\n";
+  if (r.submitted.empty()) {
+    out << "nothing to submit\n";
+  } else {
+    out << "submitted " << r.submitted.size() << " task(s) (" << slurm::compress_ids(r.submitted) << ") as ";
+    std::vector<std::string> arrays;
+    for (const auto& s : r.submissions)
+      arrays.push_back(fmt::format("job array {} [{}]", s.job_id, slurm::compress_ids(s.indices)));
+    out << join(arrays, ", ") << (so.exclusive ? ", --exclusive" : ", shared nodes (--no-exclusive)") << "\n";
+  }
+  if (!r.note.empty()) out << "note: " << r.note << "\n";
+  out << "logs:    " << r.dir << "/slurm/logs/\n"
+      << "status:  greentune status " << r.dir << "\n"
+      << "collect: greentune collect " << r.dir << "   (merges results/ into the database; safe to repeat)\n"
+      << "resume:  greentune study --resume " << r.dir << " --executor slurm   (re-submits failed tasks)\n";
+  return 0;
+}
+
+// ------------------------------------------------------------------ status
+
+SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::SlurmOptions& options) {
+  SlurmTaskSummary s;
+  StudyPaths paths = StudyPaths::from_path(dir_or_db);
+  std::vector<slurm::Submission> subs = slurm::read_submissions(paths.dir);
+  if (subs.empty()) return s;
+  s.slurm_study = true;
+  LoadedStudy study = load_study_directory(paths);
+  std::set<long long> done;
+  for (long long id : result_task_ids(paths)) done.insert(id);
+  if (file_exists(paths.db())) {
+    store::StudyStore st = store::StudyStore::open(paths.db());
+    for (const auto& t : study.plan.tasks)
+      if (task_done_in_store(st, t.id)) done.insert(t.id);
+  }
+  std::vector<long long> all_ids;
+  for (const auto& t : study.plan.tasks) all_ids.push_back(t.id);
+  std::vector<long long> jobs;
+  for (const auto& sub : subs) jobs.push_back(sub.job_id);
+  slurm::QueryResult q;
+  try {
+    slurm::SlurmClient client(options);
+    q = client.query(jobs);
+    s.note = q.note;
+  } catch (const Error& e) {
+    s.error = e.what();
+  }
+  s.tasks = slurm::classify_tasks(all_ids, std::vector<long long>(done.begin(), done.end()), subs, q);
+  for (auto& t : s.tasks) {
+    if (!s.error.empty() && t.phase == slurm::TaskPhase::failed) {
+      // Without Slurm's answer a submitted task without a result is of unknown state.
+      t.phase = slurm::TaskPhase::pending;
+      t.detail = "state unknown (Slurm not reachable)";
+    }
+    switch (t.phase) {
+      case slurm::TaskPhase::unsubmitted: ++s.unsubmitted; break;
+      case slurm::TaskPhase::pending: ++s.pending; break;
+      case slurm::TaskPhase::running: ++s.running; break;
+      case slurm::TaskPhase::done: ++s.done; break;
+      case slurm::TaskPhase::failed: ++s.failed; break;
+    }
+  }
+  return s;
+}
+
+std::string format_slurm_summary(const SlurmTaskSummary& s, const std::string& dir) {
+  if (!s.slurm_study) return "";
+  std::ostringstream o;
+  o << "slurm tasks: " << s.done << " done, " << s.running << " running, " << s.pending << " pending, " << s.failed
+    << " failed";
+  if (s.unsubmitted) o << ", " << s.unsubmitted << " not submitted";
+  o << "\n";
+  if (!s.error.empty()) o << "  (Slurm could not be asked: " << s.error << ")\n";
+  for (const auto& t : s.tasks) {
+    if (t.phase == slurm::TaskPhase::running)
+      o << "  running  task " << t.task_id << " (job " << t.job_id << ") on " << (t.node.empty() ? "?" : t.node) << "\n";
+  }
+  for (const auto& t : s.tasks) {
+    if (t.phase == slurm::TaskPhase::failed) o << "  failed   task " << t.task_id << ": " << t.detail << "\n";
+  }
+  if (s.failed || s.unsubmitted)
+    o << "  re-submit with: greentune study --resume " << dir << " --executor slurm\n";
+  if (!s.note.empty()) o << "  note: " << s.note << "\n";
+  return o.str();
+}
+
+}  // namespace greentune::exec

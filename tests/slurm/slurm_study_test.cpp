@@ -1,0 +1,340 @@
+// A whole study through the real single-node Slurm: `greentune study --executor slurm`,
+// `greentune status`, `greentune collect`, and `greentune study --resume` after tasks were
+// killed mid-run. The model is a tiny external shell script (no libtorch time); it keeps a
+// ledger of every start and every completed execution, so duplicates would be seen.
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "greentune/core/error.hpp"
+#include "greentune/core/subprocess.hpp"
+#include "greentune/exec/files.hpp"
+#include "greentune/exec/slurm_study.hpp"
+#include "greentune/store/study_store.hpp"
+#include "local_cluster.hpp"
+
+namespace fs = std::filesystem;
+using namespace greentune;
+using greentune::testing::SlurmClusterTest;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// run id -> how many lines "<word> <run id>" the ledger has
+std::map<long long, int> ledger_counts(const fs::path& ledger, const std::string& word) {
+  std::map<long long, int> c;
+  std::istringstream in(slurp(ledger));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string w;
+    long long id = 0;
+    if (ls >> w >> id && w == word) ++c[id];
+  }
+  return c;
+}
+
+SubprocessResult greentune_cli(const std::vector<std::string>& args, double timeout_s = 120) {
+  SubprocessOptions o;
+  o.argv = {GREENTUNE_BIN};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.timeout_s = timeout_s;
+  return run_subprocess(o);
+}
+
+// A study of a toy external model: 3 configurations (original epochs=1, mutants 2 and 3) x 2
+// repetitions, alone (6 tasks of one run) and as symmetric pairs sharing a node (3 tasks of
+// two runs): 9 tasks, 12 runs. The model sleeps `sleep_s` and prints a score.
+fs::path write_toy_study(const fs::path& dir, double sleep_s) {
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "toy.sh");
+    f << "#!/bin/sh\n"
+         "# toy model: $1 = epochs, $2 = lr\n"
+         "echo \"start $GREENTUNE_RUN_ID $(hostname)\" >> ledger.txt\n"
+         "sleep "
+      << sleep_s
+      << "\n"
+         "echo \"done $GREENTUNE_RUN_ID\" >> ledger.txt\n"
+         "echo \"score: 0.$1\"\n";
+  }
+  std::ofstream(dir / "toy.toml") << R"TOML(name = "toy"
+seed = 7
+repetitions = 2
+order = "grouped"
+meter = "estimate"
+governor = "keep"
+cooldown = 0.2
+run_timeout_s = 60
+
+[[scenarios]]
+kind = "single"
+
+[[scenarios]]
+kind = "symmetric"
+jobs = 2
+
+[[models]]
+name = "toy"
+command = "sh ./toy.sh {epochs} {lr}"
+metric_regex = "score: ([0-9.]+)"
+metric = "score"
+operators = [{hyperparameter = "epochs", values = [2, 3]}]
+
+[models.hyperparameters]
+epochs = 1
+lr = 0.5
+)TOML";
+  return dir / "toy.toml";
+}
+
+template <class F>
+bool wait_for(F pred, double timeout_s) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  return pred();
+}
+
+bool queue_drained(const std::string& dir) {
+  auto s = exec::slurm_task_summary(dir);
+  return s.error.empty() && s.pending == 0 && s.running == 0;
+}
+
+// Every planned run stored exactly once, succeeded, on this node, with Slurm's job facts.
+void expect_complete(const fs::path& study_dir, long long expected_runs) {
+  store::StudyStore st = store::StudyStore::open((study_dir / "study.db").string());
+  auto runs = st.runs();
+  ASSERT_EQ(static_cast<long long>(runs.size()), expected_runs);
+  std::set<long long> ids;
+  std::set<std::string> results;
+  for (const auto& r : runs) {
+    EXPECT_TRUE(ids.insert(r.id).second) << "run " << r.id << " twice";
+    EXPECT_EQ(r.status, "succeeded") << "run " << r.id << ": " << r.reason;
+    EXPECT_EQ(r.node, exec::hostname()) << "run " << r.id;
+    EXPECT_FALSE(r.result_id.empty());
+    results.insert(r.result_id);
+    auto d = st.details_of(r.id);
+    EXPECT_EQ(d["executor"], "slurm") << "run " << r.id;
+    EXPECT_FALSE(d["slurm_job_id"].empty()) << "run " << r.id;
+    EXPECT_FALSE(d["slurm_array_task_id"].empty()) << "run " << r.id;
+  }
+  auto envs = st.environments();
+  EXPECT_TRUE(envs.count(exec::hostname())) << "no environment recorded for node " << exec::hostname();
+  store::StatusCounts c = st.counts();
+  EXPECT_EQ(c.succeeded, expected_runs);
+  EXPECT_EQ(c.pending + c.running, 0);
+}
+
+}  // namespace
+
+TEST_F(SlurmClusterTest, StudyRunsThroughSlurmAndCollectsEveryRunExactlyOnce) {
+  fs::path work = fs::path(cluster_.dir()) / "work";
+  fs::path toml = write_toy_study(work, 0.2);
+  fs::path dir = work / "study";
+
+  auto sub = greentune_cli({"study", toml.string(), "--executor", "slurm", "-o", dir.string(), "--sbatch-arg",
+                            "--time=00:05:00"});
+  ASSERT_TRUE(sub.ok()) << sub.describe() << "\n" << sub.stdout_text << sub.stderr_text;
+  EXPECT_NE(sub.stdout_text.find("submitted 9 task(s) (1-9)"), std::string::npos) << sub.stdout_text;
+  EXPECT_NE(sub.stdout_text.find("--exclusive"), std::string::npos) << sub.stdout_text;
+  std::string script = slurp(exec::slurm::read_submissions(dir.string()).at(0).script);
+  EXPECT_NE(script.find("#SBATCH --time=00:05:00"), std::string::npos) << script;
+
+  ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 150)) << "the array never finished";
+  auto summary = exec::slurm_task_summary(dir.string());
+  EXPECT_EQ(summary.done, 9) << exec::format_slurm_summary(summary, dir.string());
+  EXPECT_EQ(summary.failed, 0) << exec::format_slurm_summary(summary, dir.string());
+
+  // Nothing in the database yet: nodes never write it.
+  {
+    store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
+    EXPECT_EQ(st.counts().succeeded, 0);
+  }
+  auto status = greentune_cli({"status", dir.string()});
+  EXPECT_TRUE(status.ok()) << status.stderr_text;
+  EXPECT_NE(status.stdout_text.find("slurm tasks: 9 done, 0 running, 0 pending, 0 failed"), std::string::npos)
+      << status.stdout_text;
+
+  auto c1 = greentune_cli({"collect", dir.string()});
+  ASSERT_TRUE(c1.ok()) << c1.stdout_text << c1.stderr_text;
+  EXPECT_NE(c1.stdout_text.find("collected 9 result file(s)"), std::string::npos) << c1.stdout_text;
+  EXPECT_NE(c1.stdout_text.find("12 run(s) stored, 0 already stored"), std::string::npos) << c1.stdout_text;
+  expect_complete(dir, 12);
+
+  // Collecting again changes nothing (same bytes in every table we read).
+  auto before = slurp(dir / "study.db");
+  auto c2 = greentune_cli({"collect", dir.string()});
+  ASSERT_TRUE(c2.ok()) << c2.stderr_text;
+  EXPECT_NE(c2.stdout_text.find("0 run(s) stored, 12 already stored"), std::string::npos) << c2.stdout_text;
+  expect_complete(dir, 12);
+
+  // Each run executed once; the symmetric pairs ran side by side on the node.
+  auto done = ledger_counts(work / "ledger.txt", "done");
+  EXPECT_EQ(done.size(), 12u);
+  for (const auto& [id, n] : done) EXPECT_EQ(n, 1) << "run " << id;
+
+  // Resuming a finished study submits nothing.
+  auto again = greentune_cli({"study", "--resume", dir.string(), "--executor", "slurm"});
+  ASSERT_TRUE(again.ok()) << again.stderr_text;
+  EXPECT_NE(again.stdout_text.find("nothing to submit"), std::string::npos) << again.stdout_text;
+  EXPECT_EQ(exec::slurm::read_submissions(dir.string()).size(), 1u);
+}
+
+TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
+  fs::path work = fs::path(cluster_.dir()) / "work";
+  fs::path toml = write_toy_study(work, 1.5);
+  fs::path dir = work / "study";
+  exec::SlurmStudyOptions o;
+  o.run.study_file = toml.string();
+  o.run.out_dir = dir.string();
+  o.slurm.greentune_bin = GREENTUNE_BIN;
+  std::ostringstream out;
+  o.run.out = &out;
+  ASSERT_EQ(exec::run_study_on_slurm(o), 0);
+  auto subs = exec::slurm::read_submissions(dir.string());
+  ASSERT_EQ(subs.size(), 1u);
+  long long job = subs[0].job_id;
+
+  // Wait for the first task to be done and a later one to be mid-run, then kill that one
+  // (scancel of its element) and cancel the rest of the array (a cluster outage).
+  long long victim = 0;
+  exec::LoadedStudy loaded = exec::load_study_directory(exec::StudyPaths::from_path(dir.string()));
+  ASSERT_TRUE(wait_for(
+      [&] {
+        auto s = exec::slurm_task_summary(dir.string());
+        if (s.done < 1) return false;
+        auto starts = ledger_counts(work / "ledger.txt", "start");
+        auto done = ledger_counts(work / "ledger.txt", "done");
+        for (const auto& t : s.tasks) {
+          if (t.phase != exec::slurm::TaskPhase::running) continue;
+          // its run has started and not finished (the model is sleeping): kill it mid-run
+          for (long long rid : loaded.task(t.task_id).run_ids)
+            if (starts.count(rid) && !done.count(rid)) {
+              victim = t.task_id;
+              return true;
+            }
+        }
+        return false;
+      },
+      90))
+      << "no task was ever running after a finished one";
+  exec::slurm::SlurmClient client(o.slurm);
+  client.cancel(job, victim);
+  client.cancel(job);
+  ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 60));
+
+  auto mid = exec::slurm_task_summary(dir.string());
+  EXPECT_GE(mid.done, 1);
+  EXPECT_GE(mid.failed, 1);
+  EXPECT_EQ(mid.done + mid.failed, 9) << exec::format_slurm_summary(mid, dir.string());
+  bool victim_failed = false;
+  for (const auto& t : mid.tasks)
+    if (t.task_id == victim) {
+      victim_failed = t.phase == exec::slurm::TaskPhase::failed;
+      EXPECT_NE(t.detail.find("CANCELLED"), std::string::npos) << t.detail;
+    }
+  EXPECT_TRUE(victim_failed) << "task " << victim << " was killed but is not failed";
+  auto status = greentune_cli({"status", dir.string()});
+  EXPECT_NE(status.stdout_text.find("re-submit with: greentune study --resume"), std::string::npos)
+      << status.stdout_text;
+  EXPECT_EQ(fs::exists(dir / "results" / ("task-" + std::to_string(victim) + ".json")), false);
+
+  // The killed run started and never completed.
+  auto starts_before = ledger_counts(work / "ledger.txt", "start");
+  auto done_before = ledger_counts(work / "ledger.txt", "done");
+
+  // Resume through the CLI: collects what finished, re-submits only the failed tasks.
+  auto res = greentune_cli({"study", "--resume", dir.string(), "--executor", "slurm"});
+  ASSERT_TRUE(res.ok()) << res.stdout_text << res.stderr_text;
+  EXPECT_NE(res.stdout_text.find("submitted " + std::to_string(mid.failed) + " task(s)"), std::string::npos)
+      << res.stdout_text;
+  ASSERT_EQ(exec::slurm::read_submissions(dir.string()).size(), 2u);
+  for (long long t : exec::slurm::read_submissions(dir.string())[1].task_ids())
+    EXPECT_FALSE(fs::exists(dir / "results" / ("task-" + std::to_string(t) + ".json"))) << "done task " << t << " resubmitted";
+
+  ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 150));
+  auto fin = exec::slurm_task_summary(dir.string());
+  EXPECT_EQ(fin.done, 9) << exec::format_slurm_summary(fin, dir.string());
+  auto col = greentune_cli({"collect", dir.string()});
+  ASSERT_TRUE(col.ok()) << col.stderr_text;
+  expect_complete(dir, 12);
+
+  // No run completed twice; runs done before the kill were not executed again.
+  auto done_after = ledger_counts(work / "ledger.txt", "done");
+  EXPECT_EQ(done_after.size(), 12u);
+  for (const auto& [id, n] : done_after) EXPECT_EQ(n, 1) << "run " << id << " completed " << n << " times";
+  auto starts_after = ledger_counts(work / "ledger.txt", "start");
+  for (const auto& [id, n] : done_before) EXPECT_EQ(starts_after[id], starts_before[id]) << "run " << id << " re-run";
+  bool some_restarted = false;
+  for (const auto& [id, n] : starts_after)
+    if (n == 2) some_restarted = true;  // the killed run: started, killed, started again
+  EXPECT_TRUE(some_restarted);
+}
+
+TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
+  // run-task and collect need no Slurm: a task performed by hand on this machine.
+  fs::path work = fs::temp_directory_path() / ("gt-runtask-" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::path toml = write_toy_study(work, 0);
+  fs::path dir = work / "study";
+  exec::StudyDefinition def = exec::load_study_file(toml.string());
+  exec::create_study_directory(def, dir.string());
+
+  auto r1 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "7", "--no-cooldown"});
+  ASSERT_TRUE(r1.ok()) << r1.stdout_text << r1.stderr_text;
+  EXPECT_TRUE(fs::exists(dir / "results" / "task-7.json"));
+  EXPECT_EQ(ledger_counts(work / "ledger.txt", "done").size(), 2u);  // task 7: a symmetric pair
+  auto r2 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "7"});
+  ASSERT_TRUE(r2.ok()) << r2.stderr_text;
+  EXPECT_NE(r2.stdout_text.find("already has a result"), std::string::npos) << r2.stdout_text;
+  EXPECT_EQ(ledger_counts(work / "ledger.txt", "start").size(), 2u);
+  for (const auto& [id, n] : ledger_counts(work / "ledger.txt", "start")) EXPECT_EQ(n, 1);
+
+  auto res = exec::read_task_result((dir / "results" / "task-7.json").string());
+  ASSERT_EQ(res.runs.size(), 2u);
+  EXPECT_EQ(res.node, exec::hostname());
+  EXPECT_EQ(res.runs[0].details.at("executor"), "run-task");
+
+  // An unknown task is a one-line error; nothing written.
+  auto bad = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "99"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.describe();
+  EXPECT_NE(bad.stderr_text.find("greentune: error:"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "results" / "task-99.json"));
+
+  // collect: stores, then changes nothing; a corrupt file is reported and skipped.
+  std::ofstream(dir / "results" / "task-3.json") << "{\"study_id\": ";
+  auto c1 = exec::collect_results(dir.string());
+  EXPECT_EQ(c1.files, 2);
+  EXPECT_EQ(c1.stored, 2);
+  ASSERT_EQ(c1.bad_files.size(), 1u);
+  EXPECT_NE(c1.bad_files[0].find("task-3.json"), std::string::npos) << c1.bad_files[0];
+  auto c2 = exec::collect_results(dir.string());
+  EXPECT_EQ(c2.stored, 0);
+  EXPECT_EQ(c2.unchanged, 2);
+  auto cli = greentune_cli({"collect", dir.string()});
+  EXPECT_EQ(cli.exit_code, 2);
+  EXPECT_NE(cli.stderr_text.find("task-3.json"), std::string::npos) << cli.stderr_text;
+  {
+    store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
+    EXPECT_EQ(st.counts().succeeded, 2);
+    EXPECT_EQ(st.counts().pending, 10);
+  }
+  if (!HasFailure()) fs::remove_all(work);
+}
