@@ -25,8 +25,7 @@ namespace {
 class EstimateMeter final : public EnergyMeter {
  public:
   EstimateMeter(const MeterOptions& o, std::string why)
-      : model_(EstimateModel::from_options(o)), proc_root_(o.proc_root.empty() ? "/proc" : o.proc_root),
-        why_(std::move(why)) {}
+      : model_(EstimateModel::from_options(o)), cpu_(o.proc_root.empty() ? "/proc" : o.proc_root), why_(std::move(why)) {}
 
   std::string name() const override { return "estimate"; }
   std::vector<std::string> domains() const override { return {"cpu_package", "dram"}; }
@@ -37,11 +36,11 @@ class EstimateMeter final : public EnergyMeter {
 
   void begin(double t_s) override {
     last_t_ = t_s;
-    last_busy_s_ = machine_busy_cpu_s(proc_root_);
+    last_busy_s_ = cpu_.busy_s();
   }
 
   void sample(double t_s, std::vector<PowerSample>& out) override {
-    double busy = machine_busy_cpu_s(proc_root_);
+    double busy = cpu_.busy_s();
     double dt = t_s - last_t_;
     if (dt > 0) {
       double busy_cpus = std::max(0.0, (busy - last_busy_s_) / dt);
@@ -71,7 +70,7 @@ class EstimateMeter final : public EnergyMeter {
 
  private:
   EstimateModel model_;
-  std::string proc_root_;
+  MachineCpuReader cpu_;
   std::string why_;
   double last_t_ = 0;
   double last_busy_s_ = 0;

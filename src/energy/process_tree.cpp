@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "greentune/core/subprocess.hpp"
+#include "sysfs.hpp"
 
 namespace greentune::energy {
 namespace {
@@ -42,9 +43,7 @@ bool read_small_file(const std::string& path, std::string& out) {
 
 }  // namespace
 
-double machine_busy_cpu_s(const std::string& proc_root) {
-  std::string text;
-  if (!read_small_file(proc_root + "/stat", text)) return 0;
+static double parse_busy_s(const std::string& text) {
   // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
   unsigned long long v[10] = {0};
   if (std::sscanf(text.c_str(), "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
@@ -52,6 +51,12 @@ double machine_busy_cpu_s(const std::string& proc_root) {
     return 0;
   unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6];
   return static_cast<double>(busy) / clock_ticks_per_s();
+}
+
+double machine_busy_cpu_s(const std::string& proc_root) {
+  std::string text;
+  if (!read_small_file(proc_root + "/stat", text)) return 0;
+  return parse_busy_s(text);
 }
 
 int online_cpu_count() {
@@ -70,10 +75,8 @@ double installed_memory_gb(const std::string& proc_root) {
   return 0;
 }
 
-ProcStat read_proc_stat(pid_t pid, const std::string& proc_root) {
+ProcStat parse_proc_stat(const std::string& text) {
   ProcStat s;
-  std::string text;
-  if (!read_small_file(proc_root + "/" + std::to_string(pid) + "/stat", text)) return s;
   // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
   auto close = text.rfind(')');
   if (close == std::string::npos || close + 2 >= text.size()) return s;
@@ -97,71 +100,124 @@ ProcStat read_proc_stat(pid_t pid, const std::string& proc_root) {
   return s;
 }
 
+ProcStat read_proc_stat(pid_t pid, const std::string& proc_root) {
+  std::string text;
+  if (!read_small_file(proc_root + "/" + std::to_string(pid) + "/stat", text)) return ProcStat{};
+  return parse_proc_stat(text);
+}
+
+struct MachineCpuReader::File {
+  detail::KeptFile stat;
+};
+
+MachineCpuReader::MachineCpuReader(const std::string& proc_root) : file_(std::make_unique<File>()) {
+  file_->stat = detail::KeptFile(proc_root + "/stat");
+}
+MachineCpuReader::~MachineCpuReader() = default;
+
+double MachineCpuReader::busy_s() {
+  std::string text;
+  if (file_->stat.read(text, 512) != 0) return 0;
+  return parse_busy_s(text);
+}
+
+struct ProcessTreeCpu::Member {
+  unsigned long long start_ticks = 0;
+  unsigned long long baseline_ticks = 0;
+  unsigned long long last_ticks = 0;
+  pid_t ppid = 0;
+  detail::KeptFile stat;
+  detail::KeptFile children;  // main thread's children
+};
+
 ProcessTreeCpu::ProcessTreeCpu(pid_t root, std::string proc_root) : root_(root), proc_root_(std::move(proc_root)) {
   ProcStat s = read_proc_stat(root_, proc_root_);
   if (s.ok) {
     root_seen_ = true;
-    members_[root_] = Member{s.start_ticks, s.total_ticks, s.total_ticks, s.ppid};
+    add_member(root_, s, true);
   }
   sample();
 }
 
-void ProcessTreeCpu::discover_children(pid_t pid, bool first) {
-  std::string task_dir = proc_root_ + "/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(task_dir.c_str());
-  if (!d) return;
-  std::vector<std::string> tids;
-  while (dirent* e = readdir(d)) {
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') tids.emplace_back(e->d_name);
-  }
-  closedir(d);
+ProcessTreeCpu::~ProcessTreeCpu() = default;
+
+void ProcessTreeCpu::add_member(pid_t pid, const ProcStat& s, bool first) {
+  auto m = std::make_unique<Member>();
+  std::string dir = proc_root_ + "/" + std::to_string(pid);
+  m->start_ticks = s.start_ticks;
+  // A process present at the first look existed before tracking: only its growth counts.
+  m->baseline_ticks = first ? s.total_ticks : 0;
+  m->last_ticks = s.total_ticks;
+  m->ppid = s.ppid;
+  m->stat = detail::KeptFile(dir + "/stat");
+  m->children = detail::KeptFile(dir + "/task/" + std::to_string(pid) + "/children");
+  members_[pid] = std::move(m);
+}
+
+void ProcessTreeCpu::discover_children(pid_t pid, bool first, bool all_threads) {
+  std::vector<std::string> lists;
   std::string text;
-  for (const auto& tid : tids) {
-    if (!read_small_file(task_dir + "/" + tid + "/children", text)) continue;
-    std::istringstream in(text);
+  auto it = members_.find(pid);
+  if (it == members_.end()) return;
+  if (all_threads) {
+    std::string task_dir = proc_root_ + "/" + std::to_string(pid) + "/task";
+    if (DIR* d = opendir(task_dir.c_str())) {
+      while (dirent* e = readdir(d)) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        if (read_small_file(task_dir + "/" + e->d_name + "/children", text)) lists.push_back(text);
+      }
+      closedir(d);
+    }
+  } else if (it->second->children.read(text) == 0) {
+    lists.push_back(text);
+  }
+  for (const auto& list : lists) {
+    std::istringstream in(list);
     long long child = 0;
     while (in >> child) {
       pid_t c = static_cast<pid_t>(child);
       if (members_.count(c)) continue;
       ProcStat s = read_proc_stat(c, proc_root_);
       if (!s.ok) continue;
-      // A child present at the first look existed before tracking: only its growth counts.
-      members_[c] = Member{s.start_ticks, first ? s.total_ticks : 0, s.total_ticks, s.ppid};
-      discover_children(c, first);
+      add_member(c, s, first);
+      discover_children(c, first, true);
     }
   }
 }
 
 void ProcessTreeCpu::sample() {
-  // 1. refresh known members, retire the dead ones
+  // 1. refresh known members, retire the dead ones (a kept-open stat file of a process that
+  //    is gone fails with ESRCH even if its pid has been reused)
   std::vector<pid_t> dead;
+  std::string text;
   for (auto& [pid, m] : members_) {
-    ProcStat s = read_proc_stat(pid, proc_root_);
-    if (!s.ok || s.start_ticks != m.start_ticks) {
+    ProcStat s;
+    if (m->stat.read(text) == 0) s = parse_proc_stat(text);
+    if (!s.ok || s.start_ticks != m->start_ticks) {
       dead.push_back(pid);
       continue;
     }
-    if (s.total_ticks > m.last_ticks) m.last_ticks = s.total_ticks;
-    m.ppid = s.ppid;
+    if (s.total_ticks > m->last_ticks) m->last_ticks = s.total_ticks;
+    m->ppid = s.ppid;
   }
   for (pid_t pid : dead) {
-    const Member& m = members_[pid];
-    auto parent = members_.find(m.ppid);
-    bool parent_alive = parent != members_.end() &&
-                        std::find(dead.begin(), dead.end(), m.ppid) == dead.end();
+    const Member& m = *members_[pid];
+    bool parent_alive = members_.count(m.ppid) && std::find(dead.begin(), dead.end(), m.ppid) == dead.end();
     // Reaped by a live member: its time is now in that member's cutime/cstime.
     if (!parent_alive && m.last_ticks > m.baseline_ticks) dead_ticks_ += m.last_ticks - m.baseline_ticks;
   }
   for (pid_t pid : dead) members_.erase(pid);
   // 2. follow new children of every live member
+  bool all_threads = first_ || samples_ % 10 == 0;
   std::vector<pid_t> live;
   for (const auto& kv : members_) live.push_back(kv.first);
-  for (pid_t pid : live) discover_children(pid, first_);
+  for (pid_t pid : live) discover_children(pid, first_, all_threads);
   first_ = false;
+  ++samples_;
   // 3. total
   unsigned long long ticks = dead_ticks_;
   for (const auto& kv : members_) {
-    if (kv.second.last_ticks > kv.second.baseline_ticks) ticks += kv.second.last_ticks - kv.second.baseline_ticks;
+    if (kv.second->last_ticks > kv.second->baseline_ticks) ticks += kv.second->last_ticks - kv.second->baseline_ticks;
   }
   double s = static_cast<double>(ticks) / clock_ticks_per_s();
   if (s > cpu_s_) cpu_s_ = s;

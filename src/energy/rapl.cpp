@@ -171,9 +171,11 @@ class RaplMeter final : public EnergyMeter {
     counters_.clear();
     failed_.clear();
     flagged_.clear();
-    for (const auto& z : layout_.zones) {
-      WrappingCounter c(z.max_range_uj);
-      c.start(read_counter(z));  // throws with the file name on failure
+    files_.clear();
+    for (size_t i = 0; i < layout_.zones.size(); ++i) {
+      files_.emplace_back(layout_.zones[i].path + "/energy_uj");
+      WrappingCounter c(layout_.zones[i].max_range_uj);
+      c.start(read_counter(i));  // throws with the file name on failure
       counters_.push_back(c);
     }
     last_t_ = t_s;
@@ -200,9 +202,13 @@ class RaplMeter final : public EnergyMeter {
     return std::any_of(layout_.zones.begin(), layout_.zones.end(), [&](const PowercapZone& z) { return z.domain == domain; });
   }
 
-  unsigned long long read_counter(const PowercapZone& z) const {
-    std::string path = z.path + "/energy_uj";
-    return parse_counter(read_trimmed_or_throw(path, detail::rapl_permission_hint()), path);
+  // Counters are read through files kept open (pread at 0): one syscall per zone and tick.
+  unsigned long long read_counter(size_t i) {
+    const PowercapZone& z = layout_.zones[i];
+    std::string text;
+    int err = files_[i].read(text);
+    if (err != 0) read_trimmed_or_throw(files_[i].path(), detail::rapl_permission_hint());  // throws with the reason
+    return parse_counter(detail::trim(text), z.path + "/energy_uj");
   }
 
   void update_all(double dt, std::map<std::string, double>* joules) {
@@ -211,7 +217,7 @@ class RaplMeter final : public EnergyMeter {
       if (failed_.count(z.id)) continue;
       unsigned long long v;
       try {
-        v = read_counter(z);
+        v = read_counter(i);
       } catch (const Error& e) {
         failed_[z.id] = e.what();
         continue;
@@ -270,6 +276,7 @@ class RaplMeter final : public EnergyMeter {
   double ceiling_w_;
   std::string root_;
   std::vector<WrappingCounter> counters_;
+  std::vector<detail::KeptFile> files_;
   std::map<std::string, std::string> failed_, flagged_;
   double last_t_ = 0;
 };

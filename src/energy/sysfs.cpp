@@ -31,6 +31,43 @@ int read_file(const std::string& path, std::string& out) {
   return 0;
 }
 
+KeptFile::~KeptFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+KeptFile& KeptFile::operator=(KeptFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(o.path_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+int KeptFile::read(std::string& out, size_t limit) {
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return errno;
+  }
+  out.resize(limit > 0 ? limit : 4096);
+  size_t used = 0;
+  while (true) {
+    ssize_t n = ::pread(fd_, &out[used], out.size() - used, static_cast<off_t>(used));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      out.clear();
+      return err;
+    }
+    used += static_cast<size_t>(n);
+    if (n == 0 || used < out.size() || limit > 0) break;
+    out.resize(out.size() * 2);
+  }
+  out.resize(used);
+  return 0;
+}
+
 std::string trim(const std::string& s) {
   auto b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return "";

@@ -102,7 +102,7 @@ TEST(MetersCli, ListsEveryBackendWithReasons) {
 TEST(MeasureInProcess, FakeSensorsGiveMeasuredSources) {
   TempDir t;
   t.write("intel-rapl:0/name", "package-0\n");
-  t.write("intel-rapl:0/energy_uj", "1000\n");
+  t.write("intel-rapl:0/energy_uj", "                1000\n");  // fixed width, rewritten in place
   t.write("intel-rapl:0/max_energy_range_uj", "262143328850\n");
   unsetenv("CUDA_VISIBLE_DEVICES");
   unsetenv("FAKE_NVML_NO_ENERGY");
@@ -113,7 +113,7 @@ TEST(MeasureInProcess, FakeSensorsGiveMeasuredSources) {
   o.meter.perf_sysfs_root = "/nonexistent";
   o.meter.nvml_library = GREENTUNE_FAKE_NVML;
   o.meter.interval_ms = 20;
-  o.command = {"sh", "-c", "echo 4000000 > " + t.file("intel-rapl:0/energy_uj") + "; exit 7"};
+  o.command = {"sh", "-c", "printf '%20d\\n' 4000000 1<> " + t.file("intel-rapl:0/energy_uj") + "; exit 7"};
   std::ostringstream out, err;
   int rc = ge::run_measure(o, out, err);
   EXPECT_EQ(rc, 7);

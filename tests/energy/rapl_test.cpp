@@ -1,4 +1,5 @@
 // RAPL through fake powercap trees.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,15 +22,27 @@ namespace {
 
 constexpr unsigned long long kRange = 262143328850ULL;  // a typical Intel max_energy_range_uj
 
+// Counters are written fixed-width, in place, with one pwrite: the meter keeps the file
+// open and re-reads it, so a truncate-then-write could be seen half done (real sysfs
+// files never are).
+std::string counter_text(unsigned long long uj) {
+  std::string v = std::to_string(uj);
+  return std::string(20 - v.size(), ' ') + v + "\n";
+}
+
 void zone(const TempDir& t, const std::string& rel, const std::string& name, unsigned long long uj,
           unsigned long long range = kRange) {
   t.write(rel + "/name", name + "\n");
-  t.write(rel + "/energy_uj", std::to_string(uj) + "\n");
+  t.write(rel + "/energy_uj", counter_text(uj));
   if (range) t.write(rel + "/max_energy_range_uj", std::to_string(range) + "\n");
 }
 
 void set_uj(const TempDir& t, const std::string& rel, unsigned long long uj) {
-  t.write(rel + "/energy_uj", std::to_string(uj) + "\n");
+  std::string text = counter_text(uj);
+  int fd = ::open(t.file(rel + "/energy_uj").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, text.data(), text.size(), 0), static_cast<ssize_t>(text.size()));
+  ::close(fd);
 }
 
 // Two sockets, each package with core/uncore subzones and DRAM; psys; an MMIO duplicate.
@@ -210,12 +223,12 @@ TEST(Rapl, ImplausibleJumpIsFlaggedNotStored) {
   EXPECT_NE(pkg->note.find("400 W"), std::string::npos) << pkg->note;
 }
 
-TEST(Rapl, CounterDisappearingMidWindowMakesTheDomainUnavailable) {
+TEST(Rapl, CounterUnreadableMidWindowMakesTheDomainUnavailable) {
   TempDir t;
   zone(t, "intel-rapl:0", "package-0", 0);
   ge::MeterSession meter(rapl_options(t));
   meter.begin();
-  std::filesystem::remove(t.file("intel-rapl:0/energy_uj"));
+  t.write("intel-rapl:0/energy_uj", "garbage\n");
   ge::Measurement m = meter.end();
   const ge::DomainReading* pkg = m.find("cpu_package");
   EXPECT_FALSE(pkg->joules.has_value());
