@@ -35,7 +35,8 @@ double thread_cpu_s() {
 struct MeterSession::Impl {
   MeterOptions options;
   OpenedMeters opened;
-  std::vector<std::pair<std::string, std::unique_ptr<ProcessTreeCpu>>> trees;
+  std::vector<std::pair<std::string, std::unique_ptr<ProcessTreeCpu>>> trees;  // guarded by trees_mu
+  std::mutex trees_mu;
   std::map<std::string, double> idle_w_by_domain;
   double idle_baseline_s = 0;
 
@@ -67,7 +68,10 @@ struct MeterSession::Impl {
         if (sampler_error.empty()) sampler_error = m->name() + ": " + e.what();
       }
     }
-    for (auto& [label, tree] : trees) tree->sample();
+    {
+      std::lock_guard<std::mutex> lock(trees_mu);
+      for (auto& [label, tree] : trees) tree->sample();
+    }
     ++ticks;
     if (tick_count++ % stride != 0) return;
     std::lock_guard<std::mutex> lock(mu);
@@ -159,10 +163,9 @@ void MeterSession::track(pid_t pid, const std::string& label) {
   Impl& s = *impl_;
   if (!s.active) throw runtime_error("energy meter: track() outside a begin()/end() window");
   if (pid <= 0) throw runtime_error("energy meter: track(): invalid pid " + std::to_string(pid));
-  // The sampler reads the trees; stop it briefly so the list is not changed under it.
-  s.stop_sampler();
-  s.trees.emplace_back(label, std::make_unique<ProcessTreeCpu>(pid, s.options.proc_root));
-  s.start_sampler();
+  auto tree = std::make_unique<ProcessTreeCpu>(pid, s.options.proc_root);  // first look, outside the lock
+  std::lock_guard<std::mutex> lock(s.trees_mu);
+  s.trees.emplace_back(label, std::move(tree));
 }
 
 Measurement MeterSession::end() {
