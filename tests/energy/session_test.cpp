@@ -159,3 +159,34 @@ TEST(Session, UnknownMeterNameIsAUsageError) {
     EXPECT_NE(std::string(e.what()).find("bogus"), std::string::npos);
   }
 }
+
+// A grandchild left to be re-parented (an orphan) still counts: it is followed once seen.
+TEST(ProcessTree, OrphanedGrandchildIsStillCounted) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  ge::MeterSession meter(estimate_options());
+  meter.begin();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    if (fork() == 0) {  // grandchild: holds the pipe open while it works
+      ge::testing::burn_cpu(0.5);
+      _exit(0);
+    }
+    // the child waits a little so that the sampler sees the grandchild as its descendant
+    struct timespec ts {0, 150000000};
+    nanosleep(&ts, nullptr);
+    _exit(0);
+  }
+  close(fds[1]);
+  meter.track(child, "run");
+  char c;
+  while (read(fds[0], &c, 1) > 0) {
+  }  // EOF: the grandchild has exited
+  close(fds[0]);
+  ge::Measurement m = meter.end();
+  waitpid(child, nullptr, 0);
+  // the last 20 ms sampler interval of the orphan may be lost
+  EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.5, 0.06);
+}
