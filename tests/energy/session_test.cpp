@@ -2,6 +2,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "greentune/core/error.hpp"
@@ -189,4 +192,24 @@ TEST(ProcessTree, OrphanedGrandchildIsStillCounted) {
   waitpid(child, nullptr, 0);
   // the last 20 ms sampler interval of the orphan may be lost
   EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.5, 0.06);
+}
+
+// A long run keeps a bounded power series: beyond max_samples it is thinned 2:1.
+TEST(Session, PowerSeriesIsBounded) {
+  ge::MeterOptions o = estimate_options();
+  o.interval_ms = 2;
+  o.max_samples = 40;  // 20 ticks of two domains
+  ge::MeterSession meter(o);
+  meter.begin();
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  ge::Measurement m = meter.end();
+  EXPECT_GT(m.sampler_ticks, 40);  // the sampler kept running at full rate
+  EXPECT_LE(m.samples.size(), 42u);
+  EXPECT_GE(m.samples.size(), 10u);
+  double last = -1;
+  for (const auto& s : m.samples) {
+    EXPECT_GE(s.t_s, last);
+    last = s.t_s;
+  }
+  EXPECT_GT(last, 0.2);  // the series still covers the late part of the window
 }
