@@ -23,21 +23,29 @@ namespace {
 // The child runs in its own process group, so a terminal's Ctrl-C reaches only us:
 // forward it. (One measured child per process at a time.)
 std::atomic<pid_t> g_forward_group{0};
+std::atomic<int> g_pending_signal{0};  // arrived before the child existed
 
 void forward_signal(int sig) {
   pid_t pg = g_forward_group.load();
   if (pg > 0) ::kill(-pg, sig);
+  else g_pending_signal.store(sig);
 }
 
 class SignalForwarder {
  public:
-  explicit SignalForwarder(pid_t group) {
-    g_forward_group.store(group);
+  SignalForwarder() {
+    g_forward_group.store(0);
+    g_pending_signal.store(0);
     struct sigaction sa {};
     sa.sa_handler = forward_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  // From now on signals go to this group; one that came before is delivered now.
+  void set_group(pid_t group) {
+    g_forward_group.store(group);
+    if (int sig = g_pending_signal.exchange(0)) ::kill(-group, sig);
   }
   ~SignalForwarder() {
     for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
@@ -77,6 +85,7 @@ MeasureResult measure_command(const MeasureOptions& options) {
   so.stderr_to = "";
   so.stdin_null = false;
   Subprocess child(so);
+  SignalForwarder forward;
   session.begin();
   try {
     child.start();
@@ -84,9 +93,9 @@ MeasureResult measure_command(const MeasureOptions& options) {
     session.end();
     throw;
   }
+  forward.set_group(child.pid());
   MeasureResult result;
   {
-    SignalForwarder forward(child.pid());
     session.track(child.pid(), "run");
     // Let it exit but do not reap it yet: its final CPU time is still in /proc.
     wait_exited_without_reaping(child.pid());

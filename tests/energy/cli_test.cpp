@@ -1,6 +1,11 @@
 // `greentune measure` and `greentune meters`: through the real binary and in-process.
+#include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
+#include <fstream>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -130,4 +135,27 @@ TEST(MeasureInProcess, FakeSensorsGiveMeasuredSources) {
   auto j = nlohmann::json::parse(jout.str());
   EXPECT_FALSE(j["measurement"]["idle_baseline"].is_null());
   EXPECT_TRUE(j["measurement"]["domains"][1]["joules"].is_null());  // no dram zone
+}
+
+// The command runs in its own process group; Ctrl-C on greentune must reach it.
+TEST(MeasureCli, InterruptIsForwardedToTheCommand) {
+  greentune::SubprocessOptions o;
+  o.argv = {GREENTUNE_BIN, "measure", "--meter", "none", "--", "sleep", "30"};
+  o.timeout_s = 20;
+  greentune::Subprocess p(o);
+  p.start();
+  // wait until greentune has started the command
+  std::string children_file = "/proc/" + std::to_string(p.pid()) + "/task/" + std::to_string(p.pid()) + "/children";
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in(children_file);
+    std::string pid;
+    if (in >> pid) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  p.signal_group(SIGINT);  // greentune's own group: the sleep is not in it
+  auto r = p.wait();
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.stderr_text;
+  EXPECT_LT(r.wall_s, 10);
+  EXPECT_NE(r.stderr_text.find("killed by signal 2"), std::string::npos) << r.stderr_text;
 }
