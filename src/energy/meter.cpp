@@ -173,6 +173,11 @@ Measurement MeterSession::end() {
   if (!s.active) throw runtime_error("energy meter: end() without begin()");
   s.stop_sampler();
   s.active = false;
+  // One last tick, so that the power series covers the whole window.
+  s.stride = 1;
+  s.tick_count = 0;
+  s.tick_locked_free();
+  --s.ticks;  // not a sampler tick
   double t1 = monotonic_seconds();
   Measurement out;
   out.duration_s = t1 - s.t0;
