@@ -1,6 +1,8 @@
 // Cliff's delta, the bootstrap interval of a mean saving, strength bins and the generator.
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "greentune/core/error.hpp"
 #include "greentune/stats/stats.hpp"
@@ -47,16 +49,26 @@ std::uint64_t SplitMix64::below(std::uint64_t bound) {
 
 namespace {
 
-// Linear interpolation between order statistics (numpy's default percentile); reorders v.
-double quantile(std::vector<double>& v, double q) {
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const double frac = pos - static_cast<double>(lo);
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-  const double a = v[lo];
-  if (frac == 0 || lo + 1 >= v.size()) return a;
-  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-  return a + (b - a) * frac;
+// Percentiles q_low <= q_high with linear interpolation between order statistics (numpy's
+// default), by selection rather than a full sort; reorders v.
+std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double q_high) {
+  auto at = [&](double q, std::size_t from) {
+    const double pos = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const double frac = pos - static_cast<double>(lo);
+    auto first = v.begin() + static_cast<std::ptrdiff_t>(from);
+    std::nth_element(first, v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+    const double a = v[lo];
+    double result = a;
+    if (frac != 0 && lo + 1 < v.size())
+      result = a + (*std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end()) - a) * frac;
+    return std::make_pair(result, lo);
+  };
+  auto [low, lo_index] = at(q_low, 0);
+  // Everything from lo_index on is >= v[lo_index]: select the high percentile in that part only.
+  auto [high, hi_index] = at(q_high, lo_index);
+  (void)hi_index;
+  return {low, high};
 }
 
 double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; }
@@ -109,8 +121,7 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
   }
   const double tail = (1 - confidence) / 2;
   for (std::size_t j = 0; j < k; ++j) {
-    out[j].low = quantile(values[j], tail);
-    out[j].high = quantile(values[j], 1 - tail);
+    std::tie(out[j].low, out[j].high) = quantiles(values[j], tail, 1 - tail);
   }
   return out;
 }

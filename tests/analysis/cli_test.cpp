@@ -1,0 +1,218 @@
+// `greentune analyze` end to end: CSV and study database input, exit codes, one-line errors.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "greentune/analysis/analysis.hpp"
+#include "greentune/analysis/load_runs.hpp"
+#include "greentune/store/interchange.hpp"
+#include "greentune/store/study_store.hpp"
+
+namespace fs = std::filesystem;
+namespace ga = greentune::analysis;
+using greentune::RunRecord;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class AnalyzeCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("greentune-analyze-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result run(const std::string& args) {
+    Result r;
+    const std::string cmd = std::string(GREENTUNE_BIN) + " analyze " + args + " > " + (dir_ / "out").string() +
+                            " 2> " + (dir_ / "err").string();
+    const int status = std::system(cmd.c_str());
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(dir_ / "out");
+    r.err = slurp(dir_ / "err");
+    return r;
+  }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return dir_ / name;
+  }
+
+  fs::path dir_;
+};
+
+// original epochs 10 (energy ~100 J) and epochs 5 (~50 J) mutants, 5 repetitions each.
+std::vector<RunRecord> small_study() {
+  std::vector<RunRecord> runs;
+  const double noise[5] = {-1.0, 0.5, 0.0, 1.5, -0.5};
+  for (double epochs : {10.0, 5.0, 20.0}) {
+    for (int r = 0; r < 5; ++r) {
+      RunRecord run;
+      run.model = "mnist_cnn";
+      run.op = epochs == 10 ? "original" : "epochs";
+      run.repetition = r + 1;
+      run.hp = {{"epochs", epochs}, {"lr", 1.0}};
+      run.cpu_package_j = 10 * epochs + noise[r];
+      run.dram_j = epochs + noise[r] / 10;
+      run.duration_s = epochs * 2 + noise[r];
+      run.performance = 0.9 + 0.001 * r + (epochs > 10 ? 0.05 : 0.0);
+      runs.push_back(run);
+    }
+  }
+  return runs;
+}
+
+std::string csv_of(const std::vector<RunRecord>& runs) {
+  std::ostringstream out;
+  greentune::store::write_runs_csv(out, runs);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_F(AnalyzeCli, CsvToJson) {
+  auto csv = write("runs.csv", csv_of(small_study()));
+  auto r = run("--runs " + csv.string() + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["input"]["runs"], 15);
+  EXPECT_FALSE(j["correlations"].empty());
+  EXPECT_FALSE(j["greener"].empty());
+  EXPECT_EQ(j["greener"][0]["value"], 5.0);
+  // The positional input detects a CSV too; tables without --json.
+  r = run(csv.string() + " --test welch");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Trade-off grids"), std::string::npos);
+  EXPECT_NE(r.out.find("welch"), std::string::npos);
+}
+
+TEST_F(AnalyzeCli, BadInputIsOneLineNamingTheLine) {
+  std::string csv = csv_of(small_study());
+  // Line 4 (3rd run): corrupt its cpu_package_j cell.
+  std::istringstream in(csv);
+  std::string line, text;
+  for (int i = 1; std::getline(in, line); ++i) {
+    if (i == 4) {  // the 3rd original run: cpu_package_j = 100 J
+      auto pos = line.find(",100,");
+      ASSERT_NE(pos, std::string::npos) << line;
+      line.replace(pos, 5, ",12x,");
+    }
+    text += line + "\n";
+  }
+  auto bad = write("bad.csv", text);
+  auto r = run("--runs " + bad.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("greentune: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("bad.csv:4: column 'cpu_package_j'"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty());
+
+  auto missing = write("missing.csv", "model,scenario,operator,repetition\nm,single,original,1\n");
+  r = run("--runs " + missing.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("missing.csv:1: missing required column 'corunner'"), std::string::npos) << r.err;
+
+  auto runs = small_study();
+  for (auto& run : runs)
+    if (run.op == "original") run.scenario = "parallel", run.corunner = "resnet20";
+  auto orphan = write("orphan.csv", csv_of(runs));
+  r = run("--runs " + orphan.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("orphan.csv:7: model 'mnist_cnn' (single) has no 'original' runs"), std::string::npos)
+      << r.err;
+
+  r = run("--runs " + (dir_ / "nope.csv").string());
+  EXPECT_EQ(r.code, 4);
+  r = run("");
+  EXPECT_EQ(r.code, 2);
+  r = run("--runs " + bad.string() + " --test anova");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST_F(AnalyzeCli, HelpShowsDefaults) {
+  auto r = run("--help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("0.147"), std::string::npos);
+  EXPECT_NE(r.out.find("mann-whitney"), std::string::npos);
+  EXPECT_NE(r.out.find("GREENTUNE_ALPHA"), std::string::npos);
+}
+
+TEST_F(AnalyzeCli, StudyDatabaseGivesTheSameAnalysisAsItsCsv) {
+  namespace st = greentune::store;
+  const auto db_path = (dir_ / "study.db").string();
+  const auto runs = small_study();
+  {
+    auto store = st::StudyStore::create(db_path);
+    st::ModelRow model;
+    model.name = "mnist_cnn";
+    model.metric = "test_accuracy";
+    store.add_model(model);
+    std::map<double, long long> config_of;
+    int mutant = 0;
+    long long id = 0;
+    for (const auto& r : runs) {
+      const double e = r.hp.at("epochs");
+      if (!config_of.count(e)) {
+        st::ConfigurationRow c;
+        c.model = r.model;
+        c.op = r.op;
+        c.mutant = r.op == "original" ? 0 : ++mutant;
+        c.hp = r.hp;
+        config_of[e] = store.add_configuration(c);
+      }
+      st::TaskRow task;
+      st::RunRow row;
+      row.task_id = store.add_task(task);
+      row.configuration_id = config_of[e];
+      row.model = r.model;
+      row.op = r.op;
+      row.repetition = r.repetition;
+      const long long run_id = store.add_run(row);
+      store.mark_running(run_id, "node", "2026-01-01T00:00:00Z");
+      st::RunOutcome o;
+      o.run_id = run_id;
+      o.result_id = "r" + std::to_string(++id);
+      o.status = "succeeded";
+      o.node = "node";
+      o.duration_s = r.duration_s;
+      o.performance = r.performance;
+      o.exit_code = 0;
+      o.energy.push_back({"cpu_package", r.cpu_package_j, "rapl", std::nullopt, false, ""});
+      o.energy.push_back({"dram", r.dram_j, "rapl", std::nullopt, false, ""});
+      store.store_outcome(o);
+    }
+  }
+  ASSERT_TRUE(ga::is_sqlite_file(db_path));
+  auto loaded = ga::load_runs(db_path);
+  EXPECT_EQ(loaded.kind, "database");
+  ASSERT_EQ(loaded.runs.size(), runs.size());
+  auto from_db = ga::to_json(ga::analyze(loaded.runs, ga::AnalysisOptions(), loaded.origins));
+  auto from_memory = ga::to_json(ga::analyze(runs, ga::AnalysisOptions()));
+  EXPECT_EQ(from_db["correlations"], from_memory["correlations"]);
+  EXPECT_EQ(from_db["comparisons"], from_memory["comparisons"]);
+  EXPECT_EQ(from_db["greener"], from_memory["greener"]);
+
+  auto r = run(db_path + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["comparisons"], from_memory["comparisons"]);
+}
