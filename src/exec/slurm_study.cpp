@@ -1,6 +1,7 @@
 #include "greentune/exec/slurm_study.hpp"
 
 #include <signal.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -115,6 +116,21 @@ void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool exp
   }
 }
 
+// The file system a folder lives on, when it is certainly local to this machine (nodes other
+// than this one cannot see it); empty otherwise (NFS, Lustre, GPFS, BeeGFS, CephFS, ...).
+std::string local_file_system(const std::string& dir) {
+  struct statfs sf {};
+  if (::statfs(dir.c_str(), &sf) != 0) return "";
+  switch (static_cast<unsigned long>(sf.f_type)) {
+    case 0x01021994UL: return "tmpfs";
+    case 0xEF53UL: return "ext4";
+    case 0x58465342UL: return "xfs";
+    case 0x9123683EUL: return "btrfs";
+    case 0x794C7630UL: return "overlayfs";
+    default: return "";
+  }
+}
+
 bool options_given(const slurm::SlurmOptions& o) {
   return !o.partition.empty() || !o.sbatch_args.empty() || !o.exclusive || o.max_parallel > 0;
 }
@@ -220,6 +236,29 @@ CollectReport collect_results(const std::string& dir_or_db) {
   }
   store::StatusCounts c = st.counts();
   if (c.total > 0 && c.done() == c.total && !st.meta("finished_at")) st.set_meta("finished_at", store::utc_now_iso());
+
+  // Which nodes measured what, and whether their hardware differs.
+  for (const auto& r : st.runs())
+    if (store::is_final_status(r.status) && !r.node.empty()) ++rep.runs_by_node[r.node];
+  if (rep.runs_by_node.size() > 1) {
+    auto envs = st.environments();
+    std::map<std::string, std::vector<std::string>> by_hardware;
+    for (const auto& [node, n] : rep.runs_by_node) {
+      const auto it = envs.find(node);
+      std::string hw = "unknown hardware";
+      if (it != envs.end()) {
+        auto get = [&](const char* k) { return it->second.count(k) ? it->second.at(k) : std::string("?"); };
+        hw = get("cpu_model") + ", " + get("cpu_cores") + " cores, GPU " + get("gpu");
+      }
+      by_hardware[hw].push_back(node);
+    }
+    if (by_hardware.size() > 1) {
+      std::vector<std::string> parts;
+      for (const auto& [hw, nodes] : by_hardware) parts.push_back(join(nodes, ", ") + " (" + hw + ")");
+      rep.mixed_hardware = "runs were measured on different hardware: " + join(parts, "; ") +
+                           "; compare energy per node (the runs table's node column)";
+    }
+  }
   return rep;
 }
 
@@ -229,6 +268,12 @@ std::string format_collect(const CollectReport& r, const std::string& dir) {
     << r.unchanged << " already stored";
   if (r.superseded) o << ", " << r.superseded << " superseded (the run already had another result; kept)";
   o << "\n";
+  if (r.runs_by_node.size() > 1) {
+    o << "finished runs per node:";
+    for (const auto& [node, n] : r.runs_by_node) o << " " << node << " " << n << ";";
+    o << "\n";
+  }
+  if (!r.mixed_hardware.empty()) o << "warning: " << r.mixed_hardware << "\n";
   return o.str();
 }
 
@@ -271,6 +316,7 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
       if (chunks.empty()) return rep;
       bs.chunk = chunks.front();
       bs.options = so;
+      if (bs.options.job_name == "greentune") bs.options.job_name = "greentune-" + def.name;
       bs.study_name = def.name;
       out << "\nSlurm: " << plan.tasks.size() << " task(s) in " << chunks.size()
           << " job array(s); the first batch script would be:\n\n"
@@ -342,6 +388,10 @@ int run_study_on_slurm(const SlurmStudyOptions& options) {
     out << join(arrays, ", ") << (so.exclusive ? ", --exclusive" : ", shared nodes (--no-exclusive)") << "\n";
   }
   if (!r.note.empty()) out << "note: " << r.note << "\n";
+  std::string fs_type = local_file_system(r.dir);
+  if (!fs_type.empty())
+    out << "note: " << r.dir << " is on a local file system (" << fs_type
+        << "): tasks can run only on nodes that see this folder (put studies on a shared file system)\n";
   out << "logs:    " << r.dir << "/slurm/logs/\n"
       << "status:  greentune status " << r.dir << "\n"
       << "collect: greentune collect " << r.dir << "   (merges results/ into the database; safe to repeat)\n"

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
@@ -134,9 +135,12 @@ void expect_complete(const fs::path& study_dir, long long expected_runs) {
     EXPECT_EQ(d["executor"], "slurm") << "run " << r.id;
     EXPECT_FALSE(d["slurm_job_id"].empty()) << "run " << r.id;
     EXPECT_FALSE(d["slurm_array_task_id"].empty()) << "run " << r.id;
+    EXPECT_EQ(d["slurm_partition"], "debug") << "run " << r.id;
   }
   auto envs = st.environments();
-  EXPECT_TRUE(envs.count(exec::hostname())) << "no environment recorded for node " << exec::hostname();
+  ASSERT_TRUE(envs.count(exec::hostname())) << "no environment recorded for node " << exec::hostname();
+  EXPECT_EQ(envs[exec::hostname()]["slurm_cluster"], "greentune");
+  EXPECT_FALSE(envs[exec::hostname()]["cpu_model"].empty());
   store::StatusCounts c = st.counts();
   EXPECT_EQ(c.succeeded, expected_runs);
   EXPECT_EQ(c.pending + c.running, 0);
@@ -256,9 +260,14 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
       << status.stdout_text;
   EXPECT_EQ(fs::exists(dir / "results" / ("task-" + std::to_string(victim) + ".json")), false);
 
-  // The killed run started and never completed.
+  // Before resuming: which tasks have a result, and how often each run has started.
   auto starts_before = ledger_counts(work / "ledger.txt", "start");
-  auto done_before = ledger_counts(work / "ledger.txt", "done");
+  std::set<long long> tasks_with_result;
+  for (long long t = 1; t <= 9; ++t)
+    if (fs::exists(dir / "results" / ("task-" + std::to_string(t) + ".json"))) tasks_with_result.insert(t);
+  EXPECT_EQ(static_cast<long long>(tasks_with_result.size()), mid.done);
+  // The victim's run started and was killed before it finished.
+  for (long long rid : loaded.task(victim).run_ids) EXPECT_GE(starts_before[rid], 1) << "run " << rid;
 
   // Resume through the CLI: collects what finished, re-submits only the failed tasks.
   auto res = greentune_cli({"study", "--resume", dir.string(), "--executor", "slurm"});
@@ -276,16 +285,19 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   ASSERT_TRUE(col.ok()) << col.stderr_text;
   expect_complete(dir, 12);
 
-  // No run completed twice; runs done before the kill were not executed again.
-  auto done_after = ledger_counts(work / "ledger.txt", "done");
-  EXPECT_EQ(done_after.size(), 12u);
-  for (const auto& [id, n] : done_after) EXPECT_EQ(n, 1) << "run " << id << " completed " << n << " times";
+  // Resume executed every task without a result exactly once more, and no task that had a
+  // result. (A run whose model finished but whose task was cancelled before writing its
+  // result has no result: it is measured again, and stored once.)
   auto starts_after = ledger_counts(work / "ledger.txt", "start");
-  for (const auto& [id, n] : done_before) EXPECT_EQ(starts_after[id], starts_before[id]) << "run " << id << " re-run";
-  bool some_restarted = false;
-  for (const auto& [id, n] : starts_after)
-    if (n == 2) some_restarted = true;  // the killed run: started, killed, started again
-  EXPECT_TRUE(some_restarted);
+  EXPECT_EQ(ledger_counts(work / "ledger.txt", "done").size(), 12u);
+  for (const auto& t : loaded.plan.tasks) {
+    long long expected_new = tasks_with_result.count(t.id) ? 0 : 1;
+    for (long long rid : t.run_ids)
+      EXPECT_EQ(starts_after[rid] - starts_before[rid], expected_new)
+          << "run " << rid << " of task " << t.id << " started " << starts_after[rid] - starts_before[rid]
+          << " time(s) after --resume";
+  }
+  EXPECT_EQ(starts_after[loaded.task(victim).run_ids.front()], 2);  // killed, then re-run once
 }
 
 TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
@@ -335,6 +347,36 @@ TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
     store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
     EXPECT_EQ(st.counts().succeeded, 2);
     EXPECT_EQ(st.counts().pending, 10);
+  }
+
+  // A task measured on another machine (its result file says so): collect names both nodes
+  // and warns that the hardware differs, instead of mixing the energy silently.
+  auto r1b = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "1", "--no-cooldown"});
+  ASSERT_TRUE(r1b.ok()) << r1b.stderr_text;
+  {
+    fs::path f = dir / "results" / "task-1.json";
+    auto j = nlohmann::json::parse(slurp(f));
+    j["node"] = "node-b";
+    j["result_id"] = "node-b-1";
+    j["environment"]["hostname"] = "node-b";
+    j["environment"]["cpu_model"] = "Imaginary CPU 9000";
+    for (auto& run : j["runs"]) {
+      run["node"] = "node-b";
+      run["result_id"] = "node-b-1";
+    }
+    std::ofstream(f) << j.dump();
+  }
+  auto c3 = exec::collect_results(dir.string());
+  EXPECT_EQ(c3.stored, 1);
+  EXPECT_EQ(c3.runs_by_node["node-b"], 1);
+  EXPECT_EQ(c3.runs_by_node[exec::hostname()], 2);
+  EXPECT_NE(c3.mixed_hardware.find("node-b (Imaginary CPU 9000"), std::string::npos) << c3.mixed_hardware;
+  EXPECT_NE(exec::format_collect(c3, dir.string()).find("warning: runs were measured on different hardware"),
+            std::string::npos);
+  {
+    store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
+    EXPECT_EQ(st.run(1)->node, "node-b");
+    EXPECT_EQ(st.environments().at("node-b").at("cpu_model"), "Imaginary CPU 9000");
   }
   if (!HasFailure()) fs::remove_all(work);
 }

@@ -9,6 +9,7 @@
 // file systems across hosts); nodes only read study.toml / study.json / plan.json and write
 // results/task-<N>.json.
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ struct CollectReport {
   int unchanged = 0;      // runs already stored with that result
   int superseded = 0;     // runs that already had another final result (kept as they were)
   std::vector<std::string> bad_files;  // "FILE: why" (skipped, nothing else lost)
+  std::map<std::string, long long> runs_by_node;  // finished runs per hostname (whole database)
+  // Set when finished runs come from nodes whose hardware differs (CPU model, cores, GPU):
+  // one line naming them, so energy from different machines is never mixed silently.
+  std::string mixed_hardware;
 };
 // Merges every results/task-*.json into DIR/study.db. Idempotent: running it twice changes
 // nothing the second time.
