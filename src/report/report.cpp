@@ -1,0 +1,115 @@
+// Report assembly: sections -> HTML page, Markdown and CSV files; input loading.
+#include "greentune/report/report.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include <fmt/format.h>
+
+#include "greentune/core/error.hpp"
+#include "greentune/analysis/load_runs.hpp"
+#include "sections.hpp"
+
+namespace greentune::report {
+
+std::vector<Section> build_sections(const ReportInput& in) {
+  using namespace detail;
+  std::vector<Section> out;
+  out.push_back(overview_section(in));
+  out.push_back(environment_section(in));
+  out.push_back(correlation_section(in));
+  out.push_back(tradeoff_section(in));
+  out.push_back(boxplot_section(in));
+  out.push_back(power_section(in));
+  out.push_back(parallel_section(in));
+  out.push_back(greener_section(in));
+  out.push_back(comparison_section(in));
+  out.push_back(method_section(in));
+  return out;
+}
+
+static std::string subtitle(const ReportInput& in) {
+  return fmt::format("{} runs from {} \u00b7 {} test, alpha {}, negligible |delta| < {}", in.runs.size(),
+                     in.source.empty() ? "(unnamed input)" : in.source,
+                     stats::to_string(in.analysis.options.test), in.analysis.options.alpha,
+                     in.analysis.options.negligible);
+}
+
+static std::string page_html(const ReportInput& in, const std::vector<Section>& sections) {
+  HtmlPage page(in.title, subtitle(in));
+  for (const auto& s : sections) page.add_section(s.id, s.heading, s.html);
+  return page.str();
+}
+
+std::string render_html(const ReportInput& in) { return page_html(in, build_sections(in)); }
+
+static void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw io_error(fmt::format("cannot write '{}'", path.string()));
+  f << text;
+  f.close();
+  if (!f) throw io_error(fmt::format("cannot write '{}' (disk full?)", path.string()));
+}
+
+ReportFiles write_report(const ReportInput& in, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir))
+    throw io_error(fmt::format("cannot create report directory '{}': {}", out_dir,
+                               ec ? ec.message() : "not a directory"));
+  auto sections = build_sections(in);
+  ReportFiles files;
+  fs::path dir(out_dir);
+  files.html_path = (dir / "report.html").string();
+  write_file(files.html_path, page_html(in, sections));
+
+  std::string md = "# " + in.title + "\n\n" + subtitle(in) + "\n\n";
+  md += "Charts are in report.html; every table below is also a CSV file in this folder.\n";
+  for (const auto& s : sections) {
+    md += "\n## " + s.heading + "\n\n";
+    if (s.tables.empty()) md += "(no table: see report.html)\n";
+    for (const auto& t : s.tables) {
+      md += table_markdown(t.table) + "\n(" + t.file_stem + ".csv)\n\n";
+      fs::path csv = dir / (t.file_stem + ".csv");
+      write_file(csv, table_csv(t.table));
+      files.csv_paths.push_back(csv.string());
+    }
+  }
+  files.markdown_path = (dir / "report.md").string();
+  write_file(files.markdown_path, md);
+  return files;
+}
+
+ReportInput load_report_input(const ReportOptions& o) {
+  if (o.db_path.empty() == o.runs_csv.empty())
+    throw usage_error("report needs exactly one input: a study database (DB) or --runs FILE.csv");
+  const bool csv = !o.runs_csv.empty();
+  const std::string path = csv ? o.runs_csv : o.db_path;
+  auto loaded = analysis::load_runs(path, csv);
+  ReportInput in;
+  in.max_power_runs = o.max_power_runs;
+  in.runs = std::move(loaded.runs);
+  in.source = path;
+  in.from_database = loaded.kind == "database";
+  if (in.from_database) {
+    in.environment = store::load_environment(path);
+    in.node_environments = store::load_node_environments(path);
+    in.power = store::load_all_power_series(path);
+  }
+  in.title = o.title.empty() ? "greentune report: " + std::filesystem::path(path).filename().string() : o.title;
+  in.analysis = analysis::analyze(in.runs, o.analysis, loaded.origins);
+  return in;
+}
+
+int run_report(const ReportOptions& o, std::ostream& out) {
+  ReportInput in = load_report_input(o);
+  ReportFiles files = write_report(in, o.out_dir);
+  out << "report: " << files.html_path << "\n";
+  out << "tables: " << files.markdown_path << " and " << files.csv_paths.size() << " CSV file(s) in "
+      << o.out_dir << "\n";
+  return 0;
+}
+
+}  // namespace greentune::report

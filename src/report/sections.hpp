@@ -1,0 +1,40 @@
+#pragma once
+// Internal: the report's section builders and the small formatting helpers they share.
+#include <string>
+#include <vector>
+
+#include "greentune/analysis/analysis.hpp"
+#include "greentune/report/report.hpp"
+
+namespace greentune::report::detail {
+
+// ---- formatting ----
+std::string metric_title(analysis::Metric metric);  // "CPU package energy (J)"
+std::string metric_name(analysis::Metric metric);   // "cpu_package_j"
+std::string group_label(const std::string& model, const std::string& scenario,
+                        const std::string& corunner);
+std::string value_text(double value);  // hyperparameter value, 4 significant digits
+Cell num_cell(double value, int digits = 3);
+Cell p_cell(double p);
+Cell count_cell(std::size_t n);
+Cell outcome_cell(analysis::Outcome outcome);
+std::string details(const std::string& summary, const std::string& inner_html);
+std::string estimate_badge();
+
+// ---- sections (sections_overview.cpp) ----
+Section overview_section(const ReportInput& input);
+Section environment_section(const ReportInput& input);
+Section method_section(const ReportInput& input);
+
+// ---- sections (sections_analysis.cpp) ----
+Section correlation_section(const ReportInput& input);
+Section tradeoff_section(const ReportInput& input);
+Section comparison_section(const ReportInput& input);
+Section parallel_section(const ReportInput& input);
+Section greener_section(const ReportInput& input);
+
+// ---- sections (sections_runs.cpp) ----
+Section boxplot_section(const ReportInput& input);
+Section power_section(const ReportInput& input);
+
+}  // namespace greentune::report::detail
