@@ -446,7 +446,11 @@ class Analyzer {
         auto t = stats::two_sample_test(options_.test, s.values, o.values);
         row.method = t.method;
         row.p = t.p;
-        row.cliffs_delta = stats::cliffs_delta(s.values, o.values);
+        // Mann-Whitney's U of the mutant gives Cliff's delta directly: 2 U / (n_m n_o) - 1.
+        row.cliffs_delta =
+            options_.test == stats::TestKind::mann_whitney
+                ? 2 * t.statistic / (static_cast<double>(s.values.size()) * static_cast<double>(o.values.size())) - 1
+                : stats::cliffs_delta(s.values, o.values);
         row.outcome = outcome(row.p, row.cliffs_delta, metric);
         row.n_mutant = s.values.size();
         row.n_original = o.values.size();
