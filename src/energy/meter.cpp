@@ -168,6 +168,12 @@ void MeterSession::track(pid_t pid, const std::string& label) {
   s.trees.emplace_back(label, std::move(tree));
 }
 
+void MeterSession::refresh() {
+  Impl& s = *impl_;
+  std::lock_guard<std::mutex> lock(s.trees_mu);
+  for (auto& [label, tree] : s.trees) tree->sample();
+}
+
 Measurement MeterSession::end() {
   Impl& s = *impl_;
   if (!s.active) throw runtime_error("energy meter: end() without begin()");

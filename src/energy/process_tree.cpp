@@ -223,6 +223,12 @@ void ProcessTreeCpu::sample() {
   if (s > cpu_s_) cpu_s_ = s;
 }
 
+bool exited_unreaped(pid_t pid) {
+  siginfo_t info{};
+  info.si_pid = 0;
+  return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT | WNOHANG) == 0 && info.si_pid == pid;
+}
+
 bool wait_exited_without_reaping(pid_t pid, double timeout_s) {
   double deadline = timeout_s > 0 ? monotonic_seconds() + timeout_s : 0;
   double sleep_s = 0.001;

@@ -213,3 +213,20 @@ TEST(Session, PowerSeriesIsBounded) {
   }
   EXPECT_GT(last, 0.2);  // the series still covers the late part of the window
 }
+
+// A runner that reaps children itself calls refresh() between exit and reaping.
+TEST(Session, RefreshBeforeReapingKeepsTheLastCpuTime) {
+  ge::MeterOptions o = estimate_options();
+  o.interval_ms = 60000;  // the sampler never ticks inside this window
+  ge::MeterSession meter(o);
+  meter.begin();
+  pid_t pid = spawn_burner(0.4, 0);
+  meter.track(pid, "run");
+  while (!ge::exited_unreaped(pid)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  meter.refresh();
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);  // reaped before end()
+  EXPECT_FALSE(ge::exited_unreaped(pid));
+  ge::Measurement m = meter.end();
+  EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.4, 0.05);
+}

@@ -91,6 +91,11 @@ class MeterSession {
   // Names and sources of the backends in use, e.g. {"estimate"}.
   std::vector<std::string> backends() const;
 
+  // Reads the tracked process trees now. Call it after a tracked child has exited and
+  // before reaping it (see exited_unreaped() in process_tree.hpp), so that its last CPU
+  // time is kept; otherwise up to one sampler interval of it can be missed.
+  void refresh();
+
   // Measures idle power for `seconds` (call before begin(), with the machine quiet); end()
   // then also reports each domain's idle_w and net_joules. Returns the summed idle watts.
   double measure_idle(double seconds);

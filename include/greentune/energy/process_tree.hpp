@@ -77,5 +77,7 @@ class ProcessTreeCpu {
 // its final CPU time can still be read from /proc before the caller reaps it (waitpid).
 // Returns false if pid is not our child or on timeout (timeout_s <= 0: wait forever).
 bool wait_exited_without_reaping(pid_t pid, double timeout_s = 0);
+// Non-blocking: true if child `pid` has exited and is not reaped yet (waitid WNOWAIT).
+bool exited_unreaped(pid_t pid);
 
 }  // namespace greentune::energy
