@@ -197,3 +197,17 @@ TEST_F(NvmlTest, AutoAddsGpuNextToTheCpuMeter) {
   EXPECT_EQ(m.find("gpu")->source, "nvml-energy");
   EXPECT_EQ(m.find("cpu_package")->source, "estimated");
 }
+
+TEST_F(NvmlTest, ImplausibleGpuEnergyIsFlaggedNotStored) {
+  ge::MeterOptions o = options();
+  o.gpus = {kUuid1};
+  o.max_gpu_power_w = 10;  // the fake draws 150 W and more
+  ge::MeterSession meter(o);
+  meter.begin();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ge::Measurement m = meter.end();
+  const ge::DomainReading* gpu = m.find("gpu");
+  EXPECT_TRUE(gpu->flagged);
+  EXPECT_FALSE(gpu->joules.has_value());
+  EXPECT_NE(gpu->note.find("implausible"), std::string::npos) << gpu->note;
+}
