@@ -183,6 +183,29 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
                   hostname(), task.run_ids.size(), task.scenario + (task.corunner.empty() ? "" : "/" + task.corunner)));
   GovernorGuard governor(study.definition.governor);
   try {
+    if (o.cooldown && study.definition.cooldown.mode == "until-idle") {
+      // One idle baseline per node, measured by the first task that lands there and kept in
+      // DIR/slurm/idle/<host> for the next ones (a baseline measured while the node is still
+      // warm would end every cool-down at once).
+      std::string idle_dir = slurm::slurm_dir(paths.dir) + "/idle";
+      std::string idle_file = idle_dir + "/" + hostname();
+      double cached = -1;
+      if (file_exists(idle_file)) {
+        try {
+          cached = std::stod(read_file(idle_file));
+        } catch (const std::exception&) {
+          cached = -1;
+        }
+      }
+      if (cached > 0) {
+        eo.idle_baseline_w = cached;
+      } else {
+        eo.idle_baseline_w = measure_idle_baseline(study.definition, o.meter_override);
+        make_directories(idle_dir);
+        write_file_atomic(idle_file, format_exact(eo.idle_baseline_w) + "\n");
+        log("idle baseline of " + hostname() + ": " + format_exact(eo.idle_baseline_w) + " W (kept in " + idle_file + ")");
+      }
+    }
     if (o.cooldown) {
       // Before the task: whatever ran on this node last (ours or not) leaves a power tail.
       double waited = cool_down(study, eo);

@@ -300,6 +300,36 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   EXPECT_EQ(starts_after[loaded.task(victim).run_ids.front()], 2);  // killed, then re-run once
 }
 
+TEST(SlurmRunTask, UntilIdleCooldownKeepsOneBaselinePerNode) {
+  fs::path work = fs::temp_directory_path() / ("gt-runtask-idle-" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  fs::path toml = write_toy_study(work, 0);
+  {
+    std::string text = slurp(toml);
+    auto pos = text.find("cooldown = 0.2");
+    ASSERT_NE(pos, std::string::npos);
+    text.replace(pos, std::string("cooldown = 0.2").size(),
+                 "cooldown = {mode = \"until-idle\", baseline_s = 0.5, max_s = 2, tolerance = 10}");
+    std::ofstream(toml) << text;
+  }
+  fs::path dir = work / "study";
+  exec::create_study_directory(exec::load_study_file(toml.string()), dir.string());
+  auto r1 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "1"});
+  ASSERT_TRUE(r1.ok()) << r1.stdout_text << r1.stderr_text;
+  EXPECT_NE(r1.stdout_text.find("idle baseline of " + exec::hostname()), std::string::npos) << r1.stdout_text;
+  fs::path cache = dir / "slurm" / "idle" / exec::hostname();
+  ASSERT_TRUE(fs::exists(cache));
+  double w = std::stod(slurp(cache));
+  EXPECT_GT(w, 0);
+  // The next task on this node reuses it (no new measurement).
+  auto r2 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "2"});
+  ASSERT_TRUE(r2.ok()) << r2.stderr_text;
+  EXPECT_EQ(r2.stdout_text.find("idle baseline of"), std::string::npos) << r2.stdout_text;
+  EXPECT_EQ(std::stod(slurp(cache)), w);
+  EXPECT_TRUE(fs::exists(dir / "results" / "task-2.json"));
+  if (!HasFailure()) fs::remove_all(work);
+}
+
 TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
   // run-task and collect need no Slurm: a task performed by hand on this machine.
   fs::path work = fs::temp_directory_path() / ("gt-runtask-" + std::to_string(::getpid()));
