@@ -317,6 +317,6 @@ case ${1:-} in
   status) shift; cmd_status "$@" ;;
   run) shift; cmd_run "$@" ;;
   __watch) shift; cmd_watch "$@" ;;
-  -h|--help|help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help|help) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
   *) echo "usage: slurm-cluster.sh start [DIR] | stop DIR | run -- CMD... | status DIR" >&2; exit 2 ;;
 esac
