@@ -67,6 +67,10 @@ ReportFiles write_report(const ReportInput& in, const std::string& out_dir) {
 
   std::string md = "# " + in.title + "\n\n" + subtitle(in) + "\n\n";
   md += "Charts are in report.html; every table below is also a CSV file in this folder.\n";
+  if (!in.analysis.notes.empty()) {
+    md += "\nNotes from the analysis:\n\n";
+    for (const auto& n : in.analysis.notes) md += "- " + n + "\n";
+  }
   for (const auto& s : sections) {
     md += "\n## " + s.heading + "\n\n";
     if (s.tables.empty()) md += "(no table: see report.html)\n";

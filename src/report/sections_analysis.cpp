@@ -36,6 +36,14 @@ std::string strength_class(stats::StrengthBin b) {
   }
 }
 
+// Why an energy chart may be missing: estimated energy left out of the analysis.
+std::string estimate_hint(const ReportInput& in) {
+  const auto& a = in.analysis;
+  if (a.estimated_values == 0 || a.options.include_estimated) return {};
+  return fmt::format(" {} energy value(s) are estimates and were left out; run with --include-estimated to "
+                     "analyse them.", a.estimated_values);
+}
+
 }  // namespace
 
 // ---- correlations ----
@@ -45,7 +53,7 @@ Section correlation_section(const ReportInput& in) {
   const auto& a = in.analysis;
   if (a.correlations.empty()) {
     s.html += notice("No correlations could be computed: the input has no group with an original and "
-                     "mutants that succeeded and have measured values.");
+                     "mutants that succeeded and have measured values." + estimate_hint(in));
     return s;
   }
   s.html += paragraph(
@@ -108,7 +116,7 @@ Section correlation_section(const ReportInput& in) {
     if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
     h.title = "Spearman's rho, " + heading;
     s.html += "<h3>" + html_escape(heading) + "</h3>\n" +
-              figure(svg::heatmap(h), "Hover a cell for rho, Pearson's r, p-values and n. Grey: constant input.");
+              figure(svg::heatmap(h), "Hover a cell for rho, Pearson's r, p-values and n. Grey n/a: not measured, left out (an estimate) or a constant input.");
   }
 
   // Strength summary (the paper's tables).
@@ -156,7 +164,7 @@ Section tradeoff_section(const ReportInput& in) {
       "mutants that lose no performance; the bottom-right cell holds mutants that are worse on both.</p>\n";
   if (a.tradeoffs.empty()) {
     s.html += notice("No trade-off grid: no mutant could be compared with its original on both an energy "
-                     "metric and performance.");
+                     "metric and performance." + estimate_hint(in));
     return s;
   }
   Table t{"Trade-off grids", {"scenario", "hyperparameter", "metric"}, {}};
@@ -320,7 +328,7 @@ Section greener_section(const ReportInput& in) {
       "performance, largest mean saving first. The interval is a bootstrap confidence interval of the saving.");
   if (a.greener.empty()) {
     s.html += notice("No mutant used significantly less energy without losing performance (with the chosen "
-                     "test, alpha and negligible-effect threshold).");
+                     "test, alpha and negligible-effect threshold)." + estimate_hint(in));
     return s;
   }
   auto rows = a.greener;

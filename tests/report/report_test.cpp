@@ -188,3 +188,20 @@ TEST(Report, UnwritableOutputIsAnIoError) {
     EXPECT_NE(std::string(e.what()).find("file"), std::string::npos);
   }
 }
+
+TEST(Report, MissingEnergyChartsExplainLeftOutEstimates) {
+  // On a machine without meters every energy value is an estimate; the default analysis
+  // leaves them out, so there are no energy grids: the page must say why.
+  ReportInput input;
+  input.source = "vm.db";
+  input.runs = fixture::make_runs();
+  input.analysis.estimated_values = 42;
+  const auto sections = build_sections(input);
+  for (const char* id : {"correlations", "tradeoffs", "greener"}) {
+    const auto& html = find_section(sections, id).html;
+    EXPECT_NE(html.find("42 energy value(s) are estimates and were left out"), std::string::npos) << id;
+    EXPECT_NE(html.find("--include-estimated"), std::string::npos) << id;
+  }
+  input.analysis.options.include_estimated = true;  // then the hint would be wrong
+  EXPECT_EQ(find_section(build_sections(input), "tradeoffs").html.find("were left out"), std::string::npos);
+}
