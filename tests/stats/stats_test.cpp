@@ -220,3 +220,14 @@ TEST(StatsHandWorked, ParseTestKind) {
   EXPECT_EQ(gs::parse_test_kind("mann-whitney"), gs::TestKind::mann_whitney);
   EXPECT_THROW(gs::parse_test_kind("wilcoxon"), greentune::Error);
 }
+
+TEST(StatsDegenerate, TinyAgainstHugeSampleStaysFast) {
+  // 3 values against 20000 without ties: above the exact-size cap, the normal approximation.
+  std::vector<double> small{0.5, 1.5, 2.5}, big;
+  for (int i = 0; i < 20000; ++i) big.push_back(i * 0.001 + 0.0001);
+  auto r = gs::mann_whitney_u(small, big);
+  EXPECT_EQ(r.method, "asymptotic");
+  EXPECT_GT(r.p, 0.0);
+  EXPECT_LE(r.p, 1.0);
+  EXPECT_EQ(gs::mann_whitney_u({1, 2, 3}, {4, 5, 6, 7}).method, "exact");
+}

@@ -41,7 +41,7 @@ struct AnalysisOptions {
   double alpha = 0.05;        // tie when p > alpha
   double negligible = 0.147;  // ... or |Cliff's delta| < negligible
   stats::StrengthThresholds strength;  // bins of the correlation summary (Spearman's rho)
-  int bootstrap_resamples = 2000;
+  int bootstrap_resamples = 1000;
   double bootstrap_confidence = 0.95;
   std::uint64_t bootstrap_seed = 1;
   bool include_estimated = false;  // use energy values whose source is an estimate
