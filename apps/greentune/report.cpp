@@ -29,6 +29,11 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1000))
       ->envname("GREENTUNE_POWER_RUNS");
+  cmd->add_option("--box-groups", options->max_box_groups,
+                  "Most model/scenario groups drawn as box plots (all are in configurations.csv)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000))
+      ->envname("GREENTUNE_BOX_GROUPS");
   cmd->add_option("--test", *test, "Significance test: mann-whitney, t-test (Student) or welch")
       ->capture_default_str()
       ->check(CLI::IsMember({"mann-whitney", "t-test", "welch"}))

@@ -23,13 +23,15 @@ std::string slug(std::string_view text) {
   return out.empty() ? "section" : out;
 }
 
-std::string table_html(const Table& t) {
+std::string table_html(const Table& t, std::size_t max_rows) {
   std::string out = "<div class=\"table-wrap\"><table>\n";
   if (!t.caption.empty()) out += "<caption>" + html_escape(t.caption) + "</caption>\n";
   out += "<thead><tr>";
   for (const auto& c : t.columns) out += "<th scope=\"col\">" + html_escape(c) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
+  std::size_t shown = 0;
   for (const auto& row : t.rows) {
+    if (shown++ == max_rows) break;
     out += "<tr>";
     for (const auto& cell : row) {
       out += cell.css_class.empty() ? "<td>" : "<td class=\"" + html_escape(cell.css_class) + "\">";
@@ -38,6 +40,9 @@ std::string table_html(const Table& t) {
     out += "</tr>\n";
   }
   out += "</tbody></table></div>\n";
+  if (t.rows.size() > max_rows)
+    out += notice("Showing the first " + std::to_string(max_rows) + " of " + std::to_string(t.rows.size()) +
+                  " rows; every row is in this table's CSV file next to the page (see report.md).");
   return out;
 }
 

@@ -94,6 +94,7 @@ ReportInput load_report_input(const ReportOptions& o) {
   auto loaded = analysis::load_runs(path, csv);
   ReportInput in;
   in.max_power_runs = o.max_power_runs;
+  in.max_box_groups = o.max_box_groups;
   in.runs = std::move(loaded.runs);
   in.source = path;
   in.from_database = loaded.kind == "database";

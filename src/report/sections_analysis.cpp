@@ -86,6 +86,11 @@ Section correlation_section(const ReportInput& in) {
         rows.push_back(label);
       }
     }
+    std::size_t hidden_rows = 0;
+    if (rows.size() > in.max_heatmap_rows) {
+      hidden_rows = rows.size() - in.max_heatmap_rows;
+      rows.resize(in.max_heatmap_rows);
+    }
     svg::HeatmapData h;
     h.title = "Spearman's rho, " + scen + " scenario";
     h.legend_label = "Spearman's rho";
@@ -103,6 +108,7 @@ Section correlation_section(const ReportInput& in) {
       if (c.scenario != scen) continue;
       std::string label = row_label(c);
       std::size_t i = row_index[label];
+      if (i >= rows.size()) continue;
       std::size_t j = static_cast<std::size_t>(std::find(cols.begin(), cols.end(), c.metric) - cols.begin());
       h.values[i][j] = c.defined ? std::optional<double>(c.spearman_rho) : std::nullopt;
       h.marks[i][j] = std::string(c.spearman_p < a.options.alpha ? "*" : "") + (c.estimated ? "\u2020" : "");
@@ -116,6 +122,10 @@ Section correlation_section(const ReportInput& in) {
     if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
     h.title = "Spearman's rho, " + heading;
     s.html += "<h3>" + html_escape(heading) + "</h3>\n" +
+              (hidden_rows ? notice(fmt::format("The heatmap shows the first {} rows; {} more are in the "
+                                                "table below and in correlations.csv.",
+                                                rows.size(), hidden_rows))
+                           : std::string()) +
               figure(svg::heatmap(h), "Hover a cell for rho, Pearson's r, p-values and n. Grey n/a: not measured, left out (an estimate) or a constant input.");
   }
 

@@ -118,13 +118,20 @@ Section boxplot_section(const ReportInput& in) {
            "mean energy J", "energy", "median performance", "mean performance", "median duration s"},
           {}};
   bool any = false;
+  std::size_t drawn_groups = 0, skipped_groups = 0;
   for (const auto& [key, runs] : groups) {
     const auto& [model, scenario, corunner] = key;
     std::set<std::string> ops;
     for (const RunRecord* r : runs)
       if (r->op != "original") ops.insert(r->op);
     if (ops.empty()) continue;
-    s.html += "<h3>" + html_escape(group_label(model, scenario, corunner)) + "</h3>\n";
+    const bool draw = drawn_groups < in.max_box_groups;
+    if (draw) {
+      ++drawn_groups;
+    } else {
+      ++skipped_groups;
+    }
+    if (draw) s.html += "<h3>" + html_escape(group_label(model, scenario, corunner)) + "</h3>\n";
     for (const auto& op : ops) {
       svg::BoxPlotData energy, perf;
       bool any_est = false;
@@ -157,14 +164,19 @@ Section boxplot_section(const ReportInput& in) {
       perf.x_label = op;
       perf.title = fmt::format("{}: performance by {}", group_label(model, scenario, corunner), op);
       perf.y_label = "performance";
+      any = true;
+      if (!draw) continue;
       s.html += "<div class=\"charts\">\n";
       s.html += figure(svg::box_plot(energy),
                        fmt::format("Total energy per {} value{}", op, any_est ? " \u2014 estimated, not measured" : ""));
       s.html += figure(svg::box_plot(perf), fmt::format("Performance per {} value", op));
       s.html += "</div>\n";
-      any = true;
     }
   }
+  if (skipped_groups > 0)
+    s.html += notice(fmt::format("Box plots are drawn for the first {} model/scenario groups; {} more are in "
+                                 "configurations.csv (--box-groups raises the limit).",
+                                 drawn_groups, skipped_groups));
   if (!any) {
     s.html += notice("No succeeded runs of mutants: there is nothing to draw.");
     return s;

@@ -205,3 +205,23 @@ TEST(Report, MissingEnergyChartsExplainLeftOutEstimates) {
   input.analysis.options.include_estimated = true;  // then the hint would be wrong
   EXPECT_EQ(find_section(build_sections(input), "tradeoffs").html.find("were left out"), std::string::npos);
 }
+
+TEST(Report, LargeStudiesAreCappedOnThePageNotInTheFiles) {
+  auto input = fixture::make_input();
+  input.max_box_groups = 1;
+  input.max_heatmap_rows = 2;
+  const auto sections = build_sections(input);
+  const auto& box = find_section(sections, "per-mutant");
+  EXPECT_EQ(count(box.html, "<svg"), 6u);  // one group: 3 hyperparameters x (energy, performance)
+  EXPECT_NE(box.html.find("Box plots are drawn for the first 1 model/scenario groups; 3 more"), std::string::npos);
+  EXPECT_EQ(box.tables.at(0).table.rows.size(), 4u * 3u * 4u);  // every configuration stays in the CSV
+  const auto& cor = find_section(sections, "correlations").html;
+  EXPECT_NE(cor.find("The heatmap shows the first 2 rows; 4 more"), std::string::npos);
+  // Long HTML tables show their first rows and say where the rest is.
+  Table t{"big", {"i"}, {}};
+  for (int i = 0; i < 10; ++i) t.rows.push_back({std::to_string(i)});
+  const std::string html = table_html(t, 3);
+  EXPECT_EQ(count(html, "<tr>"), 4u);  // header + 3
+  EXPECT_NE(html.find("Showing the first 3 of 10 rows"), std::string::npos);
+  EXPECT_EQ(count(table_csv(t), "\n"), 11u);
+}

@@ -28,7 +28,9 @@ struct Table {
 };
 
 std::string html_escape(std::string_view text);
-std::string table_html(const Table& table);
+// At most max_rows rows are written (large studies); a note then says where the rest is.
+inline constexpr std::size_t kMaxHtmlRows = 500;
+std::string table_html(const Table& table, std::size_t max_rows = kMaxHtmlRows);
 std::string table_markdown(const Table& table);
 std::string table_csv(const Table& table);  // RFC 4180: quoted when needed, CRLF-free (\n)
 std::string csv_field(std::string_view text);

@@ -32,6 +32,8 @@ struct ReportInput {
   std::map<std::string, std::map<std::string, std::string>> node_environments;
   std::map<long long, std::vector<store::PowerPoint>> power;  // by run id (extra "run_id")
   std::size_t max_power_runs = 12;  // runs drawn in the power-over-time section
+  std::size_t max_box_groups = 24;  // (model, scenario, co-runner) groups drawn as box plots
+  std::size_t max_heatmap_rows = 90;  // rows of a correlation heatmap (per scenario)
 };
 
 // One part of the report: its HTML and the tables also written as Markdown and CSV.
@@ -66,6 +68,7 @@ struct ReportOptions {
   std::string out_dir = "report";
   std::string title;      // empty: "greentune report: <source>"
   std::size_t max_power_runs = 12;
+  std::size_t max_box_groups = 24;
   analysis::AnalysisOptions analysis;
 };
 // Reads the input (exactly one of db_path / runs_csv) and analyses it.
