@@ -173,6 +173,7 @@ int run_study(const StudyRunOptions& options) {
   eo.greentune_bin = options.greentune_bin;
   eo.meter_override = options.meter_override;
   eo.cooldown_after = false;
+  eo.governor_state = governor.state();
   eo.cancel = &g_cancel;
 
   std::vector<long long> todo;

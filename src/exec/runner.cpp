@@ -71,7 +71,13 @@ struct Job {
 std::string greentune_bin(const ExecuteOptions& o) {
   if (!o.greentune_bin.empty()) return o.greentune_bin;
   if (const char* b = std::getenv("GREENTUNE_BIN"); b && *b) return b;
-  return self_executable_path();
+  std::string self = self_executable_path();
+  // Rebuilt or reinstalled while the study runs: the old file is gone, but the running
+  // image is still reachable (a forked child's /proc/self/exe is the same executable).
+  const std::string deleted = " (deleted)";
+  if (self.size() > deleted.size() && self.compare(self.size() - deleted.size(), deleted.size(), deleted) == 0)
+    return "/proc/self/exe";
+  return self;
 }
 
 }  // namespace
@@ -303,6 +309,7 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
   result.node = hostname();
   result.result_id = result.node + "-" + std::to_string(::getpid()) + "-" + random_id().substr(0, 16);
   result.environment = collect_environment(meter.backends());
+  if (!options.governor_state.empty()) result.environment["governor"] = options.governor_state;
   result.started_at = store::utc_now_iso();
 
   std::vector<Job> jobs;

@@ -388,3 +388,30 @@ hyperparameters = {lr = 0.25}
   EXPECT_EQ(r3.exit_code, 0) << r3.stderr_text;
   EXPECT_EQ(st.runs().size(), 8u);
 }
+
+TEST(Runner, UntilIdleCooldownMeasuresABaselineAndFinishes) {
+  std::string dir = setup("idle", R"T(
+repetitions = 2
+meter = "estimate"
+[cooldown]
+mode = "until-idle"
+baseline_s = 0.5
+max_s = 3
+[[models]]
+name = "m"
+command = "./model.sh {lr}"
+metric_regex = "accuracy: ([-+0-9.e]+)"
+operators = [{hyperparameter = "lr", values = [0.5]}]
+hyperparameters = {lr = 0.25}
+)T");
+  StudyRunOptions o;
+  o.study_file = dir + "/study.toml";
+  o.out_dir = dir + "/out";
+  double t0 = monotonic_seconds();
+  ASSERT_EQ(run_quietly(o), 0);
+  EXPECT_LT(monotonic_seconds() - t0, 3 * 3 + 10);  // never more than max_s per cool-down
+  store::StudyStore st = store::StudyStore::open(dir + "/out/study.db");
+  ASSERT_TRUE(st.meta("idle_baseline_w").has_value());
+  EXPECT_GT(std::stod(*st.meta("idle_baseline_w")), 0);
+  EXPECT_EQ(st.counts().succeeded, 4);
+}

@@ -82,6 +82,7 @@ struct ExecuteOptions {
   bool cooldown_after = true;       // cool down after the task (as the study says)
   double idle_baseline_w = -1;      // until-idle cool-down: measured baseline (< 0: measure now)
   std::string meter_override;       // replaces the study's meter when not empty
+  std::string governor_state;       // GovernorGuard::state() of the caller, recorded as "governor"
   std::function<void(const std::string&)> log;  // one line per event (may be empty)
   // Called when each run starts (run id, human description), e.g. to mark it running.
   std::function<void(long long, const std::string&)> on_run_start;
