@@ -239,7 +239,7 @@ int run_study(const StudyRunOptions& options) {
       << c.diverged << " diverged, " << c.timeout << " timed out (of " << c.total << " runs)\n";
   out << "database: " << study.paths.db() << "\n";
   out << "report:   greentune report " << study.paths.db() << " -o " << study.paths.dir << "/report"
-      << "  (then open " << study.paths.dir << "/report/index.html)\n";
+      << "  (then open " << study.paths.dir << "/report/report.html)\n";
   return 0;
 }
 
