@@ -121,6 +121,8 @@ std::vector<ModelSpec> make_catalog() {
         integer_hp("batch_size", 32, 1, 65536, "training batch size"),
         real_hp("dropout", 0.5, 0, 0.99, false, "ClassBlock dropout"),
         real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"),
+        integer_hp("image_height", 256, 32, 1024,
+                   "budget: input height in pixels, width = height/2 (upstream 256x128)", true),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "weight_decay"};

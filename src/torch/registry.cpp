@@ -2,7 +2,11 @@
 // trainable exactly when it is listed here; add one line (and its header) per model.
 #include "greentune/torch/registry.hpp"
 
+#include "greentune/torch/models/hrnet18.hpp"
 #include "greentune/torch/models/mnist_cnn.hpp"
+#include "greentune/torch/models/mnist_ff.hpp"
+#include "greentune/torch/models/resnet20.hpp"
+#include "greentune/torch/models/siamese.hpp"
 #include "greentune/torch/trainer.hpp"
 
 namespace greentune::dl {
@@ -10,6 +14,10 @@ namespace greentune::dl {
 const std::vector<TrainerEntry>& trainers() {
   static const std::vector<TrainerEntry> list = {
       {"mnist_cnn", &train_mnist_cnn},
+      {"mnist_ff", &train_mnist_ff},
+      {"siamese", &train_siamese},
+      {"resnet20", &train_resnet20},
+      {"hrnet18", &train_hrnet18},
   };
   return list;
 }

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace greentune::models {
+namespace greentune::dl {
 namespace {
 
 namespace nn = torch::nn;
@@ -157,7 +157,11 @@ HrNetW18Impl::HrNetW18Impl() {
   for (size_t i = 0; i < 3; ++i) {
     const int64_t in = head_planes[i] * HrBottleneckImpl::expansion;
     const int64_t out = head_planes[i + 1] * HrBottleneckImpl::expansion;
-    downsample_.push_back(register_module(indexed("downsamp", i), conv_bn(in, out, 3, 2, true)));
+    // As in the original classification head, these convs (and the final 1x1) have biases.
+    downsample_.push_back(register_module(
+        indexed("downsamp", i),
+        nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 3).stride(2).padding(1)), nn::BatchNorm2d(out),
+                       nn::ReLU())));
   }
   final_layer_ = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1024, feature_dim, 1)), nn::BatchNorm2d(feature_dim),
                                 nn::ReLU());
@@ -229,4 +233,4 @@ torch::Tensor ReidHrNetImpl::forward(const torch::Tensor& x) { return head_(back
 
 torch::Tensor ReidHrNetImpl::features(const torch::Tensor& x) { return head_->embed(backbone_(x)); }
 
-}  // namespace greentune::models
+}  // namespace greentune::dl

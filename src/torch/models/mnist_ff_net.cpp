@@ -1,6 +1,6 @@
 #include "greentune/torch/models/mnist_ff.hpp"
 
-namespace greentune::models {
+namespace greentune::dl {
 
 FFLayerImpl::FFLayerImpl(int64_t in_features, int64_t out_features) {
   linear_ = register_module("linear", torch::nn::Linear(in_features, out_features));
@@ -50,12 +50,15 @@ torch::Tensor overlay_label(const torch::Tensor& x, const torch::Tensor& labels,
 
 torch::Tensor ff_loss(const torch::Tensor& goodness_pos, const torch::Tensor& goodness_neg,
                       double threshold) {
-  return torch::softplus(torch::cat({threshold - goodness_pos, goodness_neg - threshold})).mean();
+  // softplus written as upstream does, log(1 + exp(z)): it overflows to inf when a goodness is
+  // ~88 beyond the threshold (e.g. after a too large learning rate), which the trainer reports
+  // as divergence, as the original would produce inf/NaN there. torch::softplus would not.
+  return torch::log(1 + torch::exp(torch::cat({threshold - goodness_pos, goodness_neg - threshold}))).mean();
 }
 
-torch::Tensor wrong_labels(const torch::Tensor& labels, int64_t num_classes, torch::Generator& gen) {
-  auto offset = torch::randint(1, num_classes, labels.sizes(), gen, torch::kLong);
+torch::Tensor wrong_labels(const torch::Tensor& labels, int64_t num_classes) {
+  auto offset = torch::randint(1, num_classes, labels.sizes(), torch::kLong);
   return (labels.to(torch::kCPU, torch::kLong) + offset).remainder(num_classes).to(labels.device());
 }
 
-}  // namespace greentune::models
+}  // namespace greentune::dl

@@ -1,6 +1,6 @@
 #include "greentune/torch/models/resnet20.hpp"
 
-namespace greentune::models {
+namespace greentune::dl {
 namespace {
 
 torch::nn::Conv2d conv3x3(int64_t in, int64_t out, int64_t stride) {
@@ -66,4 +66,4 @@ torch::Tensor ResNet20Impl::forward(const torch::Tensor& x) {
   return classifier_(out);
 }
 
-}  // namespace greentune::models
+}  // namespace greentune::dl

@@ -4,7 +4,7 @@
 
 #include "greentune/core/error.hpp"
 
-namespace greentune::models {
+namespace greentune::dl {
 namespace {
 
 torch::nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
@@ -127,4 +127,4 @@ PairIndices make_pairs(const torch::Tensor& labels, int64_t count, std::mt19937_
   return out;
 }
 
-}  // namespace greentune::models
+}  // namespace greentune::dl

@@ -14,11 +14,14 @@
 //
 // Fusion upsamples to the exact size of the target branch (nearest), so inputs need not be
 // multiples of 32; at the upstream 256x128 it equals 2^k nearest upsampling.
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
 
-namespace greentune::models {
+#include "greentune/core/train_result.hpp"
+
+namespace greentune::dl {
 
 class HrBottleneckImpl : public torch::nn::Module {
  public:
@@ -104,4 +107,24 @@ class ReidHrNetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ReidHrNet);
 
-}  // namespace greentune::models
+class TrainContext;
+
+// Rank-1 accuracy under the Market-1501 protocol. Features are L2-normalised rows; the score
+// is their dot product. For each query, gallery images with identity -1 (junk) and those of
+// the query's identity taken by the query's camera are ignored; the query is a hit when the
+// best-scoring remaining gallery image shows its identity (ties: the first in gallery order).
+// Queries whose identity appears in no other camera of the gallery are left out, as
+// upstream's evaluation does. nullopt when no query is left.
+std::optional<double> rank1_accuracy(const torch::Tensor& query_features, const std::vector<int>& query_ids,
+                                     const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
+                                     const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras);
+
+// The whole run: Market-1501 resized to image_height x image_height/2 (bilinear), training
+// augmentation as upstream (zero padding of 10 px at 256x128, scaled with the size; random
+// crop; horizontal flip; ImageNet normalisation), SGD(lr, momentum, weight_decay, Nesterov),
+// cross entropy over training identities, StepLR(gamma .1) after 2/3 of the epochs, full
+// batches only (a last partial batch is skipped, as upstream). After training: 512-d
+// features of query and gallery (image + its mirror image, summed, L2-normalised) and rank-1.
+TrainResult train_hrnet18(const TrainContext& ctx);
+
+}  // namespace greentune::dl

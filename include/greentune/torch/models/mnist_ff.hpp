@@ -10,7 +10,9 @@
 
 #include <torch/torch.h>
 
-namespace greentune::models {
+#include "greentune/core/train_result.hpp"
+
+namespace greentune::dl {
 
 class FFLayerImpl : public torch::nn::Module {
  public:
@@ -41,10 +43,20 @@ TORCH_MODULE(FFNet);
 // x[i, labels[i]] set to the maximum of x.
 torch::Tensor overlay_label(const torch::Tensor& x, const torch::Tensor& labels,
                             int64_t num_classes = 10);
-// softplus(cat(threshold - g_pos, g_neg - threshold)).mean()
+// log(1 + exp(cat(threshold - g_pos, g_neg - threshold))).mean(), as upstream (overflows to
+// inf for margins beyond ~88, which ends the run as diverged)
 torch::Tensor ff_loss(const torch::Tensor& goodness_pos, const torch::Tensor& goodness_neg,
                       double threshold);
-// A uniformly random label different from each entry of `labels` (values 0..num_classes-1).
-torch::Tensor wrong_labels(const torch::Tensor& labels, int64_t num_classes, torch::Generator& gen);
+// A uniformly random label different from each entry of `labels` (values 0..num_classes-1),
+// drawn from libtorch's (seeded) default generator.
+torch::Tensor wrong_labels(const torch::Tensor& labels, int64_t num_classes);
 
-}  // namespace greentune::models
+class TrainContext;
+
+// The whole run: MNIST (or the recorded Fashion-MNIST substitute), one random training batch
+// of `batch_size` images (upstream: the first batch of a shuffled loader), every layer trained
+// for `epochs` iterations in turn, test accuracy of the goodness-based prediction.
+// final_train_loss is the last layer's loss at its last iteration.
+TrainResult train_mnist_ff(const TrainContext& ctx);
+
+}  // namespace greentune::dl

@@ -6,7 +6,9 @@
 // pooling and one linear classifier. Kaiming-normal initialisation of conv and linear weights.
 #include <torch/torch.h>
 
-namespace greentune::models {
+#include "greentune/core/train_result.hpp"
+
+namespace greentune::dl {
 
 // conv3x3-BN-ReLU-conv3x3-BN plus the option-A shortcut, then ReLU.
 class CifarBasicBlockImpl : public torch::nn::Module {
@@ -35,4 +37,17 @@ class ResNet20Impl : public torch::nn::Module {
 };
 TORCH_MODULE(ResNet20);
 
-}  // namespace greentune::models
+class TrainContext;
+
+// Standard CIFAR augmentation on a uint8 batch [B, C, H, W]: zero-pad `padding` pixels on
+// each side, crop a random HxW window, flip horizontally with probability .5 (libtorch's
+// seeded default generator).
+torch::Tensor random_crop_flip(const torch::Tensor& images_u8, int64_t padding);
+
+// The whole run: CIFAR-10 (or the recorded Fashion-MNIST 32x32x3 substitute), per-channel
+// normalisation (mean .485/.456/.406, std .229/.224/.225 as upstream), augmentation, SGD(lr,
+// momentum, weight_decay), cross entropy, MultiStepLR(gamma .1) after epochs/2 and 3*epochs/4,
+// top-1 test accuracy after every epoch.
+TrainResult train_resnet20(const TrainContext& ctx);
+
+}  // namespace greentune::dl

@@ -7,7 +7,9 @@
 
 #include <torch/torch.h>
 
-namespace greentune::models {
+#include "greentune/core/train_result.hpp"
+
+namespace greentune::dl {
 
 // torchvision's BasicBlock: conv3x3-BN-ReLU-conv3x3-BN + (1x1 conv + BN projection when the
 // shape changes), ReLU.
@@ -59,4 +61,17 @@ struct PairIndices {
 };
 PairIndices make_pairs(const torch::Tensor& labels, int64_t count, std::mt19937_64& rng);
 
-}  // namespace greentune::models
+class TrainContext;
+
+// The whole run: MNIST (or the recorded Fashion-MNIST substitute); every epoch draws as many
+// fresh training pairs as there are training images (as upstream's dataset does); BCE loss,
+// Adadelta(lr) and StepLR(1, gamma). The metric is the accuracy of "same class" predictions
+// (probability > .5) on a fixed set of balanced test pairs, one per test image, drawn once
+// from `seed`.
+TrainResult train_siamese(const TrainContext& ctx);
+
+// Accuracy of thresholded predictions on pairs, in eval mode, batch kEvalBatchSize.
+double evaluate_pairs(SiameseNetwork& net, const torch::Tensor& images, const PairIndices& pairs,
+                      const torch::Device& device);
+
+}  // namespace greentune::dl

@@ -1,0 +1,126 @@
+// Training loop of the siamese network (pytorch/examples siamese_network).
+#include <cmath>
+#include <cstdio>
+
+#include "greentune/core/subprocess.hpp"
+#include "greentune/torch/datasets.hpp"
+#include "greentune/torch/models/siamese.hpp"
+#include "greentune/torch/optim.hpp"
+#include "greentune/torch/trainer.hpp"
+
+namespace greentune::dl {
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+torch::Tensor siamese_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
+  return normalize_images(images_u8.to(device), {0.1307}, {0.3081});
+}
+
+// Pairs are drawn by std::mt19937_64 streams derived from the seed (one for the test pairs,
+// one for training), independent of how much libtorch's generator is used elsewhere.
+constexpr uint64_t kTestPairStream = 0x7e57'0000'0000'0001ULL;
+constexpr uint64_t kTrainPairStream = 0x7a1e'0000'0000'0002ULL;
+
+}  // namespace
+
+double evaluate_pairs(SiameseNetwork& net, const torch::Tensor& images, const PairIndices& pairs,
+                      const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  const int64_t n = pairs.target.numel();
+  if (n == 0) return 0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < n; start += kEvalBatchSize) {
+    const int64_t count = std::min(kEvalBatchSize, n - start);
+    auto a = siamese_prepare(take_batch(images, pairs.first, start, count), device);
+    auto b = siamese_prepare(take_batch(images, pairs.second, start, count), device);
+    auto target = pairs.target.slice(0, start, start + count).to(device);
+    auto predicted = net->forward(a, b).gt(0.5).to(torch::kFloat);
+    correct += predicted.eq(target).sum().item<int64_t>();
+  }
+  return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+TrainResult train_siamese(const TrainContext& ctx) {
+  const torch::Device device = ctx.device();
+  SplitDataset data = load_mnist(ctx.data(), ctx.limits(), ctx.log());
+  TrainResult result = ctx.make_result();
+  result.dataset = data.info;
+
+  const int64_t epochs = ctx.hp_int("epochs");
+  const int64_t batch_size = ctx.hp_int("batch_size");
+  const uint64_t seed = static_cast<uint64_t>(ctx.hp_int("seed"));
+  const int64_t n = data.train.size();
+  ctx.info("dataset " + data.info.name + " (" + std::to_string(n) + " train, " + std::to_string(data.test.size()) +
+           " test images; as many pairs per epoch), device " + device.str());
+
+  std::mt19937_64 test_rng(seed ^ kTestPairStream);
+  const PairIndices test_pairs = make_pairs(data.test.labels, data.test.size(), test_rng);
+  std::mt19937_64 train_rng(seed ^ kTrainPairStream);
+
+  SiameseNetwork net(1);
+  net->to(device);
+  Adadelta optimizer(net->parameters(), AdadeltaOptions(ctx.hp("lr")));
+  StepLR scheduler(optimizer, 1, ctx.hp("gamma"));
+
+  // Kept as uint8 on the host (as the example's loader): each step gathers and normalises.
+  const torch::Tensor& images = data.train.images;
+  const int64_t check_every = device.is_cuda() ? 50 : 1;
+  const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
+  const int64_t progress_every = std::max<int64_t>(1, steps_per_epoch / 10);
+
+  for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    const double epoch_start_s = monotonic_seconds();
+    net->train();
+    const PairIndices pairs = make_pairs(data.train.labels, n, train_rng);
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+    int64_t step = 0;
+    for (int64_t start = 0; start < n; start += batch_size, ++step) {
+      const int64_t count = std::min(batch_size, n - start);
+      auto a = siamese_prepare(take_batch(images, pairs.first, start, count), device);
+      auto b = siamese_prepare(take_batch(images, pairs.second, start, count), device);
+      auto target = pairs.target.slice(0, start, start + count).to(device);
+      optimizer.zero_grad();
+      torch::Tensor loss = torch::binary_cross_entropy(net->forward(a, b), target);
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
+      if ((step + 1) % check_every == 0 || start + count >= n) {
+        const double value = loss.item<double>();
+        if (!finite_loss(value)) {
+          mark_diverged(result, epoch, step + 1, value);
+          ctx.info("diverged: " + result.reason);
+          return result;
+        }
+      }
+      if (ctx.verbosity() >= 2 && (step + 1) % progress_every == 0)
+        ctx.info("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
+                     std::to_string(steps_per_epoch) + " loss " + fixed(loss.item<double>(), 4),
+                 2);
+    }
+    const double mean_loss = loss_sum.item<double>() / static_cast<double>(n);
+    if (!finite_loss(mean_loss)) {
+      mark_diverged(result, epoch, step, mean_loss);
+      return result;
+    }
+    result.final_train_loss = mean_loss;
+    ctx.synchronize();
+    const double train_s = monotonic_seconds() - epoch_start_s;
+
+    result.performance = evaluate_pairs(net, data.test.images, test_pairs, device);
+    result.epochs_completed = epoch;
+    ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
+             fixed(mean_loss, 4) + ", test pair accuracy " + fixed(*result.performance, 4) + ", lr " +
+             fixed(current_lr(optimizer), 5) + ", " + fixed(double(n) / std::max(train_s, 1e-9), 0) +
+             " pairs/s");
+    scheduler.step();
+  }
+  return result;
+}
+
+}  // namespace greentune::dl
