@@ -89,6 +89,7 @@ bool finite_loss(double loss) { return std::isfinite(loss); }
 
 void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss) {
   result.status = "diverged";
+  result.performance.reset();  // the metric of a blown-up model is not a measurement
   result.reason = "training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
                   std::to_string(epoch) + ", step " + std::to_string(step);
 }
@@ -135,7 +136,8 @@ TrainResult train(const std::string& model, const Configuration& overrides, cons
   data.fashion_mnist_default = options.fashion_mnist_default;
   TrainContext ctx(spec, config, device, data, log, options.verbosity);
   seed_everything(static_cast<uint64_t>(ctx.hp_int("seed")));
-  if (options.device == "auto") ctx.info("device auto -> " + device.str());
+  ctx.info("libtorch " + torch_version_string() + ", device " + device.str() +
+           (options.device == "auto" ? " (auto)" : "") + ", " + std::to_string(torch::get_num_threads()) + " threads");
 
   ctx.synchronize();
   const double start_s = monotonic_seconds();

@@ -94,7 +94,8 @@ torch::Tensor take_batch(const torch::Tensor& data, const torch::Tensor& indices
 // True for a finite loss value.
 bool finite_loss(double loss);
 
-// Marks `result` as diverged with a reason naming the epoch/step and the value.
+// Marks `result` as diverged with a reason naming the epoch/step and the value, and clears
+// its performance (null in the JSON): the metric of a blown-up model is not a measurement.
 void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss);
 
 // Classification accuracy in [0,1] of `forward` (returns logits or log-probabilities [B,K])

@@ -1,0 +1,170 @@
+// mnist_cnn end to end on a generated IDX fixture: learning, reproducibility, divergence,
+// and the library entry point's errors.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fixtures.hpp"
+#include "greentune/core/error.hpp"
+#include "greentune/torch/models/mnist_cnn.hpp"
+#include "greentune/torch/registry.hpp"
+#include "greentune/torch/trainer.hpp"
+
+using namespace greentune;
+using namespace greentune::dl;
+using greentune::testing::TempDir;
+using ::testing::HasSubstr;
+
+namespace {
+
+class MnistCnnTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    greentune::testing::write_mnist(dir_->path() + "/mnist", {.train = 384, .test = 128, .gzip = true, .seed = 11});
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static TrainOptions options() {
+    TrainOptions o;
+    o.data_dir = dir_->path();
+    o.fashion_mnist_default = "/nonexistent";
+    o.verbosity = 0;
+    return o;
+  }
+  static Configuration small(Configuration extra = {}) {
+    Configuration c = {{"epochs", 2}, {"batch_size", 32}};
+    for (auto& [k, v] : extra) c[k] = v;
+    return c;
+  }
+  static TempDir* dir_;
+};
+TempDir* MnistCnnTest::dir_ = nullptr;
+
+int64_t parameter_count(torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace
+
+TEST(MnistCnnModel, ArchitectureOfTheOriginalExample) {
+  MnistCnn model(0.5);
+  // conv 1->32 (320) + conv 32->64 (18,496) + fc 9216->128 (1,179,776) + fc 128->10 (1,290)
+  EXPECT_EQ(parameter_count(*model), 1199882);
+  model->eval();
+  torch::Tensor out = model->forward(torch::randn({5, 1, 28, 28}));
+  ASSERT_EQ(out.sizes(), (std::vector<int64_t>{5, 10}));
+  // log-probabilities
+  EXPECT_NEAR(out.exp().sum(1).sub(1).abs().max().item<double>(), 0.0, 1e-5);
+}
+
+TEST(MnistCnnModel, IsRegistered) { EXPECT_EQ(find_trainer("mnist_cnn"), &train_mnist_cnn); }
+
+TEST_F(MnistCnnTest, LearnsTheFixtureAndReportsEverything) {
+  TrainResult r = train("mnist_cnn", small(), options());
+  EXPECT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(r.model, "mnist_cnn");
+  EXPECT_EQ(r.metric, "test_accuracy");
+  EXPECT_TRUE(r.higher_is_better);
+  EXPECT_EQ(r.epochs_completed, 2);
+  ASSERT_TRUE(r.performance);
+  EXPECT_GT(*r.performance, 0.6);  // chance is 0.1; the fixture's classes are easy
+  ASSERT_TRUE(r.final_train_loss);
+  EXPECT_LT(*r.final_train_loss, 2.0);
+  EXPECT_GT(r.wall_time_s, 0);
+  EXPECT_EQ(r.device, "cpu");
+  EXPECT_EQ(r.dataset.name, "mnist");
+  EXPECT_EQ(r.dataset.train_samples, 384);
+  EXPECT_EQ(r.dataset.test_samples, 128);
+  // every hyperparameter actually used, defaults included
+  EXPECT_EQ(r.hyperparameters.at("epochs"), 2);
+  EXPECT_EQ(r.hyperparameters.at("lr"), 1.0);
+  EXPECT_EQ(r.hyperparameters.at("gamma"), 0.7);
+  EXPECT_EQ(r.hyperparameters.at("dropout"), 0.5);
+  EXPECT_EQ(r.hyperparameters.at("seed"), 1);
+}
+
+TEST_F(MnistCnnTest, SameSeedSameLossOtherSeedOtherLoss) {
+  Configuration c = small({{"epochs", 1}, {"train_limit", 160}, {"test_limit", 32}, {"seed", 5}});
+  TrainResult a = train("mnist_cnn", c, options());
+  TrainResult b = train("mnist_cnn", c, options());
+  c["seed"] = 6;
+  TrainResult other = train("mnist_cnn", c, options());
+  ASSERT_TRUE(a.final_train_loss && b.final_train_loss && other.final_train_loss);
+  EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
+  EXPECT_EQ(*a.performance, *b.performance);
+  EXPECT_NE(*a.final_train_loss, *other.final_train_loss);
+  EXPECT_EQ(a.dataset.train_samples, 160);
+}
+
+TEST_F(MnistCnnTest, HugeLearningRateDivergesWithAValidResult) {
+  // Adadelta's step is scale-free, so lr 1000 alone only kills the ReLUs; a learning rate that
+  // grows tenfold per epoch (gamma 10) overflows the weights within a dozen epochs.
+  TrainResult r = train("mnist_cnn",
+                        {{"lr", 1000}, {"gamma", 10}, {"epochs", 40}, {"batch_size", 64}, {"train_limit", 64},
+                         {"test_limit", 16}},
+                        options());
+  EXPECT_EQ(r.status, "diverged");
+  EXPECT_LT(r.epochs_completed, 40);
+  EXPECT_THAT(r.reason, HasSubstr("loss became"));
+  EXPECT_FALSE(r.performance);
+  // and it serialises like any other result
+  TrainResult back = train_result_from_json(to_json(r));
+  EXPECT_EQ(back.status, "diverged");
+  EXPECT_EQ(back.model, "mnist_cnn");
+  EXPECT_EQ(back.hyperparameters.at("lr"), 1000);
+}
+
+TEST_F(MnistCnnTest, BadInputIsAnInputError) {
+  auto kind_of = [](auto&& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::make_pair(e.kind(), std::string(e.what()));
+    }
+    return std::make_pair(ErrorKind::runtime, std::string("nothing thrown"));
+  };
+  auto [k1, m1] = kind_of([&] { train("no_such_model", {}, options()); });
+  EXPECT_EQ(k1, ErrorKind::input);
+  EXPECT_THAT(m1, HasSubstr("unknown model 'no_such_model'"));
+  auto [k2, m2] = kind_of([&] { train("mnist_cnn", {{"momentum", 0.9}}, options()); });
+  EXPECT_EQ(k2, ErrorKind::input);
+  EXPECT_THAT(m2, HasSubstr("'momentum'"));
+  auto [k3, m3] = kind_of([&] { train("mnist_cnn", {{"lr", -1}}, options()); });
+  EXPECT_EQ(k3, ErrorKind::input);
+  EXPECT_THAT(m3, HasSubstr("lr"));
+  auto [k4, m4] = kind_of([&] { train("mnist_cnn", {{"epochs", 1.5}}, options()); });
+  EXPECT_EQ(k4, ErrorKind::input);
+  EXPECT_THAT(m4, HasSubstr("not an integer"));
+}
+
+TEST_F(MnistCnnTest, MissingDatasetIsADataError) {
+  TempDir empty;
+  TrainOptions o = options();
+  o.data_dir = empty.path();
+  try {
+    train("mnist_cnn", small(), o);
+    FAIL() << "expected a data_error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::data);
+    EXPECT_THAT(e.what(), HasSubstr(empty.path()));
+  }
+}
+
+TEST(Device, CudaWithoutCudaIsAClearErrorAndAutoFallsBack) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA";
+  try {
+    resolve_device("cuda");
+    FAIL() << "expected usage_error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::usage);
+    EXPECT_THAT(e.what(), HasSubstr("CUDA is not available"));
+  }
+  EXPECT_EQ(resolve_device("auto").str(), "cpu");
+  EXPECT_EQ(resolve_device("cpu").str(), "cpu");
+  EXPECT_THROW(resolve_device("gpu"), Error);
+  EXPECT_THROW(resolve_device("cuda:x"), Error);
+}

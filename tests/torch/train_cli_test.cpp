@@ -1,0 +1,153 @@
+// `greentune train` and `greentune models` through the real binary (GREENTUNE_BIN).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include "fixtures.hpp"
+#include "greentune/core/subprocess.hpp"
+#include "greentune/core/train_result.hpp"
+
+using namespace greentune;
+using greentune::testing::TempDir;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+namespace {
+
+SubprocessResult run_bin(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  SubprocessOptions o;
+  o.argv = {GREENTUNE_BIN};
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  env.emplace("GREENTUNE_DATA", "");  // never the developer's own data
+  o.env = env;
+  o.timeout_s = 300;
+  return run_subprocess(o);
+}
+
+int line_count(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+class TrainCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    greentune::testing::write_mnist(dir_->path() + "/mnist", {.train = 200, .test = 60});
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  static std::vector<std::string> base() {
+    return {"train", "--model", "mnist_cnn", "--data-dir", dir_->path(), "--fashion-mnist-dir", ""};
+  }
+  static TempDir* dir_;
+};
+TempDir* TrainCli::dir_ = nullptr;
+
+}  // namespace
+
+TEST_F(TrainCli, JsonResultOnStdoutProgressOnStderr) {
+  auto args = base();
+  args.insert(args.end(), {"--set", "epochs=1", "--set", "batch_size=32", "--set", "test_limit=40", "--json"});
+  SubprocessResult r = run_bin(args);
+  ASSERT_TRUE(r.ok()) << r.describe() << "\n" << r.stderr_text;
+  EXPECT_EQ(line_count(r.stdout_text), 1) << r.stdout_text;
+  TrainResult result = train_result_from_json(nlohmann::json::parse(r.stdout_text));
+  EXPECT_EQ(result.model, "mnist_cnn");
+  EXPECT_EQ(result.status, "ok");
+  EXPECT_EQ(result.epochs_completed, 1);
+  EXPECT_EQ(result.hyperparameters.at("batch_size"), 32);
+  EXPECT_EQ(result.hyperparameters.at("lr"), 1.0);
+  EXPECT_EQ(result.dataset.name, "mnist");
+  EXPECT_EQ(result.dataset.test_samples, 40);
+  ASSERT_TRUE(result.performance);
+  EXPECT_GE(*result.performance, 0.0);
+  EXPECT_THAT(r.stderr_text, HasSubstr("[mnist_cnn] epoch 1/1"));
+}
+
+TEST_F(TrainCli, HumanReadableWithoutJson) {
+  auto args = base();
+  args.insert(args.end(), {"--set", "epochs=1", "--set", "train_limit=64", "--set", "test_limit=16", "-q"});
+  SubprocessResult r = run_bin(args);
+  ASSERT_TRUE(r.ok()) << r.describe() << "\n" << r.stderr_text;
+  EXPECT_THAT(r.stdout_text, HasSubstr("test_accuracy"));
+  EXPECT_THAT(r.stdout_text, HasSubstr("status            ok"));
+  EXPECT_EQ(r.stderr_text, "");
+}
+
+TEST_F(TrainCli, BadInputIsOneLineAndNonZero) {
+  struct Case {
+    std::vector<std::string> extra;
+    int code;
+    std::string needle;
+  };
+  std::vector<Case> cases = {
+      {{"--set", "momentum=0.9"}, 2, "no hyperparameter 'momentum'"},
+      {{"--set", "lr=-1"}, 2, "lr"},
+      {{"--set", "epochs=0"}, 2, "epochs"},
+      {{"--set", "lr=abc"}, 2, "not a number"},
+      {{"--set", "lr"}, 2, "key=value"},
+      {{"--set", "lr=1", "--set", "lr=2"}, 2, "more than once"},
+      {{"--device", "cuda"}, 2, "CUDA is not available"},
+      {{"--device", "tpu"}, 2, "tpu"},
+  };
+  for (const auto& c : cases) {
+    auto args = base();
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    SubprocessResult r = run_bin(args);
+    EXPECT_EQ(r.exit_code, c.code) << c.needle << ": " << r.stderr_text;
+    EXPECT_EQ(line_count(r.stderr_text), 1) << r.stderr_text;
+    EXPECT_THAT(r.stderr_text, StartsWith("greentune: error: "));
+    EXPECT_THAT(r.stderr_text, HasSubstr(c.needle));
+    EXPECT_EQ(r.stdout_text, "");
+  }
+  SubprocessResult unknown = run_bin({"train", "--model", "lenet"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.stderr_text, HasSubstr("unknown model 'lenet'"));
+  EXPECT_EQ(line_count(unknown.stderr_text), 1);
+}
+
+TEST_F(TrainCli, MissingDatasetExitsWithDataError) {
+  TempDir empty;
+  SubprocessResult r = run_bin({"train", "--model", "mnist_cnn", "--data-dir", empty.path(), "--set", "epochs=1", "-q"},
+                               {{"GREENTUNE_FASHION_MNIST_DIR", empty.path() + "/nowhere"}});
+  EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
+  EXPECT_EQ(line_count(r.stderr_text), 1) << r.stderr_text;
+  EXPECT_THAT(r.stderr_text, HasSubstr(empty.path() + "/mnist"));
+  EXPECT_THAT(r.stderr_text, HasSubstr("dataset-fashion-mnist"));
+}
+
+TEST_F(TrainCli, AutoDeviceFallsBackToCpuAndRecordsIt) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA";
+  auto args = base();
+  args.insert(args.end(), {"--device", "auto", "--set", "epochs=1", "--set", "train_limit=64", "--set",
+                           "test_limit=16", "--json", "-q"});
+  SubprocessResult r = run_bin(args);
+  ASSERT_TRUE(r.ok()) << r.stderr_text;
+  EXPECT_EQ(nlohmann::json::parse(r.stdout_text).at("device"), "cpu");
+}
+
+TEST(ModelsCli, ListsEveryModelWithHyperparameters) {
+  SubprocessResult text = run_bin({"models"});
+  ASSERT_TRUE(text.ok()) << text.stderr_text;
+  for (const char* m : {"mnist_cnn", "mnist_ff", "siamese", "resnet20", "hrnet18"})
+    EXPECT_THAT(text.stdout_text, HasSubstr(m));
+  EXPECT_THAT(text.stdout_text, HasSubstr("gamma"));
+  EXPECT_THAT(text.stdout_text, HasSubstr("(0, 1000]"));
+
+  SubprocessResult js = run_bin({"models", "--json"});
+  ASSERT_TRUE(js.ok()) << js.stderr_text;
+  auto j = nlohmann::json::parse(js.stdout_text);
+  ASSERT_EQ(j.size(), 5u);
+  EXPECT_EQ(j[0]["name"], "mnist_cnn");
+  EXPECT_EQ(j[0]["trainable"], true);
+  bool found_lr = false;
+  for (const auto& h : j[0]["hyperparameters"])
+    if (h["name"] == "lr") {
+      found_lr = true;
+      EXPECT_EQ(h["default"], 1.0);
+      EXPECT_EQ(h["type"], "real");
+      EXPECT_EQ(h["min_exclusive"], true);
+    }
+  EXPECT_TRUE(found_lr);
+}
