@@ -122,11 +122,14 @@ SubprocessOptions child_options(const ModelDefinition& m, const Configuration& h
       so.argv.push_back("--set");
       so.argv.push_back(k + "=" + format_hp_value(m, k, v));
     }
+    so.argv.push_back("--device");
+    so.argv.push_back(m.device);
     so.argv.push_back("--json");
   } else {
     so.argv = {"/bin/sh", "-c", expand_command(m, hp)};
     so.working_dir = m.working_dir;
     for (const auto& [k, v] : m.env) so.env[k] = v;
+    so.env["GREENTUNE_DEVICE"] = m.device;
   }
   for (const auto& [k, v] : hp) {
     std::string up;

@@ -351,7 +351,7 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
   }
   p.check_keys(root, "",
                {"name", "seed", "mutants", "repetitions", "order", "meter", "meter_interval_ms", "run_timeout_s",
-                "governor", "cooldown", "budgets", "scenarios", "models"});
+                "governor", "cooldown", "budgets", "scenarios", "models", "device"});
   StudyDefinition s;
   s.source = source_name;
   s.text = text;
@@ -378,6 +378,12 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
       p.fail(n, "governor", "expected \"performance\" or \"keep\", got \"" + s.governor + "\"");
   }
   if (auto n = root.get("cooldown")) parse_cooldown(p, *n, s.cooldown);
+  if (auto n = root.get("device")) {
+    s.device = p.str(*n, "device");
+    const std::string& d = s.device;
+    if (d != "cpu" && d != "cuda" && d != "auto" && d.rfind("cuda:", 0) != 0)
+      p.fail(n, "device", "expected \"cpu\", \"cuda\", \"cuda:N\" or \"auto\", got \"" + d + "\"");
+  }
   const toml::table* budgets = nullptr;
   if (auto n = root.get("budgets")) budgets = &p.table(*n, "budgets");
 
@@ -440,6 +446,8 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
   } else {
     s.scenarios.push_back(ScenarioDefinition{});
   }
+  for (auto& m : s.models) m.device = s.device;
+  for (auto& m : s.corunners) m.device = s.device;
   return s;
 }
 

@@ -298,7 +298,7 @@ TEST(Runner, BuiltInModelCommandLineCarriesExactValues) {
   eo.greentune_bin = "/x/greentune";
   auto so = child_options(m, {{"epochs", 3}, {"lr", 0.1 + 0.2}}, eo);
   std::vector<std::string> want = {"/x/greentune", "train", "--model", "mnist_cnn", "--set", "epochs=3",
-                                   "--set", "lr=0.30000000000000004", "--json"};
+                                   "--set", "lr=0.30000000000000004", "--device", "cpu", "--json"};
   EXPECT_EQ(so.argv, want);
   EXPECT_EQ(so.env.at("GREENTUNE_HP_LR"), "0.30000000000000004");
   ModelDefinition x;

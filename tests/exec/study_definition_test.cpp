@@ -87,7 +87,7 @@ budgets = {train_limit = 100}
 
 TEST(StudyDefinition, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("name = \"x\"\nbogus = 1\n[[models]]\nname = \"mnist_cnn\"\n"),
-            "bad.toml:2: bogus: unknown key (allowed here: budgets, cooldown, governor, meter, meter_interval_ms, "
+            "bad.toml:2: bogus: unknown key (allowed here: budgets, cooldown, device, governor, meter, meter_interval_ms, "
             "models, mutants, name, order, repetitions, run_timeout_s, scenarios, seed)");
   std::string e = error_of("[[models]]\nname = \"mnist_cnn\"\noperators = [\"lr\", \"warp\"]\n");
   EXPECT_EQ(e.rfind("bad.toml:3: models[0].operators[1]: unknown mutation operator 'warp'", 0), 0u) << e;
@@ -208,4 +208,15 @@ TEST(Plan, StudyDirectoryRoundTripsValuesBitForBit) {
   for (size_t i = 0; i < cfgs.size(); ++i) EXPECT_EQ(cfgs[i].hp, a.plan.configurations[i].hp);
   EXPECT_EQ(st.counts().pending, static_cast<long long>(a.plan.runs.size()));
   EXPECT_THROW(create_study_directory(s, dir + "/study"), Error);
+}
+
+TEST(StudyDefinition, DeviceReachesEveryModelAndBadDevicesAreRefused) {
+  StudyDefinition cpu = parse_study(kExternal, "ext.toml");
+  EXPECT_EQ(cpu.device, "cpu");
+  std::string gpu_text = std::string("device = \"cuda:1\"\n") + kExternal;
+  StudyDefinition gpu = parse_study(gpu_text, "gpu.toml");
+  ASSERT_FALSE(gpu.models.empty());
+  for (const auto& m : gpu.models) EXPECT_EQ(m.device, "cuda:1");
+  std::string m = error_of(std::string("device = \"tpu\"\n") + kExternal);
+  EXPECT_NE(m.find("device"), std::string::npos) << m;
 }

@@ -38,6 +38,7 @@ struct ModelDefinition {
   Configuration defaults;          // the original configuration (with budgets / fixed values)
   std::vector<OperatorDefinition> operators;
   double estimate_s = 0;           // one run at the defaults, seconds (dry-run estimate); 0 = unknown
+  std::string device = "cpu";      // the study's device: built-in models get --device, external GREENTUNE_DEVICE
   bool is_builtin() const { return !builtin.empty(); }
   const HyperparameterSpec* find(const std::string& hp) const;
 };
@@ -73,6 +74,7 @@ struct StudyDefinition {
   double run_timeout_s = 21600;    // per run; 0 = none
   std::string order = "interleaved";  // grouped | interleaved
   std::string governor = "performance";  // performance | keep
+  std::string device = "cpu";      // cpu | cuda | cuda:N | auto (built-in models train there)
   std::vector<ModelDefinition> models;
   // Models referenced only as co-runners (kept apart: they are not studied).
   std::vector<ModelDefinition> corunners;
