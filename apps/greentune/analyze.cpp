@@ -48,6 +48,7 @@ void add_analyze_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--threads", o.threads, "Threads analysing groups in parallel (0: one per core; same results)")
       ->capture_default_str()
       ->envname("GREENTUNE_THREADS");
+  cmd->add_option("--node", o.nodes, "Analyse only runs measured on this host (repeatable; default: all, with a warning when several)");
   cmd->add_flag("--json", request->json, "Print one JSON object instead of tables");
   cmd->callback([&ctx, request, test] {
     request->options.test = stats::parse_test_kind(*test);

@@ -60,6 +60,7 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--include-estimated", o.include_estimated,
                 "Also analyse energy values whose source is an estimate (default: left out, with a note)")
       ->envname("GREENTUNE_INCLUDE_ESTIMATED");
+  cmd->add_option("--node", o.nodes, "Report only runs measured on this host (repeatable; default: all, with a warning when several)");
   cmd->callback([&ctx, options, test] {
     options->analysis.test = stats::parse_test_kind(*test);
     ctx.run = [options] { return report::run_report(*options, std::cout); };

@@ -19,7 +19,8 @@ int run_analyze(const AnalyzeRequest& request, std::ostream& out) {
   const auto t0 = clock::now();
   const std::clock_t c0 = std::clock();
   const bool csv = !request.runs_csv.empty();
-  const auto loaded = load_runs(csv ? request.runs_csv : request.database, csv);
+  auto loaded = load_runs(csv ? request.runs_csv : request.database, csv);
+  select_nodes(loaded, request.options.nodes, &std::cerr);
   const auto t1 = clock::now();
   const std::clock_t c1 = std::clock();
   const auto result = analyze(loaded.runs, request.options, loaded.origins);

@@ -1,5 +1,8 @@
 #include "greentune/analysis/load_runs.hpp"
 
+#include <ostream>
+#include <set>
+
 #include <cstring>
 #include <fstream>
 
@@ -43,6 +46,38 @@ LoadedRuns load_runs(const std::string& path, bool force_csv) {
     return i < lines->size() ? path + ":" + std::to_string((*lines)[i]) : path + " run #" + std::to_string(i + 1);
   };
   return loaded;
+}
+
+void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std::ostream* warn) {
+  std::set<std::string> seen;
+  for (const auto& r : loaded.runs)
+    if (!r.node.empty()) seen.insert(r.node);
+  auto list = [](const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& n : s) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  if (nodes.empty()) {
+    if (seen.size() > 1 && warn)
+      *warn << "greentune: warning: " << loaded.path << ": runs were measured on " << seen.size() << " nodes ("
+            << list(seen) << "); their energy is analysed together; choose one with --node HOST\n";
+    return;
+  }
+  const std::set<std::string> want(nodes.begin(), nodes.end());
+  for (const auto& n : want)
+    if (!seen.count(n))
+      throw input_error("--node " + n + ": no run in " + loaded.path + " was measured on that node (nodes: " +
+                        (seen.empty() ? std::string("none recorded") : list(seen)) + ")");
+  std::vector<std::size_t> kept;
+  std::vector<RunRecord> runs;
+  for (std::size_t i = 0; i < loaded.runs.size(); ++i)
+    if (want.count(loaded.runs[i].node)) {
+      kept.push_back(i);
+      runs.push_back(std::move(loaded.runs[i]));
+    }
+  loaded.runs = std::move(runs);
+  auto origins = loaded.origins;
+  loaded.origins = [origins, kept](std::size_t i) { return origins ? origins(kept.at(i)) : std::string(); };
 }
 
 }  // namespace greentune::analysis

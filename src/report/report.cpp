@@ -1,6 +1,7 @@
 // Report assembly: sections -> HTML page, Markdown and CSV files; input loading.
 #include "greentune/report/report.hpp"
 
+#include <iostream>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -92,6 +93,7 @@ ReportInput load_report_input(const ReportOptions& o) {
   const bool csv = !o.runs_csv.empty();
   const std::string path = csv ? o.runs_csv : o.db_path;
   auto loaded = analysis::load_runs(path, csv);
+  analysis::select_nodes(loaded, o.analysis.nodes, &std::cerr);
   ReportInput in;
   in.max_power_runs = o.max_power_runs;
   in.max_box_groups = o.max_box_groups;

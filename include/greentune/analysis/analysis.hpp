@@ -46,6 +46,7 @@ struct AnalysisOptions {
   std::uint64_t bootstrap_seed = 1;
   bool include_estimated = false;  // use energy values whose source is an estimate
   int threads = 0;                 // groups analysed in parallel; 0: one per core (results identical)
+  std::vector<std::string> nodes;  // analyse only runs measured on these hosts (empty: all; see select_nodes)
 };
 
 struct CorrelationRow {

@@ -2,6 +2,7 @@
 // Loading runs for analysis and reports: a study database (SQLite, detected by its header
 // bytes) or a runs interchange CSV.
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ struct LoadedRuns {
 // force_csv: read `path` as CSV whatever its first bytes. Throws io_error when the file is
 // missing, input_error (file:line: column) for bad CSV content.
 LoadedRuns load_runs(const std::string& path, bool force_csv = false);
+
+// Keeps only the runs measured on `nodes` (hostnames; empty keeps all). Energy from
+// different hardware must not be mixed silently: with no selection and runs from several
+// nodes, a one-line warning naming them goes to `warn`. A node with no run is an input_error.
+void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std::ostream* warn);
 
 // True when the file starts with the SQLite header ("SQLite format 3\0").
 bool is_sqlite_file(const std::string& path);
