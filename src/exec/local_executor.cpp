@@ -67,13 +67,14 @@ std::string summarize(const LoadedStudy& study, const TaskResult& r) {
     s += ": " + o.status;
     if (o.duration_s) s += ", " + format_duration(*o.duration_s);
     double j = 0;
-    bool any = false;
+    bool any = false, estimated = false;
     for (const auto& e : o.energy)
       if (e.joules && !e.flagged) {
         j += *e.joules;
         any = true;
+        estimated = estimated || e.source == "estimated";
       }
-    if (any) s += ", " + format_energy(j);
+    if (any) s += ", " + format_energy(j) + (estimated ? " (estimated)" : "");
     if (o.performance) s += ", " + (m ? m->metric : std::string("performance")) + " " + format_exact(*o.performance);
     if (!o.reason.empty()) s += " (" + o.reason + ")";
   }
