@@ -1,6 +1,7 @@
 #include "greentune/torch/trainer.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <regex>
 
@@ -92,6 +93,29 @@ void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss
   result.performance.reset();  // the metric of a blown-up model is not a measurement
   result.reason = "training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") + " at epoch " +
                   std::to_string(epoch) + ", step " + std::to_string(step);
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tensor& loss, int64_t epoch,
+                int64_t step, int64_t steps_per_epoch, int64_t check_every, int64_t progress_every, bool last_step) {
+  if (step % check_every == 0 || last_step) {
+    const double value = loss.item<double>();
+    if (!finite_loss(value)) {
+      mark_diverged(result, epoch, step, value);
+      ctx.info("diverged: " + result.reason);
+      return false;
+    }
+  }
+  if (ctx.verbosity() >= 2 && step % progress_every == 0)
+    ctx.info("epoch " + std::to_string(epoch) + " step " + std::to_string(step) + "/" +
+                 std::to_string(steps_per_epoch) + " loss " + fixed(loss.item<double>(), 4),
+             2);
+  return true;
 }
 
 double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const TensorDataset& data,

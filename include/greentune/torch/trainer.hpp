@@ -98,6 +98,16 @@ bool finite_loss(double loss);
 // its performance (null in the JSON): the metric of a blown-up model is not a measurement.
 void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss);
 
+// `v` with `digits` decimals ("%.*f"), for progress lines.
+std::string fixed(double v, int digits);
+
+// Bookkeeping after optimisation step `step` (1-based) of `steps_per_epoch`: every
+// `check_every` steps and on the epoch's last step (`last_step`) the loss is read; a
+// non-finite one marks `result` diverged (see mark_diverged), logs it and returns false.
+// At verbosity >= 2 a progress line is logged every `progress_every` steps.
+bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tensor& loss, int64_t epoch,
+                int64_t step, int64_t steps_per_epoch, int64_t check_every, int64_t progress_every, bool last_step);
+
 // Classification accuracy in [0,1] of `forward` (returns logits or log-probabilities [B,K])
 // over `data`, in eval mode under NoGradGuard, at kEvalBatchSize. `prepare` turns a uint8
 // image batch into the model's input on `device` (normalisation etc.).

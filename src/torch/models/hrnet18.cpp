@@ -15,12 +15,6 @@
 namespace greentune::dl {
 namespace {
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 const std::vector<double> kMean = {0.485, 0.456, 0.406};
 const std::vector<double> kStd = {0.229, 0.224, 0.225};
 
@@ -142,18 +136,9 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
       optimizer.step();
       loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(batch_size);
       correct += logits.detach().argmax(1).eq(y).sum();
-      if ((step + 1) % check_every == 0 || step + 1 == steps_per_epoch) {
-        const double value = loss.item<double>();
-        if (!finite_loss(value)) {
-          mark_diverged(result, epoch, step + 1, value);
-          ctx.info("diverged: " + result.reason);
-          return result;
-        }
-      }
-      if (ctx.verbosity() >= 2 && (step + 1) % progress_every == 0)
-        ctx.info("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
-                     std::to_string(steps_per_epoch) + " loss " + fixed(loss.item<double>(), 4),
-                 2);
+      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
+                      step + 1 == steps_per_epoch))
+        return result;
     }
     const double seen = static_cast<double>(steps_per_epoch * batch_size);
     const double mean_loss = loss_sum.item<double>() / seen;

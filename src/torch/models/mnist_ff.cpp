@@ -9,12 +9,6 @@
 namespace greentune::dl {
 namespace {
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 // Images as the original example feeds them: normalised with MNIST's mean/std, flattened.
 torch::Tensor ff_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
   return normalize_images(images_u8.to(device), {0.1307}, {0.3081}).flatten(1);

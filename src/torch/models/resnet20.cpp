@@ -10,12 +10,6 @@
 namespace greentune::dl {
 namespace {
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 const std::vector<double> kMean = {0.485, 0.456, 0.406};
 const std::vector<double> kStd = {0.229, 0.224, 0.225};
 
@@ -86,18 +80,9 @@ TrainResult train_resnet20(const TrainContext& ctx) {
       loss.backward();
       optimizer.step();
       loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
-      if ((step + 1) % check_every == 0 || start + count >= n) {
-        const double value = loss.item<double>();
-        if (!finite_loss(value)) {
-          mark_diverged(result, epoch, step + 1, value);
-          ctx.info("diverged: " + result.reason);
-          return result;
-        }
-      }
-      if (ctx.verbosity() >= 2 && (step + 1) % progress_every == 0)
-        ctx.info("epoch " + std::to_string(epoch) + " step " + std::to_string(step + 1) + "/" +
-                     std::to_string(steps_per_epoch) + " loss " + fixed(loss.item<double>(), 4),
-                 2);
+      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
+                      start + count >= n))
+        return result;
     }
     const double mean_loss = loss_sum.item<double>() / static_cast<double>(n);
     if (!finite_loss(mean_loss)) {
