@@ -4,9 +4,13 @@
 Same model, optimiser and schedule as greentune's mnist_cnn (pytorch/examples "mnist": two
 convolutions, dropout .25/.5, two fully connected layers, log_softmax + NLL, Adadelta(lr=1)
 with StepLR(step 1, gamma .7)), same data (IDX files, normalised once), same shuffled
-batches of 64. Run as a user runs it: default threads, default allocator. torchvision is
-not packaged in Debian 12, so there is no DataLoader: batches are sliced from one tensor,
-which is the fastest way to feed this model from Python (the comparison favours Python).
+batches of 64. By default it runs as a user runs it: default threads (PyTorch's own choice;
+`--threads N` calls torch.set_num_threads(N) instead) and the default allocator (the caller
+sets MALLOC_* in the environment to change that). There is no DataLoader here: batches are
+sliced from one pre-normalised tensor, the fastest way to feed this model from Python, so
+this loop is the strongest Python baseline. The example's own torchvision pipeline
+(datasets.MNIST + transforms + DataLoader; Debian 12 packages torchvision 0.14 as
+python3-torchvision) is bench/mnist_cnn_torchvision.py, which imports `Net` from this file.
 
 Prints one line: "python_img_per_s <value> threads <n> images <n> seconds <s>".
 """
@@ -61,8 +65,12 @@ def main():
     p.add_argument("--images", type=int, default=6400)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0,
+                   help="intra-op threads (torch.set_num_threads); 0 = PyTorch's default")
     a = p.parse_args()
 
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     images = read_idx(os.path.join(a.data, "train-images-idx3-ubyte.gz"), a.images)
     labels = read_idx(os.path.join(a.data, "train-labels-idx1-ubyte.gz"), a.images)

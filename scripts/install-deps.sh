@@ -21,7 +21,7 @@ build_pkgs=(
   dataset-fashion-mnist
 )
 test_pkgs=(
-  python3 python3-torch python3-scipy python3-numpy
+  python3 python3-torch python3-torchvision python3-scipy python3-numpy
   chromium
   slurm-wlm munge
   sqlite3 procps
