@@ -75,7 +75,7 @@ void add_train_command(CLI::App& app, CommandContext& ctx) {
                   "where Debian's dataset-fashion-mnist is looked for, after --data-dir (empty = nowhere)")
       ->capture_default_str()
       ->envname("GREENTUNE_FASHION_MNIST_DIR");
-  cmd->add_option("--threads", args->threads, "CPU threads for libtorch (0 = libtorch's default: all cores)")
+  cmd->add_option("--threads", args->threads, "CPU threads for libtorch (0: $OMP_NUM_THREADS if set, else every CPU this process may run on)")
       ->capture_default_str()
       ->envname("GREENTUNE_THREADS")
       ->check(CLI::NonNegativeNumber);

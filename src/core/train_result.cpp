@@ -29,6 +29,7 @@ json to_json(const TrainResult& r) {
                    {"test_samples", r.dataset.test_samples}}},
       {"device", r.device},
       {"torch_version", r.torch_version},
+      {"cpu_threads", r.cpu_threads},
   };
 }
 
@@ -64,6 +65,7 @@ TrainResult train_result_from_json(const json& j) {
     }
     r.device = j.value("device", std::string("cpu"));
     r.torch_version = j.value("torch_version", std::string());
+    r.cpu_threads = j.value("cpu_threads", 0);
   } catch (const json::exception& e) {
     throw input_error(std::string("train result: ") + e.what());
   }

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
@@ -114,10 +115,15 @@ std::string expand_command(const ModelDefinition& m, const Configuration& hp) {
   return out;
 }
 
-SubprocessOptions child_options(const ModelDefinition& m, const Configuration& hp, const ExecuteOptions& options) {
+SubprocessOptions child_options(const ModelDefinition& m, const Configuration& hp, const ExecuteOptions& options,
+                                int threads) {
   SubprocessOptions so;
   if (m.is_builtin()) {
     so.argv = {greentune_bin(options), "train", "--model", m.builtin};
+    if (threads > 0) {
+      so.argv.push_back("--threads");
+      so.argv.push_back(std::to_string(threads));
+    }
     for (const auto& [k, v] : hp) {
       so.argv.push_back("--set");
       so.argv.push_back(k + "=" + format_hp_value(m, k, v));
@@ -335,6 +341,11 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
     corunner_hp = corunner->defaults;
   }
 
+  // Trainings that run at once share the CPUs: each built-in one gets its share of threads
+  // (a run alone takes them all).
+  const int processes = static_cast<int>(jobs.size()) + (corunner ? 1 : 0);
+  const int threads = processes > 1 ? threads_per_process(processes) : 0;
+
   // --- run ---
   meter.begin();
   double window_start = monotonic_seconds();
@@ -344,7 +355,7 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
     if (cr) cr->terminate();
   };
   for (auto& j : jobs) {
-    SubprocessOptions so = child_options(*j.model, j.config->hp, options);
+    SubprocessOptions so = child_options(*j.model, j.config->hp, options, threads);
     so.stdout_to = j.out_path;
     so.stderr_to = j.err_path;
     so.timeout_s = 0;  // enforced below (several children at once)
@@ -379,7 +390,7 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
   double corunner_start_mono = 0, corunner_active_s = 0;
   std::string corunner_note;
   auto start_corunner = [&] {
-    SubprocessOptions so = child_options(*corunner, corunner_hp, options);
+    SubprocessOptions so = child_options(*corunner, corunner_hp, options, threads);
     so.stdout_to = "/dev/null";
     so.stderr_to = study.paths.logs_dir() + "/run-" + std::to_string(jobs.front().run->id) + ".corunner.err";
     so.kill_grace_s = 2;

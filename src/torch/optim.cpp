@@ -6,6 +6,8 @@
 #include <string>
 #include <type_traits>
 
+#include "greentune/torch/kernels.hpp"
+
 namespace greentune::dl {
 namespace {
 
@@ -20,6 +22,18 @@ Key state_key(const torch::Tensor& p) {
   } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
   }
+}
+
+// True when the one-pass CPU kernel (kernels.hpp) applies: float32 CPU tensors laid out identically
+// in one dense block (any dense layout, channels-last included), so element i of each is at
+// the same offset.
+bool fusable(const torch::Tensor& p, const torch::Tensor& grad, const torch::Tensor& v, const torch::Tensor& u) {
+  for (const torch::Tensor* t : {&p, &grad, &v, &u}) {
+    if (!t->device().is_cpu() || t->scalar_type() != torch::kFloat || !t->is_non_overlapping_and_dense())
+      return false;
+    if (t->sizes() != p.sizes() || t->strides() != p.strides()) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -61,9 +75,14 @@ torch::Tensor Adadelta::step(LossClosure closure) {
       }
       auto& state = static_cast<AdadeltaParamState&>(*it->second);
       state.step(state.step() + 1);
-      if (wd != 0) grad = grad.add(p, wd);
       torch::Tensor& square_avg = state.square_avg();
       torch::Tensor& acc_delta = state.acc_delta();
+      if (fusable(p, grad, square_avg, acc_delta)) {
+        adadelta_update(p.data_ptr<float>(), grad.data_ptr<float>(), square_avg.data_ptr<float>(),
+                        acc_delta.data_ptr<float>(), p.numel(), {lr, rho, eps, wd});
+        continue;
+      }
+      if (wd != 0) grad = grad.add(p, wd);
       square_avg.mul_(rho).addcmul_(grad, grad, 1 - rho);
       torch::Tensor std = square_avg.add(eps).sqrt_();
       torch::Tensor delta = acc_delta.add(eps).sqrt_().div_(std).mul_(grad);

@@ -2,12 +2,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <regex>
 
 #include <torch/version.h>
 
 #include "greentune/core/allocator.hpp"
+#include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
@@ -86,6 +88,28 @@ torch::Tensor take_batch(const torch::Tensor& data, const torch::Tensor& indices
   return data.index_select(0, indices.slice(0, start, start + count));
 }
 
+void clear_gradients(torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params())
+      if (p.grad().defined()) p.mutable_grad().reset();
+}
+
+void use_channels_last(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+int effective_threads(int threads) {
+  if (threads > 0) return threads;
+  if (const char* omp = std::getenv("OMP_NUM_THREADS")) {  // as PyTorch: the user's OpenMP setting wins
+    char* end = nullptr;
+    const long n = std::strtol(omp, &end, 10);
+    if (end != omp && *end == '\0' && n > 0 && n <= 4096) return static_cast<int>(n);
+  }
+  return available_cpus();
+}
+
 bool finite_loss(double loss) { return std::isfinite(loss); }
 
 void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss) {
@@ -153,7 +177,7 @@ TrainResult train(const std::string& model, const Configuration& overrides, cons
 
   // Idempotent; also covers in-process callers (tests, the study runner) that bypass main().
   tune_allocator();
-  if (options.threads > 0) torch::set_num_threads(options.threads);
+  torch::set_num_threads(effective_threads(options.threads));
 
   DataOptions data;
   data.data_dir = options.data_dir;
@@ -168,6 +192,7 @@ TrainResult train(const std::string& model, const Configuration& overrides, cons
   TrainResult result = fn(ctx);
   ctx.synchronize();
   result.wall_time_s = monotonic_seconds() - start_s;
+  if (device.is_cpu()) result.cpu_threads = torch::get_num_threads();
   return result;
 }
 

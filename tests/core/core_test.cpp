@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
 
+#include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/core/models.hpp"
 #include "greentune/core/number_format.hpp"
@@ -76,11 +80,40 @@ TEST(TrainResult, JsonRoundTrip) {
   r.epochs_completed = 3;
   r.dataset.name = "fashion-mnist";
   r.dataset.substitute_for = "mnist";
+  r.cpu_threads = 2;
   auto back = train_result_from_json(nlohmann::json::parse(to_json(r).dump()));
+  EXPECT_EQ(back.cpu_threads, 2);
   EXPECT_EQ(back.hyperparameters.at("lr"), 0.1 + 0.2);
   EXPECT_EQ(back.performance.value(), 0.875);
   EXPECT_EQ(back.dataset.substitute_for, "mnist");
   EXPECT_THROW(train_result_from_json(nlohmann::json::parse("{\"model\":1}")), Error);
+}
+
+// Compared with what the kernel says through another route: `nproc` prints the CPUs in the
+// affinity mask it inherits from this process (unless OMP_NUM_THREADS/OMP_THREAD_LIMIT say
+// otherwise, hence env -u).
+TEST(Cpus, AvailableCpusFollowTheAffinityMask) {
+  SubprocessOptions so;
+  so.argv = {"env", "-u", "OMP_NUM_THREADS", "-u", "OMP_THREAD_LIMIT", "nproc"};
+  SubprocessResult r = run_subprocess(so);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(available_cpus(), std::stoi(r.stdout_text));
+  cpu_set_t saved, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &saved)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  EXPECT_EQ(available_cpus(), 1);
+  EXPECT_EQ(threads_per_process(2), 1);  // never 0
+  ASSERT_EQ(sched_setaffinity(0, sizeof(saved), &saved), 0);
+  const int n = available_cpus();
+  EXPECT_EQ(threads_per_process(1), n);
+  EXPECT_EQ(threads_per_process(2), std::max(1, n / 2));
+  EXPECT_EQ(threads_per_process(0), n);
 }
 
 TEST(Subprocess, CapturesOutputAndExitCode) {

@@ -301,10 +301,17 @@ TEST(Runner, BuiltInModelCommandLineCarriesExactValues) {
                                    "--set", "lr=0.30000000000000004", "--device", "cpu", "--json"};
   EXPECT_EQ(so.argv, want);
   EXPECT_EQ(so.env.at("GREENTUNE_HP_LR"), "0.30000000000000004");
+  // A training beside others gets its share of the CPUs as libtorch threads.
+  auto shared = child_options(m, {{"epochs", 3}}, eo, 1);
+  std::vector<std::string> want_shared = {"/x/greentune", "train", "--model", "mnist_cnn", "--threads", "1",
+                                          "--set", "epochs=3", "--device", "cpu", "--json"};
+  EXPECT_EQ(shared.argv, want_shared);
   ModelDefinition x;
   x.command = "run --lr {lr} {{literal}} {epochs}";
   x.hyperparameters = {e, lr};
   EXPECT_EQ(expand_command(x, {{"epochs", 3}, {"lr", 1e-05}}), "run --lr 1e-05 {literal} 3");
+  auto external = child_options(x, {{"epochs", 3}, {"lr", 1e-05}}, eo, 1);  // its own threads
+  EXPECT_EQ(external.argv, (std::vector<std::string>{"/bin/sh", "-c", "run --lr 1e-05 {literal} 3"}));
 }
 
 TEST(Runner, KilledRunnerResumesWithoutLosingOrDuplicatingRuns) {

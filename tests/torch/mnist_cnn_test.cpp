@@ -61,6 +61,33 @@ TEST(MnistCnnModel, ArchitectureOfTheOriginalExample) {
   EXPECT_NEAR(out.exp().sum(1).sub(1).abs().max().item<double>(), 0.0, 1e-5);
 }
 
+// The forward pass pools before its second ReLU and may hold channels-last weights: it must
+// compute exactly the original example's function, relu -> relu -> max_pool -> flatten ...
+TEST(MnistCnnModel, ForwardIsTheOriginalExamplesFunctionInEitherLayout) {
+  torch::manual_seed(2);
+  MnistCnn model(0.5);
+  model->eval();
+  torch::Tensor x = torch::randn({6, 1, 28, 28});
+  torch::Tensor reference;
+  {
+    torch::NoGradGuard no_grad;
+    torch::Tensor h = torch::relu(model->conv1(x));
+    h = torch::max_pool2d(torch::relu(model->conv2(h)), 2);
+    h = torch::relu(model->fc1(torch::flatten(h, 1)));
+    reference = torch::log_softmax(model->fc2(h), 1);
+  }
+  EXPECT_TRUE(torch::allclose(model->forward(x), reference, 1e-5, 1e-6));
+  use_channels_last(*model);
+  ASSERT_TRUE(model->conv2->weight.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  ASSERT_FALSE(model->conv2->weight.is_contiguous());
+  EXPECT_TRUE(torch::allclose(model->forward(x), reference, 1e-5, 1e-6));
+  // Training mode drops activations (dropout .25 and .5): another output, still log-probabilities.
+  model->train();
+  torch::Tensor dropped = model->forward(x);
+  EXPECT_FALSE(torch::allclose(dropped, reference, 1e-3, 1e-3));
+  EXPECT_NEAR(dropped.exp().sum(1).sub(1).abs().max().item<double>(), 0.0, 1e-5);
+}
+
 TEST(MnistCnnModel, IsRegistered) { EXPECT_EQ(find_trainer("mnist_cnn"), &train_mnist_cnn); }
 
 TEST_F(MnistCnnTest, LearnsTheFixtureAndReportsEverything) {
@@ -76,6 +103,7 @@ TEST_F(MnistCnnTest, LearnsTheFixtureAndReportsEverything) {
   EXPECT_LT(*r.final_train_loss, 2.0);
   EXPECT_GT(r.wall_time_s, 0);
   EXPECT_EQ(r.device, "cpu");
+  EXPECT_EQ(r.cpu_threads, effective_threads(0));
   EXPECT_EQ(r.dataset.name, "mnist");
   EXPECT_EQ(r.dataset.train_samples, 384);
   EXPECT_EQ(r.dataset.test_samples, 128);

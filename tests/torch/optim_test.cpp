@@ -1,6 +1,8 @@
 // Adadelta, StepLR and MultiStepLR against PyTorch's Python implementation
 // (reference values: tests/torch/optim_reference.py -> tests/torch/data/optim_reference.json).
+#include <cmath>
 #include <fstream>
+#include <utility>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -52,6 +54,65 @@ TEST(Adadelta, MatchesPyTorchTrajectories) {
     }
     ASSERT_NE(opt.param_state(p), nullptr);
     EXPECT_EQ(opt.param_state(p)->step(), step);
+  }
+}
+
+// float32 CPU parameters take the fused one-pass kernel; it must follow the same
+// trajectories (to float precision) as PyTorch's float64 reference.
+TEST(Adadelta, FusedFloatKernelMatchesPyTorchTrajectories) {
+  json ref = reference();
+  for (const auto& c : ref["adadelta"]) {
+    const json& o = c["options"];
+    torch::Tensor p = vec(ref["initial"]).to(torch::kFloat).set_requires_grad(true);
+    Adadelta opt({p}, AdadeltaOptions(o["lr"].get<double>())
+                          .rho(o["rho"].get<double>())
+                          .eps(o["eps"].get<double>())
+                          .weight_decay(o["weight_decay"].get<double>()));
+    int step = 0;
+    for (const auto& expected_row : c["trajectory"]) {
+      ++step;
+      opt.zero_grad();
+      loss_fn(p.to(torch::kFloat64), ref).backward();
+      opt.step();
+      auto expected = expected_row.get<std::vector<double>>();
+      for (size_t i = 0; i < expected.size(); ++i)
+        EXPECT_NEAR(p[int64_t(i)].item<double>(), expected[i], 1e-5 * (1 + std::abs(expected[i])))
+            << "options " << o.dump() << ", step " << step << ", element " << i;
+    }
+  }
+}
+
+// The fused kernel walks memory in storage order: a parameter stored transposed (dense but
+// not contiguous) must end exactly where its contiguous twin ends, and a parameter that is
+// not dense (a strided view) takes the tensor-operation path and agrees to float precision.
+TEST(Adadelta, FusedKernelIsLayoutIndependent) {
+  torch::manual_seed(3);
+  torch::Tensor init = torch::randn({5, 7});
+  torch::Tensor target = torch::randn({5, 7});
+  torch::Tensor plain = init.clone().set_requires_grad(true);
+  torch::Tensor transposed = init.t().contiguous().t().set_requires_grad(true);  // strides {1, 5}
+  torch::Tensor base = torch::zeros({5, 14});
+  base.index_put_({torch::indexing::Slice(), torch::indexing::Slice(0, 14, 2)}, init);
+  torch::Tensor strided = base.index({torch::indexing::Slice(), torch::indexing::Slice(0, 14, 2)});
+  strided.set_requires_grad(true);  // a leaf view with strides {14, 2}: not dense
+  ASSERT_FALSE(transposed.is_contiguous());
+  ASSERT_FALSE(strided.is_non_overlapping_and_dense());
+  for (torch::Tensor* p : {&transposed, &strided}) {
+    torch::Tensor reference = plain.detach().clone().set_requires_grad(true);
+    Adadelta a({reference}, AdadeltaOptions(0.5).weight_decay(0.01));
+    Adadelta b({*p}, AdadeltaOptions(0.5).weight_decay(0.01));
+    for (int step = 0; step < 20; ++step) {
+      for (auto [opt, t] : {std::pair{&a, &reference}, std::pair{&b, p}}) {
+        opt->zero_grad();
+        ((*t - target).pow(2) * torch::arange(35).reshape({5, 7})).sum().backward();
+        opt->step();
+      }
+    }
+    if (p == &transposed)
+      EXPECT_TRUE(torch::equal(reference.detach(), p->detach())) << "transposed layout";
+    else
+      EXPECT_TRUE(torch::allclose(reference.detach(), p->detach(), 1e-5, 1e-6)) << "strided layout";
+    EXPECT_FALSE(torch::equal(reference.detach(), init)) << "the parameters moved";
   }
 }
 

@@ -1,12 +1,17 @@
 // `greentune train` and `greentune models` through the real binary (GREENTUNE_BIN).
+#include <cstdlib>
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/cuda.h>
 
 #include "fixtures.hpp"
+#include "greentune/core/cpus.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/train_result.hpp"
+#include "greentune/torch/trainer.hpp"
 
 using namespace greentune;
 using greentune::testing::TempDir;
@@ -63,6 +68,36 @@ TEST_F(TrainCli, JsonResultOnStdoutProgressOnStderr) {
   ASSERT_TRUE(result.performance);
   EXPECT_GE(*result.performance, 0.0);
   EXPECT_THAT(r.stderr_text, HasSubstr("[mnist_cnn] epoch 1/1"));
+}
+
+// The result records the libtorch threads used: --threads wins over OMP_NUM_THREADS, which
+// wins over the default (every CPU in the affinity mask).
+TEST_F(TrainCli, RecordsTheThreadsItUsed) {
+  auto args = base();
+  args.insert(args.end(), {"--set", "epochs=1", "--set", "train_limit=32", "--set", "test_limit=8", "--json", "-q"});
+  auto with_flag = args;
+  with_flag.insert(with_flag.end(), {"--threads", "1"});
+  SubprocessResult flag = run_bin(with_flag, {{"OMP_NUM_THREADS", "2"}});
+  ASSERT_TRUE(flag.ok()) << flag.describe() << "\n" << flag.stderr_text;
+  EXPECT_EQ(train_result_from_json(nlohmann::json::parse(flag.stdout_text)).cpu_threads, 1);
+  SubprocessResult def = run_bin(args, {{"OMP_NUM_THREADS", ""}});
+  ASSERT_TRUE(def.ok()) << def.describe() << "\n" << def.stderr_text;
+  EXPECT_EQ(train_result_from_json(nlohmann::json::parse(def.stdout_text)).cpu_threads, greentune::available_cpus());
+}
+
+TEST(Threads, ExplicitValueThenOmpNumThreadsThenEveryCpu) {
+  const char* saved = std::getenv("OMP_NUM_THREADS");
+  std::string saved_value = saved ? saved : "";
+  setenv("OMP_NUM_THREADS", "3", 1);
+  EXPECT_EQ(greentune::dl::effective_threads(5), 5);
+  EXPECT_EQ(greentune::dl::effective_threads(0), 3);
+  for (const char* bad : {"", "x", "0", "-2", "2x"}) {
+    setenv("OMP_NUM_THREADS", bad, 1);
+    EXPECT_EQ(greentune::dl::effective_threads(0), greentune::available_cpus()) << "OMP_NUM_THREADS='" << bad << "'";
+  }
+  unsetenv("OMP_NUM_THREADS");
+  EXPECT_EQ(greentune::dl::effective_threads(0), greentune::available_cpus());
+  if (saved) setenv("OMP_NUM_THREADS", saved_value.c_str(), 1);
 }
 
 TEST_F(TrainCli, HumanReadableWithoutJson) {

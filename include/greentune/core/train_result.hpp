@@ -33,6 +33,7 @@ struct TrainResult {
   DatasetInfo dataset;
   std::string device = "cpu";
   std::string torch_version;
+  int cpu_threads = 0;             // libtorch intra-op threads on the CPU; 0: not reported (CUDA, external)
 };
 
 nlohmann::json to_json(const TrainResult& r);

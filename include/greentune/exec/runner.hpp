@@ -17,8 +17,11 @@ std::string format_hp_value(const ModelDefinition& m, const std::string& name, d
 std::string expand_command(const ModelDefinition& m, const Configuration& hp);
 // argv/env/working dir of the child: `greentune train --model M --set k=v ... --json` for a
 // built-in model, `/bin/sh -c <expanded template>` for an external one. Every child also gets
-// GREENTUNE_HP_<NAME>=value in its environment.
-SubprocessOptions child_options(const ModelDefinition& m, const Configuration& hp, const ExecuteOptions& options);
+// GREENTUNE_HP_<NAME>=value in its environment. `threads` > 0 adds `--threads N` for a
+// built-in model (execute_task passes each one its share of the CPUs when several trainings
+// run at once; external commands choose their own threads).
+SubprocessOptions child_options(const ModelDefinition& m, const Configuration& hp, const ExecuteOptions& options,
+                                int threads = 0);
 
 struct ParsedOutcome {
   std::string status;              // succeeded | failed | diverged | timeout

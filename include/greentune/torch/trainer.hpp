@@ -25,7 +25,7 @@ struct TrainOptions {
   std::string data_dir;           // --data-dir; empty: $GREENTUNE_DATA, then the defaults
   std::ostream* log = nullptr;    // progress and substitution notices; nullptr = std::cerr
   int verbosity = 1;              // 0 quiet, 1 one line per epoch, 2 also every ~10% of an epoch
-  int threads = 0;                // intra-op threads; 0 = libtorch's default (all cores)
+  int threads = 0;                // intra-op threads; 0 = OMP_NUM_THREADS, else every CPU (effective_threads)
   // Tests: where Debian's Fashion-MNIST is looked for (see DataOptions).
   std::string fashion_mnist_default = "/usr/share/datasets/fashion-mnist";
 };
@@ -90,6 +90,21 @@ torch::Tensor shuffled_indices(int64_t n);
 
 // Rows `indices[start, start+count)` of a tensor (index_select on dim 0).
 torch::Tensor take_batch(const torch::Tensor& data, const torch::Tensor& indices, int64_t start, int64_t count);
+
+// Drops the optimiser's gradients before a step's backward pass (PyTorch's
+// zero_grad(set_to_none=True)): backward then writes fresh gradients instead of filling
+// zeros and adding into them. Optimisers skip parameters without a gradient.
+void clear_gradients(torch::optim::Optimizer& optimizer);
+
+// Stores every 4-d parameter (convolution weights) channels-last, oneDNN's native layout:
+// the CPU convolutions then skip a layout conversion per call. Values are unchanged.
+void use_channels_last(torch::nn::Module& module);
+
+// Intra-op threads `train` uses for a `threads` option: the value itself when positive,
+// else OMP_NUM_THREADS when it is a positive integer, else every CPU this process may run
+// on (core/cpus.hpp). libtorch's own default counts
+// physical cores through cpuinfo and gives 1 on some VMs that have 2.
+int effective_threads(int threads);
 
 // True for a finite loss value.
 bool finite_loss(double loss);

@@ -129,7 +129,7 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
       torch::Tensor images = load_reid_batch(market.train, idx, height, width);
       torch::Tensor x = reid_prepare(random_crop_flip(images, padding), device);
       torch::Tensor y = take_batch(label_tensor, order, step * batch_size, batch_size).to(device);
-      optimizer.zero_grad();
+      clear_gradients(optimizer);
       torch::Tensor logits = net->forward(x);
       torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
       loss.backward();

@@ -5,6 +5,7 @@
 
 #include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
+#include "greentune/torch/kernels.hpp"
 #include "greentune/torch/optim.hpp"
 #include "greentune/torch/trainer.hpp"
 
@@ -15,20 +16,20 @@ namespace F = torch::nn::functional;
 MnistCnnImpl::MnistCnnImpl(double dropout) {
   conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 3).stride(1)));
   conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 3).stride(1)));
-  dropout1 = register_module("dropout1", torch::nn::Dropout(0.25));
-  dropout2 = register_module("dropout2", torch::nn::Dropout(dropout));
+  dropout2 = dropout;
   fc1 = register_module("fc1", torch::nn::Linear(9216, 128));
   fc2 = register_module("fc2", torch::nn::Linear(128, 10));
 }
 
 torch::Tensor MnistCnnImpl::forward(torch::Tensor x) {
-  x = torch::relu(conv1(x));
-  x = torch::relu(conv2(x));
-  x = torch::max_pool2d(x, 2);
-  x = dropout1(x);
+  x = conv1(x).relu_();
+  // max_pool(relu(x)) == relu(max_pool(x)) exactly (relu is monotone), values and gradients
+  // alike; pooling first runs the ReLU and its backward on a quarter of the elements.
+  x = torch::max_pool2d(conv2(x), 2).relu_();
+  x = dl::dropout(x, dropout1, is_training());
   x = torch::flatten(x, 1);
   x = torch::relu(fc1(x));
-  x = dropout2(x);
+  x = dl::dropout(x, dropout2, is_training());
   x = fc2(x);
   return torch::log_softmax(x, 1);
 }
@@ -36,9 +37,6 @@ torch::Tensor MnistCnnImpl::forward(torch::Tensor x) {
 torch::Tensor mnist_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
   return normalize_images(images_u8.to(device), {0.1307}, {0.3081});
 }
-
-namespace {
-}  // namespace
 
 TrainResult train_mnist_cnn(const TrainContext& ctx) {
   const torch::Device device = ctx.device();
@@ -54,6 +52,7 @@ TrainResult train_mnist_cnn(const TrainContext& ctx) {
 
   MnistCnn model(ctx.hp("dropout"));
   model->to(device);
+  if (device.is_cpu()) use_channels_last(*model);
   Adadelta optimizer(model->parameters(), AdadeltaOptions(ctx.hp("lr")));
   StepLR scheduler(optimizer, 1, ctx.hp("gamma"));
 
@@ -79,7 +78,7 @@ TrainResult train_mnist_cnn(const TrainContext& ctx) {
       const int64_t count = std::min(batch_size, n - start);
       torch::Tensor x = take_batch(train_x, order, start, count);
       torch::Tensor y = take_batch(train_y, order, start, count);
-      optimizer.zero_grad();
+      clear_gradients(optimizer);
       torch::Tensor loss = F::nll_loss(model->forward(x), y);
       loss.backward();
       optimizer.step();

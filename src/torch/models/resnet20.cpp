@@ -75,7 +75,7 @@ TrainResult train_resnet20(const TrainContext& ctx) {
       const int64_t count = std::min(batch_size, n - start);
       torch::Tensor x = prepare(random_crop_flip(take_batch(data.train.images, order, start, count), 4));
       torch::Tensor y = take_batch(data.train.labels, order, start, count).to(device);
-      optimizer.zero_grad();
+      clear_gradients(optimizer);
       torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
       optimizer.step();

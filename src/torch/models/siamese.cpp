@@ -79,7 +79,7 @@ TrainResult train_siamese(const TrainContext& ctx) {
       auto a = siamese_prepare(take_batch(images, pairs.first, start, count), device);
       auto b = siamese_prepare(take_batch(images, pairs.second, start, count), device);
       auto target = pairs.target.slice(0, start, start + count).to(device);
-      optimizer.zero_grad();
+      clear_gradients(optimizer);
       torch::Tensor loss = torch::binary_cross_entropy(net->forward(a, b), target);
       loss.backward();
       optimizer.step();
