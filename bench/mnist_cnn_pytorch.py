@@ -59,15 +59,21 @@ def read_idx(path, count):
     return np.frombuffer(data, np.uint8, n, 8)
 
 
-def main():
+def benchmark_arguments():
+    """The command-line options both Python benchmark loops take."""
     p = argparse.ArgumentParser()
-    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
+                   help="directory with the four MNIST-format IDX .gz files")
     p.add_argument("--images", type=int, default=6400)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=0,
                    help="intra-op threads (torch.set_num_threads); 0 = PyTorch's default")
-    a = p.parse_args()
+    return p
+
+
+def main():
+    a = benchmark_arguments().parse_args()
 
     if a.threads > 0:
         torch.set_num_threads(a.threads)

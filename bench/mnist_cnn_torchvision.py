@@ -21,7 +21,6 @@ forward, backward, Adadelta step (the example's per-10-batch `loss.item()` is ke
 print is not). Prints one line: "torchvision_img_per_s <value> threads <n> images <n> seconds <s>".
 If torchvision cannot be imported it says so on stderr and exits with status 3.
 """
-import argparse
 import gzip
 import math
 import os
@@ -34,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mnist_cnn_pytorch import Net  # noqa: E402  (the same network as the tensor-slicing loop)
+from mnist_cnn_pytorch import Net, benchmark_arguments  # noqa: E402  (the same network and options as the tensor-slicing loop)
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -65,16 +64,9 @@ def lay_out_raw(data_dir, root):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--data", default="/usr/share/datasets/fashion-mnist",
-                   help="directory with the four MNIST-format IDX .gz files")
+    p = benchmark_arguments()
     p.add_argument("--root", default="",
                    help="torchvision root to lay the files out in (default: a temporary directory)")
-    p.add_argument("--images", type=int, default=6400)
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--threads", type=int, default=0,
-                   help="intra-op threads (torch.set_num_threads); 0 = PyTorch's default")
     a = p.parse_args()
 
     try:
