@@ -26,6 +26,7 @@ struct StudyArgs {
   std::vector<std::string> sbatch_args;
   bool exclusive = true;
   int max_parallel = 0;
+  bool ignore_slurm_jobs = false;
 };
 
 }  // namespace
@@ -69,6 +70,10 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--max-parallel", args->max_parallel, "slurm: at most this many tasks at once (array throttle; 0 = no limit)")
       ->capture_default_str()
       ->envname("GREENTUNE_SLURM_MAX_PARALLEL");
+  // No environment twin: a forgotten variable must not silently switch this safety check off.
+  cmd->add_flag("--ignore-slurm-jobs", args->ignore_slurm_jobs,
+                "local --resume of a study submitted to Slurm: run its tasks here even though Slurm still lists "
+                "them as queued or running (only when you know those jobs are dead; default: refuse)");
   cmd->callback([&ctx, args] {
     ctx.run = [args]() -> int {
       if (args->print_default) {
@@ -93,9 +98,12 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
         so.slurm.sbatch_args = args->sbatch_args;
         so.slurm.exclusive = args->exclusive;
         so.slurm.max_parallel = args->max_parallel;
+        if (args->ignore_slurm_jobs)
+          throw usage_error("--ignore-slurm-jobs applies only to a local resume (--executor local)");
         return exec::run_study_on_slurm(so);
       }
-      return exec::run_study(o);
+      // A local --resume first asks Slurm whether the study's tasks are still queued there.
+      return exec::run_study_here(o, args->ignore_slurm_jobs);
     };
   });
 }

@@ -441,13 +441,20 @@ QueryResult SlurmClient::query(const std::vector<long long>& job_ids) {
 
   // sacct first (complete history where accounting exists), then squeue (authoritative for
   // the live queue) overrides.
-  auto acct = run_command({options_.sacct, "-n", "-P", "-X", "-j", job_list(job_ids), "-o",
-                           "JobID,State,ExitCode,NodeList"});
-  if (acct.ok()) {
+  // (A missing sacct program is the same as accounting switched off: squeue still answers.)
+  std::string acct_missing;
+  SubprocessResult acct;
+  try {
+    acct = run_command({options_.sacct, "-n", "-P", "-X", "-j", job_list(job_ids), "-o",
+                        "JobID,State,ExitCode,NodeList"});
+  } catch (const Error& e) {
+    acct_missing = e.what();
+  }
+  if (acct_missing.empty() && acct.ok()) {
     q.sacct_available = true;
     keep(parse_sacct(acct.stdout_text));
   } else {
-    std::string why = first_line(acct.stderr_text);
+    std::string why = acct_missing.empty() ? first_line(acct.stderr_text) : acct_missing;
     q.note = "sacct unavailable (" + (why.empty() ? acct.describe() : why) +
              "): states of finished jobs come from squeue, which keeps them only for MinJobAge, and the result files";
   }

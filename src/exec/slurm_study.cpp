@@ -181,7 +181,11 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
 
   log(fmt::format("task {} of study '{}' on {} ({} run(s), scenario {})", o.task_id, study.definition.name,
                   hostname(), task.run_ids.size(), task.scenario + (task.corunner.empty() ? "" : "/" + task.corunner)));
+  // The CPU governor, as a local study sets it (performance when the study says so and the
+  // node lets us; put back afterwards) and recorded the same way in the task's environment.
   GovernorGuard governor(study.definition.governor);
+  eo.governor_state = governor.state();
+  log("cpu governor: " + governor.state());
   try {
     if (o.cooldown && study.definition.cooldown.mode == "until-idle") {
       // One idle baseline per node, measured by the first task that lands there and kept in
@@ -213,7 +217,6 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
     }
     TaskResult r = execute_task(study, o.task_id, eo);
     governor.restore();
-    r.environment["governor"] = governor.state();
     std::map<std::string, std::string> facts = slurm_job_details();
     if (facts.count("slurm_cluster")) r.environment["slurm_cluster"] = facts["slurm_cluster"];
     for (auto& run : r.runs) {
@@ -420,6 +423,91 @@ int run_study_on_slurm(const SlurmStudyOptions& options) {
       << "collect: greentune collect " << r.dir << "   (merges results/ into the database; safe to repeat)\n"
       << "resume:  greentune study --resume " << r.dir << " --executor slurm   (re-submits failed tasks)\n";
   return 0;
+}
+
+// ------------------------------------------------------------------ local resume
+
+namespace {
+
+std::string job_ids_text(const std::set<long long>& jobs, const std::string& sep) {
+  std::vector<std::string> v;
+  for (long long j : jobs) v.push_back(std::to_string(j));
+  return join(v, sep);
+}
+
+std::string jobs_phrase(const std::set<long long>& jobs) {
+  return (jobs.size() == 1 ? "job " : "jobs ") + job_ids_text(jobs, ", ");
+}
+
+}  // namespace
+
+LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_slurm_jobs,
+                                    const slurm::SlurmOptions& options) {
+  LocalResumeCheck c;
+  SlurmTaskSummary s = slurm_task_summary(dir_or_db, options);
+  if (!s.slurm_study) return c;
+  c.slurm_study = true;
+  std::string dir = StudyPaths::from_path(dir_or_db).dir;
+
+  if (!s.error.empty()) {
+    // Slurm could not be asked: every submitted task without a result is of unknown state.
+    std::set<long long> jobs;
+    long long unknown = 0;
+    for (const auto& t : s.tasks)
+      if (t.phase == slurm::TaskPhase::pending) {
+        ++unknown;
+        jobs.insert(t.job_id);
+      }
+    if (unknown > 0)
+      c.note = fmt::format(
+          "{} task(s) of {} were submitted to Slurm ({}) but Slurm could not be asked ({}); running them here. "
+          "If those jobs may still be queued, interrupt this (Ctrl-C) and check with squeue -j {}",
+          unknown, dir, jobs_phrase(jobs), s.error, job_ids_text(jobs, ","));
+    return c;
+  }
+
+  std::set<long long> active_jobs, gone_jobs;
+  long long gone = 0;
+  for (const auto& t : s.tasks) {
+    if (t.phase == slurm::TaskPhase::pending || t.phase == slurm::TaskPhase::running) {
+      ++(t.phase == slurm::TaskPhase::pending ? c.pending : c.running);
+      active_jobs.insert(t.job_id);
+    } else if (t.phase == slurm::TaskPhase::failed) {
+      ++gone;
+      gone_jobs.insert(t.job_id);
+    }
+  }
+  c.active_jobs.assign(active_jobs.begin(), active_jobs.end());
+  long long active = c.pending + c.running;
+  if (active > 0 && !ignore_slurm_jobs)
+    throw usage_error(fmt::format(
+        "{}: {} task(s) of this study are still in Slurm ({} pending, {} running; {}); resuming here would train "
+        "them a second time. Wait for them and run `greentune collect {}`, or cancel them (scancel {}) and resume "
+        "again; if those jobs are dead, add --ignore-slurm-jobs",
+        dir, active, c.pending, c.running, jobs_phrase(active_jobs), dir, job_ids_text(active_jobs, " ")));
+  if (active > 0)
+    c.note = fmt::format(
+        "--ignore-slurm-jobs: running here {} task(s) that Slurm still lists as pending or running ({}); cancel "
+        "them (scancel {}): an element that starts after its task has a result does nothing, one already "
+        "running trains its task twice",
+        active, jobs_phrase(active_jobs), job_ids_text(active_jobs, " "));
+  else if (gone > 0)
+    c.note = fmt::format("{} task(s) of {} submitted to Slurm ({}) are no longer queued or running there and "
+                         "have no result; running them here",
+                         gone, dir, jobs_phrase(gone_jobs));
+  return c;
+}
+
+int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs, const slurm::SlurmOptions& slurm_options) {
+  if (ignore_slurm_jobs && options.resume.empty())
+    throw usage_error("--ignore-slurm-jobs applies only with --resume DIR");
+  // (--resume with a study file or --dry-run: run_study reports that misuse itself.)
+  if (!options.resume.empty() && options.study_file.empty() && !options.dry_run) {
+    LocalResumeCheck c = check_local_resume(options.resume, ignore_slurm_jobs, slurm_options);
+    std::ostream& err = options.err ? *options.err : std::cerr;
+    if (!c.note.empty()) err << "greentune: note: " << c.note << "\n";
+  }
+  return run_study(options);
 }
 
 // ------------------------------------------------------------------ status

@@ -79,6 +79,28 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options);
 // Exit code for `greentune study --executor slurm`: prints what was submitted and what to do next.
 int run_study_on_slurm(const SlurmStudyOptions& options);
 
+// ---- a local `greentune study --resume` of a study that was submitted to Slurm ----
+// Running a task here while Slurm still has it queued or running trains it twice, and both
+// measurements contend for the machines (the database keeps one result, but the work and the
+// energy are wasted). So a local resume asks Slurm first.
+struct LocalResumeCheck {
+  bool slurm_study = false;              // the folder has Slurm submissions
+  long long pending = 0, running = 0;    // tasks Slurm lists as queued / running
+  std::vector<long long> active_jobs;    // the job ids of those tasks
+  std::string note;                      // one line for stderr (empty: nothing to say)
+};
+// Throws usage_error (one line: how many tasks, which jobs, what to do instead) when tasks of
+// the study are pending or running in Slurm, unless ignore_slurm_jobs (the user knows those
+// jobs are dead). Allowed, with a note: Slurm cannot be asked (no squeue, no controller), the
+// submitted tasks are no longer known to Slurm, or ignore_slurm_jobs overrode a refusal.
+// Nothing is written.
+LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_slurm_jobs,
+                                    const slurm::SlurmOptions& options = {});
+// `greentune study --executor local`: with --resume, check_local_resume (its note goes to
+// options.err, default std::cerr) before run_study(). Returns run_study's exit code.
+int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs,
+                   const slurm::SlurmOptions& slurm_options = {});
+
 // ---- Slurm side of `greentune status` ----
 struct SlurmTaskSummary {
   bool slurm_study = false;       // the folder has Slurm submissions
