@@ -37,7 +37,23 @@ bool is_energy(Metric metric) {
          metric == Metric::total_j;
 }
 
-bool higher_is_better(Metric metric) { return metric == Metric::performance; }
+bool higher_is_better(Metric metric, bool performance_higher_is_better) {
+  return metric == Metric::performance && performance_higher_is_better;
+}
+
+std::string describe(const PerformanceMetric& metric) {
+  return (metric.metric.empty() ? std::string("performance") : metric.metric) +
+         (metric.higher_is_better ? " (higher is better)" : " (lower is better)");
+}
+
+PerformanceMetric AnalysisResult::performance_metric(const std::string& model) const {
+  auto it = std::lower_bound(performance_metrics.begin(), performance_metrics.end(), model,
+                             [](const PerformanceMetric& m, const std::string& name) { return m.model < name; });
+  if (it != performance_metrics.end() && it->model == model) return *it;
+  PerformanceMetric unknown;
+  unknown.model = model;
+  return unknown;
+}
 
 const char* to_string(Outcome outcome) {
   switch (outcome) {
@@ -95,6 +111,8 @@ struct Group {
   std::vector<std::size_t> original;   // succeeded original runs
   std::map<std::string, std::vector<std::size_t>> by_operator;  // succeeded mutant runs
   bool has_original_row = false;
+  bool higher_is_better = true;        // the model's performance direction
+  std::string performance_metric;      // its name (first non-empty one)
 };
 
 // What one group contributes; groups are analysed in parallel and merged in group order.
@@ -175,8 +193,10 @@ class Analyzer {
       key.append(r.scenario).push_back('\x1f');
       key.append(r.corunner);
       auto [it, inserted] = index.emplace(key, groups_.size());
-      if (inserted) groups_.push_back(Group{r.model, r.scenario, r.corunner, {}, {}, {}, false});
+      if (inserted) groups_.push_back(Group{r.model, r.scenario, r.corunner, {}, {}, {}, false, r.higher_is_better, {}});
       Group& g = groups_[it->second];
+      if (r.higher_is_better != g.higher_is_better) direction_conflict(i, g.all.front());
+      if (g.performance_metric.empty()) g.performance_metric = r.performance_metric;
       g.all.push_back(i);
       if (r.op == "original") g.has_original_row = true;
       if (r.status != "succeeded") {
@@ -188,6 +208,24 @@ class Analyzer {
         g.original.push_back(i);
       else
         g.by_operator[r.op].push_back(i);
+    }
+    // One direction per model, across its scenarios and co-runners.
+    std::map<std::string, const Group*> first_of_model;
+    for (const auto& g : groups_) {
+      auto [it, inserted] = first_of_model.emplace(g.model, &g);
+      if (!inserted && it->second->higher_is_better != g.higher_is_better)
+        direction_conflict(g.all.front(), it->second->all.front());
+    }
+    for (const auto& [model, g] : first_of_model) {
+      PerformanceMetric m;
+      m.model = model;
+      m.higher_is_better = g->higher_is_better;
+      for (const auto& other : groups_)
+        if (other.model == model && !other.performance_metric.empty()) {
+          m.metric = other.performance_metric;
+          break;
+        }
+      result_.performance_metrics.push_back(std::move(m));
     }
     for (const auto& g : groups_) {
       if (!g.has_original_row)
@@ -297,10 +335,18 @@ class Analyzer {
     return it->second;
   }
 
-  Outcome outcome(double p, double delta, Metric metric) const {
+  [[noreturn]] void direction_conflict(std::size_t here, std::size_t first) const {
+    const auto dir = [](bool higher) { return higher ? "higher-is-better" : "lower-is-better"; };
+    throw input_error(origin(here) + ": model '" + runs_[here].model + "' has a " +
+                      dir(runs_[here].higher_is_better) + " performance metric here but a " +
+                      dir(runs_[first].higher_is_better) + " one at " + origin(first) + " (one direction per model)");
+  }
+
+  // Win when the mutant is significantly better in the metric's direction.
+  Outcome outcome(double p, double delta, bool metric_higher_is_better) const {
     if (p > options_.alpha || std::fabs(delta) < options_.negligible) return Outcome::tie;
     const bool mutant_higher = delta > 0;
-    return mutant_higher == higher_is_better(metric) ? Outcome::win : Outcome::loss;
+    return mutant_higher == metric_higher_is_better ? Outcome::win : Outcome::loss;
   }
 
   void analyze_groups() {
@@ -451,7 +497,8 @@ class Analyzer {
             options_.test == stats::TestKind::mann_whitney
                 ? 2 * t.statistic / (static_cast<double>(s.values.size()) * static_cast<double>(o.values.size())) - 1
                 : stats::cliffs_delta(s.values, o.values);
-        row.outcome = outcome(row.p, row.cliffs_delta, metric);
+        row.higher_is_better = higher_is_better(metric, g.higher_is_better);
+        row.outcome = outcome(row.p, row.cliffs_delta, row.higher_is_better);
         row.n_mutant = s.values.size();
         row.n_original = o.values.size();
         row.mean_mutant = stats::mean(s.values);
@@ -515,6 +562,7 @@ class Analyzer {
         row.cliffs_delta = c.cliffs_delta;
         row.performance_outcome = perf_row.outcome;
         row.performance_change = perf_row.mean_mutant - perf_row.mean_original;
+        row.performance_higher_is_better = g.higher_is_better;
         row.estimated = c.estimated;
         out.greener.push_back(std::move(row));
       }

@@ -69,6 +69,11 @@ std::string pval(double p) { return p < 1e-4 ? fmt::format("{:.2e}", p) : fmt::f
 std::string coef(double v) { return fmt::format("{:+.3f}", v); }
 std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 std::string mark(bool estimated) { return estimated ? " (est.)" : ""; }
+// The performance metric with its direction ("performance (lower is better)"); others plain.
+std::string metric_text(Metric metric, bool higher_is_better) {
+  if (metric != Metric::performance) return to_string(metric);
+  return higher_is_better ? "performance (higher is better)" : "performance (lower is better)";
+}
 
 }  // namespace
 
@@ -88,6 +93,10 @@ nlohmann::json to_json(const AnalysisResult& r) {
                   {"not_succeeded", r.runs_not_succeeded},
                   {"estimated_values", r.estimated_values}};
   out["notes"] = r.notes;
+  json perf = json::array();
+  for (const auto& m : r.performance_metrics)
+    perf.push_back({{"model", m.model}, {"metric", m.metric}, {"higher_is_better", m.higher_is_better}});
+  out["performance_metrics"] = std::move(perf);
 
   json corr = json::array();
   for (const auto& c : r.correlations)
@@ -132,6 +141,7 @@ nlohmann::json to_json(const AnalysisResult& r) {
                     {"p", c.p},
                     {"cliffs_delta", c.cliffs_delta},
                     {"outcome", to_string(c.outcome)},
+                    {"higher_is_better", c.higher_is_better},
                     {"n_mutant", c.n_mutant},
                     {"n_original", c.n_original},
                     {"mean_mutant", c.mean_mutant},
@@ -172,6 +182,7 @@ nlohmann::json to_json(const AnalysisResult& r) {
                      {"cliffs_delta", g.cliffs_delta},
                      {"performance_outcome", to_string(g.performance_outcome)},
                      {"performance_change", g.performance_change},
+                     {"performance_higher_is_better", g.performance_higher_is_better},
                      {"estimated", g.estimated}});
   out["greener"] = std::move(green);
 
@@ -213,6 +224,11 @@ std::string format_text(const AnalysisResult& r) {
   out += fmt::format("greentune analysis: {} runs, {} used; test {}, alpha {}, negligible |delta| < {}\n",
                      r.runs_total, r.runs_used, stats::to_string(o.test), num(o.alpha), num(o.negligible));
   for (const auto& n : r.notes) out += "note: " + n + "\n";
+  if (!r.performance_metrics.empty()) {
+    std::string list;
+    for (const auto& m : r.performance_metrics) list += (list.empty() ? "" : "; ") + m.model + " " + describe(m);
+    out += "performance: " + list + "\n";
+  }
 
   out += "\n== Correlations (RQ1; Spearman rho and Pearson r, two-sided p) ==\n";
   Table corr({"model", "scenario", "corunner", "hyperparameter", "metric", "n", "rho", "p", "r", "p(r)", "strength"});
@@ -234,12 +250,13 @@ std::string format_text(const AnalysisResult& r) {
   }
   out += bins.empty() ? "(none)\n" : bins.render();
 
-  out += "\n== Mutants against the original (RQ2; win = lower energy/time, higher performance) ==\n";
+  out += "\n== Mutants against the original (RQ2; win = lower energy/time, better performance in its metric's "
+         "direction) ==\n";
   Table comp({"model", "scenario", "corunner", "hyperparameter", "value", "original", "metric", "n", "mean", "orig.mean",
               "p", "delta", "outcome"});
   for (const auto& c : r.comparisons)
     comp.add({c.model, c.scenario, or_dash(c.corunner), c.hyperparameter, format_exact(c.value),
-              format_exact(c.original_value), to_string(c.metric) + mark(c.estimated),
+              format_exact(c.original_value), metric_text(c.metric, c.higher_is_better) + mark(c.estimated),
               fmt::format("{}/{}", c.n_mutant, c.n_original), num(c.mean_mutant), num(c.mean_original), pval(c.p),
               coef(c.cliffs_delta), to_string(c.outcome)});
   out += comp.empty() ? "(none)\n" : comp.render();
@@ -266,7 +283,8 @@ std::string format_text(const AnalysisResult& r) {
     green.add({g.model, g.scenario, or_dash(g.corunner), g.hyperparameter, format_exact(g.value),
                format_exact(g.original_value), to_string(g.metric) + mark(g.estimated),
                fmt::format("{:.1f}", g.saving_percent), fmt::format("[{:.1f}, {:.1f}]", g.saving_low, g.saving_high),
-               fmt::format("{} ({:+.4g})", to_string(g.performance_outcome), g.performance_change)});
+               fmt::format("{} ({:+.4g}, {} is better)", to_string(g.performance_outcome), g.performance_change,
+                           g.performance_higher_is_better ? "higher" : "lower")});
   out += green.empty() ? "(none)\n" : green.render();
 
   if (!r.parallel_correlations.empty() || !r.parallel_energy.empty()) {

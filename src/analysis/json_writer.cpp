@@ -105,6 +105,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
   small.runs_not_succeeded = r.runs_not_succeeded;
   small.estimated_values = r.estimated_values;
   small.notes = r.notes;
+  small.performance_metrics = r.performance_metrics;
   small.strength_summary = r.strength_summary;
   small.tradeoffs = r.tradeoffs;
   const nlohmann::json head = to_json(small);
@@ -115,6 +116,8 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
   w.raw(head.at("input").dump());
   w.key("notes");
   w.raw(head.at("notes").dump());
+  w.key("performance_metrics");
+  w.raw(head.at("performance_metrics").dump());
   array(w, "correlations", r.correlations, [&](const CorrelationRow& c) {
     w.field("model", c.model, true);
     w.field("scenario", c.scenario);
@@ -145,6 +148,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
     w.field("p", c.p);
     w.field("cliffs_delta", c.cliffs_delta);
     w.field("outcome", to_string(c.outcome));
+    w.field_bool("higher_is_better", c.higher_is_better);
     w.field("n_mutant", c.n_mutant);
     w.field("n_original", c.n_original);
     w.field("mean_mutant", c.mean_mutant);
@@ -169,6 +173,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
     w.field("cliffs_delta", g.cliffs_delta);
     w.field("performance_outcome", to_string(g.performance_outcome));
     w.field("performance_change", g.performance_change);
+    w.field_bool("performance_higher_is_better", g.performance_higher_is_better);
     w.field_bool("estimated", g.estimated);
   });
   w.key("parallel_vs_single");

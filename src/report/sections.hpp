@@ -11,6 +11,17 @@ namespace greentune::report::detail {
 // ---- formatting ----
 std::string metric_title(analysis::Metric metric);  // "CPU package energy (J)"
 std::string metric_name(analysis::Metric metric);   // "cpu_package_j"
+// The model's performance metric with its direction: "val_loss (lower is better)".
+std::string performance_label(const ReportInput& input, const std::string& model);
+// A metric cell of one model's row: performance shows its name and direction (CSV keeps
+// "performance"); the other metrics their name.
+Cell metric_cell(const ReportInput& input, analysis::Metric metric, const std::string& model);
+// "better" of a metric for one model: "higher" or "lower".
+std::string better_text(const ReportInput& input, analysis::Metric metric, const std::string& model);
+// Every model's performance metric and direction, "a: accuracy (higher is better); ...".
+std::string performance_directions(const ReportInput& input);
+// True when some model's performance metric is lower-is-better.
+bool any_lower_is_better(const ReportInput& input);
 std::string group_label(const std::string& model, const std::string& scenario,
                         const std::string& corunner);
 std::string value_text(double value);  // hyperparameter value, 4 significant digits

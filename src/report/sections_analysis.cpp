@@ -60,6 +60,10 @@ Section correlation_section(const ReportInput& in) {
       "Spearman's rho between each hyperparameter and each metric, over the original's and that "
       "hyperparameter's mutants' runs. Red: the metric grows with the hyperparameter; blue: it falls. "
       "* marks p < alpha; \u2020 marks a value computed from estimated energy.");
+  if (any_lower_is_better(in))
+    s.html += paragraph("For performance, a positive rho means the metric grows with the hyperparameter, which is "
+                        "good only for a higher-is-better metric. Performance metrics: " +
+                        performance_directions(in) + ".");
 
   // One heatmap per scenario: rows model x hyperparameter (x co-runner), columns metrics.
   std::vector<std::string> scen_names;
@@ -116,6 +120,7 @@ Section correlation_section(const ReportInput& in) {
                                      svg::format_value(c.spearman_p, 2), svg::format_value(c.pearson_r),
                                      svg::format_value(c.pearson_p, 2), c.n, stats::to_string(c.strength),
                                      c.estimated ? ", from estimated energy" : "");
+      if (c.metric == Metric::performance) h.tooltips[i][j] += ", " + performance_label(in, c.model);
       if (!c.defined) h.tooltips[i][j] = fmt::format("constant input (n {}): no correlation", c.n);
     }
     std::string heading = scen + " scenario";
@@ -150,8 +155,8 @@ Section correlation_section(const ReportInput& in) {
   for (const auto& c : a.correlations) {
     Cell rho = num_cell(c.spearman_rho);
     rho.css_class += " " + strength_class(c.strength);
-    t.rows.push_back({c.model, c.scenario, c.corunner, c.hyperparameter, metric_name(c.metric), count_cell(c.n),
-                      rho, p_cell(c.spearman_p), num_cell(c.pearson_r), p_cell(c.pearson_p),
+    t.rows.push_back({c.model, c.scenario, c.corunner, c.hyperparameter, metric_cell(in, c.metric, c.model),
+                      count_cell(c.n), rho, p_cell(c.spearman_p), num_cell(c.pearson_r), p_cell(c.pearson_p),
                       std::string(c.defined ? stats::to_string(c.strength) : "constant input"),
                       Cell(c.estimated ? "estimate" : "measured", c.estimated ? "estimated" : "measured",
                            c.estimated ? "est" : "")});
@@ -170,8 +175,11 @@ Section tradeoff_section(const ReportInput& in) {
       "<p>Each grid counts the mutants of one hyperparameter, over all models, by two outcomes against "
       "the original: the rows say whether the mutant used <b>less</b> (win), <b>about the same</b> (tie) or "
       "<b>more</b> (loss) energy; the columns whether its performance was better (win), the same (tie) or "
-      "worse (loss). The <span style=\"color:#1a9850;font-weight:600\">green frame</span> holds the greener "
+      "worse (loss), better meaning higher for a higher-is-better metric and lower for a lower-is-better "
+      "one. The <span style=\"color:#1a9850;font-weight:600\">green frame</span> holds the greener "
       "mutants that lose no performance; the bottom-right cell holds mutants that are worse on both.</p>\n";
+  if (!a.performance_metrics.empty())
+    s.html += paragraph("Performance metrics: " + performance_directions(in) + ".");
   if (a.tradeoffs.empty()) {
     s.html += notice("No trade-off grid: no mutant could be compared with its original on both an energy "
                      "metric and performance." + estimate_hint(in));
@@ -229,16 +237,18 @@ Section comparison_section(const ReportInput& in) {
   }
   s.html += paragraph(fmt::format(
       "{} comparisons ({} test): {} wins, {} losses, {} ties. For energy and time a win is significantly "
-      "lower, for performance significantly higher. Cliff's delta is mutant against original.",
+      "lower; for performance significantly better in the direction of the model's metric (column "
+      "\"better\"). Cliff's delta is mutant against original.",
       a.comparisons.size(), stats::to_string(a.options.test), wins, losses, a.comparisons.size() - wins - losses));
   Table t{"Every mutant against the original",
-          {"model", "scenario", "co-runner", "hyperparameter", "value", "original", "metric", "n",
+          {"model", "scenario", "co-runner", "hyperparameter", "value", "original", "metric", "better", "n",
            "mean (mutant)", "mean (original)", "change %", "p", "Cliff's delta", "outcome", "values"},
           {}};
   for (const auto& c : a.comparisons) {
     double change = c.mean_original != 0 ? 100 * (c.mean_mutant - c.mean_original) / c.mean_original : 0;
     t.rows.push_back({c.model, c.scenario, c.corunner, c.hyperparameter, num_cell(c.value, 4),
-                      num_cell(c.original_value, 4), metric_name(c.metric),
+                      num_cell(c.original_value, 4), metric_cell(in, c.metric, c.model),
+                      std::string(c.higher_is_better ? "higher" : "lower"),
                       Cell(fmt::format("{}/{}", c.n_mutant, c.n_original), fmt::format("{}/{}", c.n_mutant, c.n_original), "num"),
                       num_cell(c.mean_mutant), num_cell(c.mean_original), num_cell(change, 3), p_cell(c.p),
                       num_cell(c.cliffs_delta, 3), outcome_cell(c.outcome),
@@ -335,7 +345,8 @@ Section greener_section(const ReportInput& in) {
   const auto& a = in.analysis;
   s.html += paragraph(
       "Mutants that used significantly less energy than the original without a significant loss of "
-      "performance, largest mean saving first. The interval is a bootstrap confidence interval of the saving.");
+      "performance (a significantly worse value in the direction of the model's metric, shown in column "
+      "\"performance metric\"), largest mean saving first. The interval is a bootstrap confidence interval of the saving.");
   if (a.greener.empty()) {
     s.html += notice("No mutant used significantly less energy without losing performance (with the chosen "
                      "test, alpha and negligible-effect threshold)." + estimate_hint(in));
@@ -346,7 +357,7 @@ Section greener_section(const ReportInput& in) {
                    [](const auto& x, const auto& y) { return x.saving_percent > y.saving_percent; });
   Table t{"Greener mutants without performance loss",
           {"model", "scenario", "co-runner", "change", "metric", "saving %", "CI low %", "CI high %", "p",
-           "Cliff's delta", "performance", "performance change", "values"},
+           "Cliff's delta", "performance", "performance change", "performance metric", "values"},
           {}};
   for (const auto& g : rows) {
     std::string change = g.hyperparameter + " " + value_text(g.original_value) + " \u2192 " + value_text(g.value);
@@ -355,6 +366,7 @@ Section greener_section(const ReportInput& in) {
                       num_cell(g.saving_low, 3), num_cell(g.saving_high, 3),
                       p_cell(g.p), num_cell(g.cliffs_delta, 3), outcome_cell(g.performance_outcome),
                       num_cell(g.performance_change, 3),
+                      Cell(performance_label(in, g.model), performance_label(in, g.model)),
                       Cell(g.estimated ? "estimate" : "measured", g.estimated ? "estimated" : "measured",
                            g.estimated ? "est" : "")});
   }

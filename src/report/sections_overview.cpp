@@ -27,6 +27,33 @@ std::string metric_title(analysis::Metric m) {
   return "?";
 }
 
+std::string performance_label(const ReportInput& in, const std::string& model) {
+  return analysis::describe(in.analysis.performance_metric(model));
+}
+
+Cell metric_cell(const ReportInput& in, analysis::Metric m, const std::string& model) {
+  if (m != analysis::Metric::performance) return metric_name(m);
+  return Cell(performance_label(in, model), metric_name(m));
+}
+
+std::string better_text(const ReportInput& in, analysis::Metric m, const std::string& model) {
+  const bool higher = m == analysis::Metric::performance && in.analysis.performance_metric(model).higher_is_better;
+  return higher ? "higher" : "lower";
+}
+
+std::string performance_directions(const ReportInput& in) {
+  std::string out;
+  for (const auto& m : in.analysis.performance_metrics)
+    out += (out.empty() ? "" : "; ") + m.model + ": " + analysis::describe(m);
+  return out;
+}
+
+bool any_lower_is_better(const ReportInput& in) {
+  for (const auto& m : in.analysis.performance_metrics)
+    if (!m.higher_is_better) return true;
+  return false;
+}
+
 std::string group_label(const std::string& model, const std::string& scenario, const std::string& corunner) {
   if (scenario == "single" || scenario.empty()) return model + " (single)";
   if (corunner.empty()) return model + " (" + scenario + ")";
@@ -108,6 +135,18 @@ Section overview_section(const ReportInput& in) {
   } else {
     s.html += table_html(t);
     s.tables.push_back({"runs_summary", t});
+  }
+  if (!a.performance_metrics.empty()) {
+    Table pm{"Performance metric per model (win, tie and loss follow its direction; energy and time are "
+             "always lower-is-better)",
+             {"model", "performance metric", "better"}, {}};
+    for (const auto& m : a.performance_metrics) {
+      const std::string name = m.metric.empty() ? std::string("(not named)") : m.metric;
+      const std::string better = m.higher_is_better ? "higher" : "lower";
+      pm.rows.push_back({m.model, Cell(name, m.metric), Cell(better + " is better", better)});
+    }
+    s.html += table_html(pm);
+    s.tables.push_back({"performance_metrics", pm});
   }
   if (!a.notes.empty()) {
     s.html += "<h3>Notes from the analysis</h3>\n<ul>\n";
@@ -247,8 +286,10 @@ Section method_section(const ReportInput& in) {
                  svg::format_value(o.strength.strong), svg::format_value(o.strength.strong)));
   li(fmt::format("Comparisons: every mutant value against the original with the {} test and Cliff's "
                  "delta. Tie when p > {} or |delta| < {}; otherwise a win is significantly less energy "
-                 "or time, or significantly higher performance.",
+                 "or time, or significantly better performance: higher for a higher-is-better metric, "
+                 "lower for a lower-is-better one (such as a loss or an error rate).",
                  test, svg::format_value(o.alpha), svg::format_value(o.negligible)));
+  if (!in.analysis.performance_metrics.empty()) li("Performance metrics: " + performance_directions(in) + ".");
   li(fmt::format("Energy savings: mean saving in percent of the original's mean, with a {}% bootstrap "
                  "interval ({} resamples, seed {}).",
                  svg::format_value(o.bootstrap_confidence * 100), o.bootstrap_resamples, o.bootstrap_seed));

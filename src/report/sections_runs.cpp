@@ -115,7 +115,8 @@ Section boxplot_section(const ReportInput& in) {
   auto groups = ordered(succeeded_groups(in.runs));
   Table t{"Per configuration",
           {"model", "scenario", "co-runner", "hyperparameter", "value", "original", "runs", "median energy J",
-           "mean energy J", "energy", "median performance", "mean performance", "median duration s"},
+           "mean energy J", "energy", "median performance", "mean performance", "performance metric",
+           "median duration s"},
           {}};
   bool any = false;
   std::size_t drawn_groups = 0, skipped_groups = 0;
@@ -153,7 +154,8 @@ Section boxplot_section(const ReportInput& in) {
                           c.original ? "yes" : "", count_cell(c.runs.size()), opt_cell(median(ge.values)),
                           opt_cell(mean(ge.values)),
                           ge.values.empty() ? Cell("missing") : est ? Cell("estimate", "estimated", "est") : Cell("measured"),
-                          opt_cell(median(gp.values)), opt_cell(mean(gp.values)), opt_cell(median(durations))});
+                          opt_cell(median(gp.values)), opt_cell(mean(gp.values)), performance_label(in, model),
+                          opt_cell(median(durations))});
         energy.groups.push_back(std::move(ge));
         perf.groups.push_back(std::move(gp));
       }
@@ -163,7 +165,7 @@ Section boxplot_section(const ReportInput& in) {
       energy.x_label = op + (any_est ? " (energy estimated)" : "");
       perf.x_label = op;
       perf.title = fmt::format("{}: performance by {}", group_label(model, scenario, corunner), op);
-      perf.y_label = "performance";
+      perf.y_label = runs.empty() ? std::string("performance") : performance_label(in, model);
       any = true;
       if (!draw) continue;
       s.html += "<div class=\"charts\">\n";

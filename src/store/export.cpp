@@ -49,6 +49,8 @@ void export_runs(const std::string& db_path, const std::string& format, std::ost
                    {"gpu_j", opt(r.gpu_j)},
                    {"duration_s", opt(r.duration_s)},
                    {"performance", opt(r.performance)},
+                   {"performance_metric", r.performance_metric},
+                   {"higher_is_better", r.higher_is_better},
                    {"status", r.status},
                    {"node", r.node},
                    {"extra", r.extra}});

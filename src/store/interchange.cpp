@@ -1,6 +1,7 @@
 #include "greentune/store/interchange.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -17,7 +18,7 @@ namespace {
 
 enum class Column {
   model, scenario, corunner, op, repetition, hp, cpu_package_j, dram_j, gpu_j, duration_s,
-  performance, status, node, extra
+  performance, performance_metric, higher_is_better, status, node, extra
 };
 
 const std::map<std::string, Column, std::less<>>& fixed_columns() {
@@ -32,6 +33,8 @@ const std::map<std::string, Column, std::less<>>& fixed_columns() {
       {"gpu_j", Column::gpu_j},
       {"duration_s", Column::duration_s},
       {"performance", Column::performance},
+      {"performance_metric", Column::performance_metric},
+      {"higher_is_better", Column::higher_is_better},
       {"status", Column::status},
       {"node", Column::node},
   };
@@ -127,6 +130,26 @@ std::optional<double> number_cell(const std::string& cell, const std::string& na
   return v;
 }
 
+// higher_is_better: 1/0 or true/false (any case); empty = not given.
+std::optional<bool> direction_cell(const std::string& cell, const std::string& name, long long line) {
+  std::string v;
+  for (char c : cell)
+    if (c != ' ' && c != '\t') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v.empty()) return std::nullopt;
+  if (v == "1" || v == "true") return true;
+  if (v == "0" || v == "false") return false;
+  throw input_error(where(name, line, "higher_is_better") + ": '" + cell + "' is not 1, 0, true or false");
+}
+
+// The performance metric of one model as the rows of a runs file give it: every row that
+// names a direction (or a metric name) must agree with the first one that did.
+struct ModelMetric {
+  std::optional<bool> higher_is_better;
+  long long direction_line = 0;
+  std::string metric;
+  long long metric_line = 0;
+};
+
 bool needs_quotes(const std::string& s) {
   return s.find_first_of(",\"\n\r") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
 }
@@ -190,6 +213,20 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
                         "' in the header");
   }
 
+  const bool has_direction = seen.count("higher_is_better") > 0;
+  const bool has_metric_name = seen.count("performance_metric") > 0;
+  std::map<std::string, ModelMetric, std::less<>> model_metrics;
+  // Rows of one model usually come together: remember the last one looked up.
+  ModelMetric* last_metric = nullptr;
+  std::string last_model;
+  auto metric_of = [&](const std::string& model) -> ModelMetric& {
+    if (!last_metric || model != last_model) {
+      last_metric = &model_metrics[model];
+      last_model = model;
+    }
+    return *last_metric;
+  };
+
   RunsTable table;
   const auto rows = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
   table.runs.reserve(rows);
@@ -202,6 +239,7 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
     RunRecord run;
     run.status.clear();
     bool has_status = false;
+    std::optional<bool> direction;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       std::string& cell = fields[i];
       switch (kinds[i]) {
@@ -229,6 +267,8 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
         case Column::gpu_j: run.gpu_j = number_cell(cell, name, line, names[i]); break;
         case Column::duration_s: run.duration_s = number_cell(cell, name, line, names[i]); break;
         case Column::performance: run.performance = number_cell(cell, name, line, names[i]); break;
+        case Column::performance_metric: run.performance_metric = cell; break;
+        case Column::higher_is_better: direction = direction_cell(cell, name, line); break;
         case Column::status:
           run.status = cell;
           has_status = true;
@@ -247,8 +287,41 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
     if (run.op != "original" && !run.hp.count(run.op))
       throw input_error(where(name, line, "hp." + run.op) + ": a run of operator '" + run.op +
                         "' needs its value in column 'hp." + run.op + "'");
+    if (has_direction || has_metric_name) {
+      ModelMetric& m = metric_of(run.model);
+      if (direction) {
+        if (!m.higher_is_better) {
+          m.higher_is_better = direction;
+          m.direction_line = line;
+        } else if (*m.higher_is_better != *direction) {
+          throw input_error(where(name, line, "higher_is_better") + ": model '" + run.model + "' is " +
+                            (*direction ? "higher" : "lower") + "-is-better here but " +
+                            (*m.higher_is_better ? "higher" : "lower") + "-is-better on line " +
+                            std::to_string(m.direction_line) + " (one direction per model)");
+        }
+      }
+      if (!run.performance_metric.empty()) {
+        if (m.metric.empty()) {
+          m.metric = run.performance_metric;
+          m.metric_line = line;
+        } else if (m.metric != run.performance_metric) {
+          throw input_error(where(name, line, "performance_metric") + ": model '" + run.model + "' measures '" +
+                            run.performance_metric + "' here but '" + m.metric + "' on line " +
+                            std::to_string(m.metric_line) + " (one metric per model)");
+        }
+      }
+    }
     table.runs.push_back(std::move(run));
     table.lines.push_back(line);
+  }
+  // A row without a direction (or metric name) takes its model's; a model that gives none
+  // is higher-is-better (the documented default, and what files without the column mean).
+  if (has_direction || has_metric_name) {
+    for (RunRecord& run : table.runs) {
+      const ModelMetric& m = metric_of(run.model);
+      run.higher_is_better = m.higher_is_better.value_or(true);
+      if (run.performance_metric.empty()) run.performance_metric = m.metric;
+    }
   }
   return table;
 }
@@ -293,7 +366,7 @@ void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
     out << ',';
     write_field(out, "hp." + h);
   }
-  out << ",cpu_package_j,dram_j,gpu_j,duration_s,performance,status,node";
+  out << ",cpu_package_j,dram_j,gpu_j,duration_s,performance,performance_metric,higher_is_better,status,node";
   for (const auto& e : extra_names) {
     out << ',';
     write_field(out, e);
@@ -324,6 +397,8 @@ void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
     out << ',';
     write_number(out, run.performance);
     out << ',';
+    write_field(out, run.performance_metric);
+    out << (run.higher_is_better ? ",1," : ",0,");
     write_field(out, run.status);
     out << ',';
     write_field(out, run.node);

@@ -13,6 +13,10 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
     auto s = db.prepare("SELECT configuration_id, name, value FROM configuration_values");
     while (s.step()) configs[s.column_int(0)][s.column_text(1)] = s.column_double(2);
   }
+  // The performance metric's name and direction, from the study's models table (a model
+  // missing there keeps the defaults: unnamed, higher-is-better).
+  std::map<std::string, ModelRow> models;
+  for (ModelRow& m : store.models()) models.emplace(m.name, std::move(m));
   std::vector<RunRecord> out;
   std::map<long long, size_t> index;
   for (const RunRow& r : store.runs()) {
@@ -25,6 +29,10 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
     rec.hp = configs[r.configuration_id];
     rec.duration_s = r.duration_s;
     rec.performance = r.performance;
+    if (auto m = models.find(r.model); m != models.end()) {
+      rec.performance_metric = m->second.metric;
+      rec.higher_is_better = m->second.higher_is_better;
+    }
     rec.status = r.status;
     rec.node = r.node;
     rec.extra["run_id"] = std::to_string(r.id);

@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "greentune/analysis/load_runs.hpp"
 #include "greentune/store/interchange.hpp"
 #include "greentune/store/study_store.hpp"
+#include "study_db.hpp"
 
 namespace fs = std::filesystem;
 namespace ga = greentune::analysis;
@@ -215,4 +217,81 @@ TEST_F(AnalyzeCli, StudyDatabaseGivesTheSameAnalysisAsItsCsv) {
   auto r = run(db_path + " --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["comparisons"], from_memory["comparisons"]);
+}
+
+// An external model with a lower-is-better metric, end to end: study database -> export ->
+// analyze --runs (and analyze DB); the exported column carries the direction, so a mutant
+// with a significantly lower val_loss is a performance win. Without the column (an older
+// file) the same numbers read as higher-is-better.
+TEST_F(AnalyzeCli, ExportedLowerIsBetterModelKeepsItsDirection) {
+  namespace st = greentune::store;
+  auto runs = small_study();  // epochs 20 has a higher metric, 5 the same as the original
+  for (auto& r : runs) {
+    r.model = "ext";
+    if (r.hp.at("epochs") > 10) *r.performance -= 0.1;  // now significantly lower than the original
+  }
+  const auto db_path = (dir_ / "study.db").string();
+  st::ModelRow model;
+  model.name = "ext";
+  model.kind = "external";
+  model.metric = "val_loss";
+  model.higher_is_better = false;
+  model.command = "train.sh";
+  greentune::test::write_study_db(db_path, runs, {model});
+
+  const auto csv_path = (dir_ / "runs.csv").string();
+  // export takes the study directory (a bare database needs the plan.json next to it).
+  const std::string cmd = std::string(GREENTUNE_BIN) + " export " + dir_.string() + " -f csv -o " + csv_path + " 2> " +
+                          (dir_ / "export.err").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(dir_ / "export.err");
+  const std::string csv = slurp(csv_path);
+  ASSERT_NE(csv.find("performance_metric,higher_is_better"), std::string::npos) << csv.substr(0, 300);
+
+  auto outcome_of = [](const nlohmann::json& j, double epochs) {
+    for (const auto& c : j.at("comparisons"))
+      if (c.at("metric") == "performance" && c.at("value") == epochs) return c.at("outcome").get<std::string>();
+    return std::string("missing");
+  };
+  auto from_csv = run("--runs " + csv_path + " --json");
+  ASSERT_EQ(from_csv.code, 0) << from_csv.err;
+  const auto j = nlohmann::json::parse(from_csv.out);
+  EXPECT_EQ(outcome_of(j, 20), "win");
+  EXPECT_EQ(j.at("performance_metrics").at(0).at("metric"), "val_loss");
+  EXPECT_EQ(j.at("performance_metrics").at(0).at("higher_is_better"), false);
+  EXPECT_EQ(from_csv.err, "");  // nothing noisy about directions
+
+  auto from_db = run(db_path + " --json");
+  ASSERT_EQ(from_db.code, 0) << from_db.err;
+  EXPECT_EQ(nlohmann::json::parse(from_db.out).at("comparisons"), j.at("comparisons"));
+
+  // The same file without the two columns: the documented default, higher is better.
+  auto table = greentune::store::read_runs_table(csv, "runs.csv");
+  std::ostringstream old;
+  old << "model,scenario,corunner,operator,repetition,hp.epochs,hp.lr,cpu_package_j,dram_j,gpu_j,duration_s,"
+         "performance\n";
+  for (const auto& r : table.runs)
+    old << r.model << ",single,," << r.op << "," << r.repetition << "," << r.hp.at("epochs") << ","
+        << r.hp.at("lr") << "," << *r.cpu_package_j << "," << *r.dram_j << ",," << *r.duration_s << ","
+        << *r.performance << "\n";
+  auto old_path = write("old.csv", old.str());
+  auto from_old = run("--runs " + old_path.string() + " --json");
+  ASSERT_EQ(from_old.code, 0) << from_old.err;
+  EXPECT_EQ(outcome_of(nlohmann::json::parse(from_old.out), 20), "loss");
+  EXPECT_EQ(from_old.err, "");
+
+  // Text output names the metric and its direction.
+  auto text = run("--runs " + csv_path);
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("ext val_loss (lower is better)"), std::string::npos) << text.out;
+
+  // A bad direction cell: one line naming file:line and column, exit code of bad input.
+  std::string bad = csv;
+  const auto pos = bad.find(",val_loss,0,");
+  ASSERT_NE(pos, std::string::npos);
+  bad.replace(pos, 12, ",val_loss,no,");
+  auto bad_path = write("bad.csv", bad);
+  auto r = run("--runs " + bad_path.string());
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find(bad_path.string() + ":2: column 'higher_is_better': 'no'"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }

@@ -140,3 +140,83 @@ TEST(Interchange, MissingFileIsAnIoError) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/runs.csv"), std::string::npos);
   }
 }
+
+// ---- the performance metric's name and direction (higher_is_better) ----
+
+namespace {
+const char* kDirHeader =
+    "model,scenario,corunner,operator,repetition,hp.epochs,cpu_package_j,dram_j,gpu_j,duration_s,performance,"
+    "performance_metric,higher_is_better";
+}  // namespace
+
+TEST(Interchange, DirectionRoundTripsAsOneOrZero) {
+  RunRecord a;
+  a.model = "ext";
+  a.hp = {{"epochs", 3}};
+  a.performance = 0.25;
+  a.performance_metric = "val_loss";
+  a.higher_is_better = false;
+  RunRecord b;
+  b.model = "mnist_cnn";
+  b.hp = {{"epochs", 3}};
+  b.performance_metric = "test_accuracy";
+  std::ostringstream out;
+  st::write_runs_csv(out, {a, b});
+  const std::string text = out.str();
+  EXPECT_NE(text.find(",performance,performance_metric,higher_is_better,status,node"), std::string::npos) << text;
+  EXPECT_NE(text.find(",0.25,val_loss,0,succeeded,"), std::string::npos) << text;
+  EXPECT_NE(text.find(",,test_accuracy,1,succeeded,"), std::string::npos) << text;
+  std::istringstream in(text);
+  auto runs = st::read_runs_csv(in, "mem");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_FALSE(runs[0].higher_is_better);
+  EXPECT_EQ(runs[0].performance_metric, "val_loss");
+  EXPECT_TRUE(runs[1].higher_is_better);
+  EXPECT_EQ(runs[1].performance_metric, "test_accuracy");
+  EXPECT_TRUE(runs[0].extra.empty());  // known columns, not extras
+}
+
+TEST(Interchange, DirectionDefaultsAndSpellings) {
+  // No column: higher-is-better, unnamed (files from older versions).
+  std::istringstream old(std::string(kHeader) + "\nm,single,,original,0,14,1,1,1,,2,0.9\n");
+  auto runs = st::read_runs_csv(old, "old.csv");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_TRUE(runs[0].higher_is_better);
+  EXPECT_EQ(runs[0].performance_metric, "");
+  // true/false in any case; an empty cell takes its model's direction and name from its
+  // other rows, or the default when none gives one.
+  std::istringstream in(std::string(kDirHeader) +
+                        "\na,single,,original,0,1,1,1,,2,0.9,,\n"
+                        "a,single,,original,1,1,1,1,,2,0.9,loss, FALSE \n"
+                        "b,single,,original,0,1,1,1,,2,0.9,acc,True\n"
+                        "c,single,,original,0,1,1,1,,2,0.9,,0\n"
+                        "d,single,,original,0,1,1,1,,2,0.9,,\n");
+  runs = st::read_runs_csv(in, "r.csv");
+  ASSERT_EQ(runs.size(), 5u);
+  EXPECT_FALSE(runs[0].higher_is_better);  // from its model's second row
+  EXPECT_EQ(runs[0].performance_metric, "loss");
+  EXPECT_FALSE(runs[1].higher_is_better);
+  EXPECT_TRUE(runs[2].higher_is_better);
+  EXPECT_EQ(runs[2].performance_metric, "acc");
+  EXPECT_FALSE(runs[3].higher_is_better);
+  EXPECT_TRUE(runs[4].higher_is_better);  // nothing given: the default
+}
+
+TEST(Interchange, BadOrMixedDirectionIsAOneLineError) {
+  auto msg = error_of(std::string(kDirHeader) + "\nm,single,,original,0,1,1,1,,2,0.9,loss,0\n"
+                                                "m,single,,original,1,1,1,1,,2,0.9,loss,yes\n");
+  EXPECT_NE(msg.find("runs.csv:3: column 'higher_is_better': 'yes'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+  msg = error_of(std::string(kDirHeader) + "\nm,single,,original,0,1,1,1,,2,0.9,loss,0\n"
+                                           "n,single,,original,0,1,1,1,,2,0.9,acc,1\n"
+                                           "m,single,,epochs,0,2,1,1,,2,0.9,loss,1\n");
+  EXPECT_NE(msg.find("runs.csv:4: column 'higher_is_better'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'m'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+  msg = error_of(std::string(kDirHeader) + "\nm,single,,original,0,1,1,1,,2,0.9,loss,0\n"
+                                           "m,single,,epochs,0,2,1,1,,2,0.9,error_rate,0\n");
+  EXPECT_NE(msg.find("runs.csv:3: column 'performance_metric'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'error_rate'"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+}

@@ -10,6 +10,7 @@
 #include "greentune/core/subprocess.hpp"
 #include "greentune/store/interchange.hpp"
 #include "greentune/store/study_store.hpp"
+#include "../analysis/study_db.hpp"
 #include "report_fixture.hpp"
 
 using namespace greentune;
@@ -138,6 +139,56 @@ TEST(ReportCli, StudyDatabaseShowsEnvironmentAndPower) {
   std::size_t lines = static_cast<std::size_t>(std::count(power_csv.begin(), power_csv.end(), '\n'));
   EXPECT_GE(lines, 1u + 4u);       // header + 4 runs (cpu_package, some with gpu)
   EXPECT_LE(lines, 1u + 4u * 2u);
+}
+
+// An external model whose metric is a validation loss: the report names the metric with
+// its direction, and "better" means lower: the mutant with less energy and a lower loss is
+// greener with a performance win; the one with more energy and a higher loss loses both.
+TEST(ReportCli, LowerIsBetterMetricIsShownAndFollowed) {
+  TempDir dir;
+  std::vector<RunRecord> runs;
+  const double noise[5] = {-1.0, 0.5, 0.0, 1.5, -0.5};
+  for (auto [epochs, loss] : {std::pair{10.0, 0.5}, {5.0, 0.3}, {20.0, 0.7}})
+    for (int r = 0; r < 5; ++r) {
+      RunRecord run;
+      run.model = "ext";
+      run.op = epochs == 10 ? "original" : "epochs";
+      run.repetition = r + 1;
+      run.hp = {{"epochs", epochs}};
+      run.cpu_package_j = 10 * epochs + noise[r];
+      run.dram_j = epochs + noise[r] / 10;
+      run.duration_s = 2 * epochs + noise[r];
+      run.performance = loss + 0.001 * r;
+      runs.push_back(run);
+    }
+  store::ModelRow model{"ext", "external", "val_loss", false, "train.sh"};
+  const std::string db = (dir.path / "study.db").string();
+  test::write_study_db(db, runs, {model});
+  auto r = greentune_cli({"report", db, "-o", (dir.path / "rep").string()});
+  ASSERT_TRUE(r.ok()) << r.describe() << "\n" << r.stderr_text;
+  const std::string html = read_file(dir.path / "rep" / "report.html");
+  EXPECT_NE(html.find("val_loss (lower is better)"), std::string::npos);
+  EXPECT_NE(read_file(dir.path / "rep" / "report.md").find("val_loss (lower is better)"), std::string::npos);
+  EXPECT_NE(read_file(dir.path / "rep" / "performance_metrics.csv").find("ext,val_loss,lower"), std::string::npos);
+  // Comparisons: the performance rows say lower is better, and their outcomes follow it.
+  const std::string comparisons = read_file(dir.path / "rep" / "comparisons.csv");
+  ASSERT_NE(comparisons.find(",better,"), std::string::npos) << comparisons.substr(0, 300);
+  std::size_t perf_rows = 0;
+  std::istringstream lines(comparisons);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(",performance,") == std::string::npos) continue;
+    ++perf_rows;
+    EXPECT_NE(line.find(",performance,lower,"), std::string::npos) << line;
+    const bool five = line.rfind("ext,single,,epochs,5,", 0) == 0;
+    EXPECT_NE(line.find(five ? ",win," : ",loss,"), std::string::npos) << line;
+  }
+  EXPECT_EQ(perf_rows, 2u);
+  // Greener: epochs 5 (less energy, lower loss), with a performance win; never epochs 20.
+  const std::string greener = read_file(dir.path / "rep" / "greener.csv");
+  EXPECT_NE(greener.find("epochs=5"), std::string::npos) << greener;
+  EXPECT_EQ(greener.find("epochs=20"), std::string::npos) << greener;
+  EXPECT_NE(greener.find(",win,"), std::string::npos) << greener;
+  EXPECT_NE(greener.find("val_loss (lower is better)"), std::string::npos) << greener;
 }
 
 TEST(ReportCli, BadInputIsAOneLineError) {

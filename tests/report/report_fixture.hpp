@@ -152,11 +152,12 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
           Outcome o = Outcome::tie;
           if (t.p <= a.options.alpha && std::fabs(delta) >= a.options.negligible) {
             bool lower = delta < 0;
-            o = (lower != higher_is_better(m)) ? Outcome::win : Outcome::loss;
+            o = (lower != higher_is_better(m, true)) ? Outcome::win : Outcome::loss;
           }
           ComparisonRow cr{model, scenario, corunner, op, value, rs.front()->hp.at(op), m, "mann-whitney",
                            t.method, t.p, delta, o, sample.size(), orig.size(), stats::mean(sample),
                            stats::mean(orig), false};
+          cr.higher_is_better = higher_is_better(m, true);
           for (auto* r : rs)
             if (r->op == "original") cr.original_value = r->hp.at(op);
           a.comparisons.push_back(cr);

@@ -6,7 +6,13 @@
 
 #include <cstring>
 
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
 #include "greentune/core/error.hpp"
+#include "greentune/store/export.hpp"
+#include "greentune/store/interchange.hpp"
 #include "greentune/store/run_records.hpp"
 
 using namespace greentune;
@@ -184,4 +190,45 @@ TEST(RunRecords, FlaggedReadingsAreNotNumbers) {
   auto recs = load_run_records(db);
   EXPECT_FALSE(recs[0].cpu_package_j.has_value());
   EXPECT_EQ(recs[0].extra.at("cpu_package_flagged"), "1");
+}
+
+TEST(RunRecords, PerformanceDirectionComesFromTheModelsTable) {
+  std::string db = temp_dir() + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+    s.add_model({"m", "external", "val_loss", false, "echo"});  // replaces m's row: lower is better
+    s.store_outcome(outcome(1, "r1"));
+  }
+  auto recs = load_run_records(db);
+  ASSERT_EQ(recs.size(), 3u);
+  for (const auto& r : recs) {  // every run, pending ones included
+    EXPECT_EQ(r.performance_metric, "val_loss");
+    EXPECT_FALSE(r.higher_is_better);
+  }
+  // Export: the CSV column, read back as it was; JSON fields.
+  std::ostringstream csv;
+  export_runs(db, "csv", csv);
+  EXPECT_NE(csv.str().find(",performance_metric,higher_is_better,"), std::string::npos) << csv.str();
+  std::istringstream in(csv.str());
+  for (const auto& r : read_runs_csv(in, "export.csv")) {
+    EXPECT_EQ(r.performance_metric, "val_loss");
+    EXPECT_FALSE(r.higher_is_better);
+  }
+  std::ostringstream js;
+  export_runs(db, "json", js);
+  auto j = nlohmann::json::parse(js.str());
+  ASSERT_EQ(j.at("runs").size(), 3u);
+  EXPECT_EQ(j["runs"][0]["performance_metric"], "val_loss");
+  EXPECT_EQ(j["runs"][0]["higher_is_better"], false);
+
+  // A model missing from the models table keeps the default (higher is better, unnamed).
+  {
+    StudyStore s = StudyStore::open(db);
+    s.db().exec("DELETE FROM models");
+  }
+  for (const auto& r : load_run_records(db)) {
+    EXPECT_TRUE(r.higher_is_better);
+    EXPECT_EQ(r.performance_metric, "");
+  }
 }

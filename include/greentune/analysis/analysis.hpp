@@ -10,6 +10,8 @@
 // Only runs with status "succeeded" are used. Metric values that are missing are left out
 // (never taken as 0); energy values whose source is an estimate are left out unless
 // AnalysisOptions::include_estimated (and rows that used one are flagged `estimated`).
+// Energy and time are lower-is-better; performance follows each model's direction
+// (RunRecord::higher_is_better): a win is a significantly better value in that direction.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +33,19 @@ enum class Metric { cpu_package_j = 0, dram_j, gpu_j, total_j, duration_s, perfo
 constexpr std::size_t kMetricCount = 6;
 const char* to_string(Metric metric);
 bool is_energy(Metric metric);           // cpu_package_j, dram_j, gpu_j, total_j
-bool higher_is_better(Metric metric);    // performance only
+// Direction of a metric: energy and time are lower-is-better; performance is what the
+// model's metric says (performance_higher_is_better).
+bool higher_is_better(Metric metric, bool performance_higher_is_better);
+
+// The performance metric of one model: its name (empty when the input does not name it)
+// and direction.
+struct PerformanceMetric {
+  std::string model;
+  std::string metric;
+  bool higher_is_better = true;
+};
+// "val_loss (lower is better)"; "performance (higher is better)" when unnamed.
+std::string describe(const PerformanceMetric& metric);
 
 enum class Outcome { win = 0, tie, loss };
 const char* to_string(Outcome outcome);
@@ -73,6 +87,7 @@ struct ComparisonRow {
   std::size_t n_mutant = 0, n_original = 0;
   double mean_mutant = 0, mean_original = 0;
   bool estimated = false;
+  bool higher_is_better = false;  // direction of `metric` for this model (win = better)
 };
 
 // counts[energy outcome][performance outcome], both indexed win, tie, loss.
@@ -91,8 +106,9 @@ struct GreenerRow {
   double saving_percent = 0, saving_low = 0, saving_high = 0;  // bootstrap interval
   double p = 1, cliffs_delta = 0;
   Outcome performance_outcome = Outcome::tie;
-  double performance_change = 0;  // mean(mutant) - mean(original)
+  double performance_change = 0;  // mean(mutant) - mean(original), raw (see the direction)
   bool estimated = false;
+  bool performance_higher_is_better = true;
 };
 
 // Correlation counts per strength bin, for one scenario, hyperparameter and metric
@@ -132,6 +148,9 @@ struct AnalysisResult {
   std::size_t runs_not_succeeded = 0;     // failed, diverged, timeout: left out
   std::size_t estimated_values = 0;       // energy values from an estimate (used or left out)
   std::vector<std::string> notes;         // one line each: what was left out and why
+  std::vector<PerformanceMetric> performance_metrics;  // one per model, by model name
+  // The model's performance metric (a default, higher-is-better one for an unknown model).
+  PerformanceMetric performance_metric(const std::string& model) const;
 
   std::vector<CorrelationRow> correlations;
   std::vector<StrengthSummaryRow> strength_summary;
@@ -143,8 +162,9 @@ struct AnalysisResult {
 };
 
 // `origins[i]` says where runs[i] came from (e.g. "runs.csv:12"), used in error messages;
-// empty: "run #i". Throws input_error for a group without an original, or a run without
-// a value for the hyperparameter its operator mutates.
+// empty: "run #i". Throws input_error for a group without an original, a run without a
+// value for the hyperparameter its operator mutates, or runs of one model that disagree on
+// the direction of its performance metric.
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options);
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options,
                        const std::vector<std::string>& origins);
@@ -152,7 +172,9 @@ using OriginFn = std::function<std::string(std::size_t)>;
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins);
 
 // Stable field names (issue 5): correlations, comparisons, tradeoffs, greener,
-// strength_summary, parallel_vs_single {correlations, energy}, options, input, notes.
+// strength_summary, parallel_vs_single {correlations, energy}, options, input, notes,
+// performance_metrics [{model, metric, higher_is_better}]; comparisons carry
+// higher_is_better (the row metric's direction), greener performance_higher_is_better.
 nlohmann::json to_json(const AnalysisResult& result);
 // The same document as to_json(result), streamed row by row (one row per line): what
 // `greentune analyze --json` prints; fast and small in memory for millions of runs.

@@ -3,7 +3,8 @@
 //   csv:  the runs interchange format (store/interchange.hpp), one row per run.
 //   json: {"study": {meta...}, "environment": {node: {...}}, "runs": [{model, scenario,
 //          corunner, operator, repetition, hp: {...}, cpu_package_j, dram_j, gpu_j,
-//          duration_s, performance, status, node, extra: {...}}]} (null = not measured).
+//          duration_s, performance, performance_metric, higher_is_better (true/false),
+//          status, node, extra: {...}}]} (null = not measured).
 #include <iosfwd>
 #include <string>
 

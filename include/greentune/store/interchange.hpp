@@ -1,8 +1,13 @@
 #pragma once
 // The runs interchange format: CSV (RFC 4180 quoting), one row per run, header required.
 //   model, scenario (single|parallel), corunner, operator, repetition, hp.<name>...,
-//   cpu_package_j, dram_j, gpu_j, duration_s, performance, [status], [node], extra...
+//   cpu_package_j, dram_j, gpu_j, duration_s, performance, [performance_metric],
+//   [higher_is_better], [status], [node], extra...
 // Empty cell = not measured (or, for hp.<name>, not a hyperparameter of that model).
+// higher_is_better (1/0; true/false also read) is the direction of the model's performance
+// metric, performance_metric its name. Both are per model: a row that leaves them empty
+// takes its model's; rows of one model that disagree are an input_error. Without the
+// column (older files) every model is higher-is-better.
 // Numbers are written with format_exact, so a value read back is bit-for-bit the same.
 // Unknown columns are kept verbatim in RunRecord::extra and written back.
 // Bad input throws input_error "FILE:LINE: column 'NAME': ..." (one line).
@@ -27,7 +32,8 @@ RunsTable read_runs_table(std::string_view text, const std::string& name);
 RunsTable read_runs_table_file(const std::string& path);
 
 // Columns: the fixed ones, hp.<name> for the union of hyperparameter names (sorted),
-// the measurements, status, node, then the union of extra keys (sorted).
+// the measurements, performance_metric, higher_is_better, status, node, then the union of
+// extra keys (sorted).
 void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs);
 
 // The fixed columns every runs file must have.

@@ -9,7 +9,8 @@
 namespace greentune::store {
 
 // One RunRecord per run (in run id order), every status (filter on RunRecord::status).
-// hp: the run's full configuration (exact values). Energies: whole-machine joules, empty
+// hp: the run's full configuration (exact values). performance_metric, higher_is_better:
+// from the models table. Energies: whole-machine joules, empty
 // when not measured. extra columns:
 //   run_id, task_id, job, status_reason, started_at, finished_at, exit_code, attempts,
 //   <domain>_source (rapl|perf|nvml-energy|nvml-power|estimated), <domain>_attributed_j,

@@ -1,0 +1,56 @@
+#pragma once
+// Writes a small study database from RunRecords (no training): the plan rows a study
+// would have (models, configurations, tasks, runs) and one stored outcome per run.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "greentune/core/run_record.hpp"
+#include "greentune/store/study_store.hpp"
+
+namespace greentune::test {
+
+// models: the rows of the models table (name, metric, direction); every run's model should
+// be among them. Runs of the same model, operator and configuration share a configuration.
+inline void write_study_db(const std::string& path, const std::vector<RunRecord>& runs,
+                           const std::vector<store::ModelRow>& models) {
+  auto db = store::StudyStore::create(path);
+  for (const auto& m : models) db.add_model(m);
+  std::map<std::pair<std::string, Configuration>, long long> config_of;
+  std::map<std::string, int> mutants;
+  long long id = 0;
+  for (const auto& r : runs) {
+    auto key = std::make_pair(r.model, r.hp);
+    if (!config_of.count(key)) {
+      store::ConfigurationRow c;
+      c.model = r.model;
+      c.op = r.op;
+      c.mutant = r.op == "original" ? 0 : ++mutants[r.model];
+      c.hp = r.hp;
+      config_of[key] = db.add_configuration(c);
+    }
+    store::TaskRow task;
+    store::RunRow row;
+    row.task_id = db.add_task(task);
+    row.configuration_id = config_of[key];
+    row.model = r.model;
+    row.op = r.op;
+    row.repetition = r.repetition;
+    const long long run_id = db.add_run(row);
+    db.mark_running(run_id, "node", "2026-01-01T00:00:00Z");
+    store::RunOutcome o;
+    o.run_id = run_id;
+    o.result_id = "r" + std::to_string(++id);
+    o.status = "succeeded";
+    o.node = "node";
+    o.duration_s = r.duration_s;
+    o.performance = r.performance;
+    o.exit_code = 0;
+    o.energy.push_back({"cpu_package", r.cpu_package_j, "rapl", std::nullopt, false, ""});
+    o.energy.push_back({"dram", r.dram_j, "rapl", std::nullopt, false, ""});
+    db.store_outcome(o);
+  }
+}
+
+}  // namespace greentune::test
