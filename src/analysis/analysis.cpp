@@ -46,6 +46,24 @@ std::string describe(const PerformanceMetric& metric) {
          (metric.higher_is_better ? " (higher is better)" : " (lower is better)");
 }
 
+std::string describe(const std::vector<PerformanceMetric>& metrics) {
+  std::map<std::pair<std::string, bool>, std::vector<const PerformanceMetric*>> groups;
+  for (const auto& m : metrics) groups[{m.metric, !m.higher_is_better}].push_back(&m);
+  std::string out;
+  for (const auto& [key, models] : groups) {
+    out += (out.empty() ? "" : "; ") + describe(*models.front());
+    if (groups.size() == 1 && models.size() > 4) {
+      out += fmt::format(" for all {} models", models.size());
+      continue;
+    }
+    out += " for ";
+    const std::size_t shown = models.size() > 4 ? 3 : models.size();
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + models[i]->model;
+    if (shown < models.size()) out += fmt::format(" and {} more", models.size() - shown);
+  }
+  return out;
+}
+
 PerformanceMetric AnalysisResult::performance_metric(const std::string& model) const {
   auto it = std::lower_bound(performance_metrics.begin(), performance_metrics.end(), model,
                              [](const PerformanceMetric& m, const std::string& name) { return m.model < name; });

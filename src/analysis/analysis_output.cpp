@@ -224,11 +224,7 @@ std::string format_text(const AnalysisResult& r) {
   out += fmt::format("greentune analysis: {} runs, {} used; test {}, alpha {}, negligible |delta| < {}\n",
                      r.runs_total, r.runs_used, stats::to_string(o.test), num(o.alpha), num(o.negligible));
   for (const auto& n : r.notes) out += "note: " + n + "\n";
-  if (!r.performance_metrics.empty()) {
-    std::string list;
-    for (const auto& m : r.performance_metrics) list += (list.empty() ? "" : "; ") + m.model + " " + describe(m);
-    out += "performance: " + list + "\n";
-  }
+  if (!r.performance_metrics.empty()) out += "performance: " + describe(r.performance_metrics) + "\n";
 
   out += "\n== Correlations (RQ1; Spearman rho and Pearson r, two-sided p) ==\n";
   Table corr({"model", "scenario", "corunner", "hyperparameter", "metric", "n", "rho", "p", "r", "p(r)", "strength"});

@@ -18,7 +18,8 @@ std::string performance_label(const ReportInput& input, const std::string& model
 Cell metric_cell(const ReportInput& input, analysis::Metric metric, const std::string& model);
 // "better" of a metric for one model: "higher" or "lower".
 std::string better_text(const ReportInput& input, analysis::Metric metric, const std::string& model);
-// Every model's performance metric and direction, "a: accuracy (higher is better); ...".
+// The models' performance metrics and directions, grouped: "val_loss (lower is better) for
+// ext; accuracy (higher is better) for a, b".
 std::string performance_directions(const ReportInput& input);
 // True when some model's performance metric is lower-is-better.
 bool any_lower_is_better(const ReportInput& input);

@@ -41,12 +41,7 @@ std::string better_text(const ReportInput& in, analysis::Metric m, const std::st
   return higher ? "higher" : "lower";
 }
 
-std::string performance_directions(const ReportInput& in) {
-  std::string out;
-  for (const auto& m : in.analysis.performance_metrics)
-    out += (out.empty() ? "" : "; ") + m.model + ": " + analysis::describe(m);
-  return out;
-}
+std::string performance_directions(const ReportInput& in) { return analysis::describe(in.analysis.performance_metrics); }
 
 bool any_lower_is_better(const ReportInput& in) {
   for (const auto& m : in.analysis.performance_metrics)

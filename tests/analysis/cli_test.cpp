@@ -282,7 +282,7 @@ TEST_F(AnalyzeCli, ExportedLowerIsBetterModelKeepsItsDirection) {
   // Text output names the metric and its direction.
   auto text = run("--runs " + csv_path);
   ASSERT_EQ(text.code, 0) << text.err;
-  EXPECT_NE(text.out.find("ext val_loss (lower is better)"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("performance: val_loss (lower is better) for ext\n"), std::string::npos) << text.out;
 
   // A bad direction cell: one line naming file:line and column, exit code of bad input.
   std::string bad = csv;

@@ -217,6 +217,17 @@ TEST(Direction, JsonAndTextShowTheDirection) {
   ga::write_json(streamed, r);
   EXPECT_EQ(nlohmann::json::parse(streamed.str()), j);
   const std::string text = ga::format_text(r);
-  EXPECT_NE(text.find("ext val_loss (lower is better)"), std::string::npos) << text;
+  EXPECT_NE(text.find("performance: val_loss (lower is better) for ext\n"), std::string::npos) << text;
   EXPECT_NE(text.find("performance (lower is better)"), std::string::npos);
+}
+
+TEST(Direction, SummaryLineGroupsModelsAndStaysShort) {
+  std::vector<ga::PerformanceMetric> ms;
+  for (int i = 0; i < 1000; ++i) ms.push_back({"m" + std::to_string(1000 + i), "acc", true});
+  EXPECT_EQ(ga::describe(ms), "acc (higher is better) for all 1000 models");
+  ms.push_back({"ext", "val_loss", false});
+  EXPECT_EQ(ga::describe(ms), "acc (higher is better) for m1000, m1001, m1002 and 997 more; "
+                              "val_loss (lower is better) for ext");
+  EXPECT_EQ(ga::describe(std::vector<ga::PerformanceMetric>{{"a", "", true}, {"b", "", true}}),
+            "performance (higher is better) for a, b");
 }

@@ -46,6 +46,9 @@ struct PerformanceMetric {
 };
 // "val_loss (lower is better)"; "performance (higher is better)" when unnamed.
 std::string describe(const PerformanceMetric& metric);
+// One line for many models, grouped by metric and direction, a few names each:
+// "val_loss (lower is better) for ext; test_accuracy (higher is better) for a, b, c and 5 more".
+std::string describe(const std::vector<PerformanceMetric>& metrics);
 
 enum class Outcome { win = 0, tie, loss };
 const char* to_string(Outcome outcome);
