@@ -212,7 +212,7 @@ TensorDataset read_cifar10_batches(const std::vector<std::string>& files, int64_
 // ---- data directories ----
 
 std::string data_root(const DataOptions& options) {
-  if (!options.data_dir.empty()) return options.data_dir;
+  if (options.data_dir) return *options.data_dir;
   return env_or_empty("GREENTUNE_DATA");
 }
 

@@ -2,9 +2,11 @@
 // resolution, substitution and the errors for missing or corrupt data.
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 #include <gmock/gmock.h>
+
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
@@ -36,9 +38,10 @@ std::string data_error_of(F&& f) {
   return "";
 }
 
-DataOptions options_for(const std::string& root, const std::string& fashion_default = "/nonexistent/fashion") {
+// root: the --data-dir given; nullopt: none given (GREENTUNE_DATA then applies).
+DataOptions options_for(std::optional<std::string> root, const std::string& fashion_default = "/nonexistent/fashion") {
   DataOptions o;
-  o.data_dir = root;
+  o.data_dir = std::move(root);
   o.fashion_mnist_default = fashion_default;
   return o;
 }
@@ -185,9 +188,13 @@ TEST(Mnist, EnvironmentVariableGivesTheRoot) {
   write_mnist(tmp.path() + "/MNIST/raw", {.train = 20, .test = 8, .gzip = false});
   ScopedEnv env("GREENTUNE_DATA", tmp.path().c_str());
   std::ostringstream log;
-  SplitDataset d = load_mnist(options_for(""), {}, log);
+  SplitDataset d = load_mnist(options_for(std::nullopt), {}, log);
   EXPECT_EQ(d.info.name, "mnist");
   EXPECT_EQ(d.info.path, tmp.path() + "/MNIST/raw");
+  // An explicit empty root overrides the environment: nothing to find.
+  std::string msg = data_error_of([&] { load_mnist(options_for(""), {}, log); });
+  EXPECT_THAT(msg, HasSubstr("MNIST not found"));
+  EXPECT_THAT(msg, ::testing::Not(HasSubstr(tmp.path())));
 }
 
 TEST(Mnist, RootNamedFashionHoldsFashionMnist) {

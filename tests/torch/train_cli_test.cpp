@@ -85,6 +85,20 @@ TEST_F(TrainCli, RecordsTheThreadsItUsed) {
   EXPECT_EQ(train_result_from_json(nlohmann::json::parse(def.stdout_text)).cpu_threads, greentune::available_cpus());
 }
 
+// GREENTUNE_DATA is the default of --data-dir; an explicit --data-dir "" turns it off.
+TEST_F(TrainCli, EmptyDataDirOverridesTheEnvironment) {
+  std::vector<std::string> args = {"train", "--model", "mnist_cnn", "--fashion-mnist-dir", "", "--set", "epochs=1",
+                                   "--set", "train_limit=32", "--set", "test_limit=8", "--json", "-q"};
+  SubprocessResult from_env = run_bin(args, {{"GREENTUNE_DATA", dir_->path()}});
+  ASSERT_TRUE(from_env.ok()) << from_env.describe() << "\n" << from_env.stderr_text;
+  EXPECT_EQ(train_result_from_json(nlohmann::json::parse(from_env.stdout_text)).dataset.name, "mnist");
+  args.insert(args.end(), {"--data-dir", ""});
+  SubprocessResult off = run_bin(args, {{"GREENTUNE_DATA", dir_->path()}});
+  EXPECT_EQ(off.exit_code, 3) << off.describe() << "\n" << off.stderr_text;
+  EXPECT_THAT(off.stderr_text, HasSubstr("no data directory given"));
+  EXPECT_EQ(line_count(off.stderr_text), 1) << off.stderr_text;
+}
+
 TEST(Threads, ExplicitValueThenOmpNumThreadsThenEveryCpu) {
   const char* saved = std::getenv("OMP_NUM_THREADS");
   std::string saved_value = saved ? saved : "";

@@ -56,13 +56,15 @@ torch::Tensor read_jpeg(const std::string& path);
 // ---- data directories ----
 
 struct DataOptions {
-  std::string data_dir;  // --data-dir; empty: $GREENTUNE_DATA; empty too: only the defaults
+  // --data-dir. Unset: $GREENTUNE_DATA (in-process callers). Set, even to "": that root
+  // only ("" = none, only the Fashion-MNIST default below).
+  std::optional<std::string> data_dir;
   // Extra fallback directory for fashion-mnist (Debian's package). Tests set it to a path
   // that does not exist to simulate a machine without the package.
   std::string fashion_mnist_default = "/usr/share/datasets/fashion-mnist";
 };
 
-// The root actually used: options.data_dir, else $GREENTUNE_DATA, else "".
+// The root actually used: options.data_dir when set, else $GREENTUNE_DATA, else "".
 std::string data_root(const DataOptions& options);
 
 // Directory holding a dataset's files, or nullopt if none of its candidate places holds them.

@@ -8,6 +8,7 @@
 // Divergence (NaN/inf loss) is a result with status "diverged", never an exception.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -22,7 +23,7 @@ namespace greentune::dl {
 
 struct TrainOptions {
   std::string device = "cpu";     // cpu | cuda | cuda:N | auto (cuda if available, else cpu)
-  std::string data_dir;           // --data-dir; empty: $GREENTUNE_DATA, then the defaults
+  std::optional<std::string> data_dir;  // --data-dir (see DataOptions); unset: $GREENTUNE_DATA
   std::ostream* log = nullptr;    // progress and substitution notices; nullptr = std::cerr
   int verbosity = 1;              // 0 quiet, 1 one line per epoch, 2 also every ~10% of an epoch
   int threads = 0;                // intra-op threads; 0 = OMP_NUM_THREADS, else every CPU (effective_threads)
