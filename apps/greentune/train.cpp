@@ -51,7 +51,7 @@ void print_human(const TrainResult& r, std::ostream& out) {
   if (!r.dataset.substitute_for.empty()) ds += " (standing in for " + r.dataset.substitute_for + ")";
   line("dataset", ds + ", " + std::to_string(r.dataset.train_samples) + " train / " +
                       std::to_string(r.dataset.test_samples) + " test, " + r.dataset.path);
-  line("device", r.device + ", libtorch " + r.torch_version);
+  line("device", r.device + (r.cpu_threads > 0 ? ", " + std::to_string(r.cpu_threads) + " threads" : "") + ", libtorch " + r.torch_version);
   line("hyperparameters", format_configuration(r.hyperparameters));
 }
 

@@ -142,6 +142,42 @@ bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tenso
   return true;
 }
 
+std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& result, int64_t epoch, int64_t steps,
+                                     const std::function<StepLoss(int64_t step)>& step) {
+  // On the CPU reading every step's loss is free; on CUDA it would drain the queue.
+  const int64_t check_every = ctx.device().is_cuda() ? 50 : 1;
+  const int64_t progress_every = std::max<int64_t>(1, steps / 10);
+  const double start_s = monotonic_seconds();
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(ctx.device()));
+  int64_t samples = 0;
+  for (int64_t i = 0; i < steps; ++i) {
+    StepLoss s = step(i);
+    loss_sum += s.loss.detach().to(torch::kFloat64) * static_cast<double>(s.samples);
+    samples += s.samples;
+    if (!check_step(ctx, result, s.loss, epoch, i + 1, steps, check_every, progress_every, i + 1 == steps))
+      return std::nullopt;
+  }
+  EpochLoss out;
+  out.mean_loss = loss_sum.item<double>() / static_cast<double>(std::max<int64_t>(1, samples));
+  if (!finite_loss(out.mean_loss)) {  // a non-finite value between checks (CUDA)
+    mark_diverged(result, epoch, steps, out.mean_loss);
+    ctx.info("diverged: " + result.reason);
+    return std::nullopt;
+  }
+  result.final_train_loss = out.mean_loss;
+  ctx.synchronize();
+  out.train_s = monotonic_seconds() - start_s;
+  return out;
+}
+
+void log_epoch(const TrainContext& ctx, int64_t epoch, int64_t epochs, const EpochLoss& loss,
+               const std::string& metric_text, double lr, double samples, const std::string& unit) {
+  const double per_s = samples / std::max(loss.train_s, 1e-9);
+  ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
+           fixed(loss.mean_loss, 4) + ", " + metric_text + ", lr " + fixed(lr, 5) + ", " +
+           fixed(per_s, per_s < 100 ? 1 : 0) + " " + unit);
+}
+
 double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)>& forward, const TensorDataset& data,
                          const std::function<torch::Tensor(const torch::Tensor&)>& prepare,
                          const torch::Device& device, int64_t batch_size) {

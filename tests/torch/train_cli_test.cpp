@@ -121,6 +121,7 @@ TEST_F(TrainCli, HumanReadableWithoutJson) {
   ASSERT_TRUE(r.ok()) << r.describe() << "\n" << r.stderr_text;
   EXPECT_THAT(r.stdout_text, HasSubstr("test_accuracy"));
   EXPECT_THAT(r.stdout_text, HasSubstr("status            ok"));
+  EXPECT_THAT(r.stdout_text, ::testing::MatchesRegex("(.|\n)*device            cpu, [0-9]+ threads, libtorch (.|\n)*"));
   EXPECT_EQ(r.stderr_text, "");
 }
 

@@ -117,6 +117,30 @@ void mark_diverged(TrainResult& result, int64_t epoch, int64_t step, double loss
 // `v` with `digits` decimals ("%.*f"), for progress lines.
 std::string fixed(double v, int digits);
 
+// What one optimisation step gives train_epoch: its loss (a 0-d tensor, not yet read) and
+// the number of samples it covered (the mean loss is weighted by it).
+struct StepLoss {
+  torch::Tensor loss;
+  int64_t samples = 0;
+};
+
+struct EpochLoss {
+  double mean_loss = 0;  // sample-weighted mean training loss of the epoch
+  double train_s = 0;    // wall time of its steps (CUDA synchronised)
+};
+
+// One epoch of `steps` optimisation steps: `step(i)` (0-based) runs the forward pass,
+// backward pass and optimiser step of batch i and returns its loss. Each step's loss is
+// checked (every step on the CPU, every 50 on CUDA, and the last) and progress is logged
+// (check_step). Returns the epoch's mean loss and time and sets result.final_train_loss, or
+// nullopt when the loss became non-finite (result marked diverged, see mark_diverged).
+std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& result, int64_t epoch, int64_t steps,
+                                     const std::function<StepLoss(int64_t step)>& step);
+
+// The end-of-epoch progress line: "epoch E/N: train loss L, <metric_text>, lr R, S <unit>".
+void log_epoch(const TrainContext& ctx, int64_t epoch, int64_t epochs, const EpochLoss& loss,
+               const std::string& metric_text, double lr, double samples, const std::string& unit);
+
 // Bookkeeping after optimisation step `step` (1-based) of `steps_per_epoch`: every
 // `check_every` steps and on the epoch's last step (`last_step`) the loss is read; a
 // non-finite one marks `result` diverged (see mark_diverged), logs it and returns false.

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "greentune/core/error.hpp"
-#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/hrnet18.hpp"
 #include "greentune/torch/models/resnet20.hpp"  // random_crop_flip
@@ -114,17 +113,12 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = market.train[static_cast<size_t>(i)].label;
   const torch::Tensor label_tensor = torch::tensor(labels, torch::kLong);
-  const int64_t check_every = device.is_cuda() ? 50 : 1;
-  const int64_t progress_every = std::max<int64_t>(1, steps_per_epoch / 10);
-
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    const double epoch_start_s = monotonic_seconds();
     net->train();
     torch::Tensor order = shuffled_indices(n);
     const auto* ord = order.data_ptr<int64_t>();
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
     torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
       std::vector<int64_t> idx(ord + step * batch_size, ord + (step + 1) * batch_size);
       torch::Tensor images = load_reid_batch(market.train, idx, height, width);
       torch::Tensor x = reid_prepare(random_crop_flip(images, padding), device);
@@ -134,26 +128,14 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
       torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(batch_size);
       correct += logits.detach().argmax(1).eq(y).sum();
-      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
-                      step + 1 == steps_per_epoch))
-        return result;
-    }
-    const double seen = static_cast<double>(steps_per_epoch * batch_size);
-    const double mean_loss = loss_sum.item<double>() / seen;
-    if (!finite_loss(mean_loss)) {
-      mark_diverged(result, epoch, steps_per_epoch, mean_loss);
-      return result;
-    }
-    result.final_train_loss = mean_loss;
+      return StepLoss{loss, batch_size};
+    });
+    if (!epoch_loss) return result;
     result.epochs_completed = epoch;
-    ctx.synchronize();
-    const double train_s = monotonic_seconds() - epoch_start_s;
-    ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
-             fixed(mean_loss, 4) + ", train accuracy " + fixed(static_cast<double>(correct.item<int64_t>()) / seen, 4) +
-             ", lr " + fixed(current_lr(optimizer), 5) + ", " + fixed(seen / std::max(train_s, 1e-9), 1) +
-             " img/s");
+    const double seen = static_cast<double>(steps_per_epoch * batch_size);
+    log_epoch(ctx, epoch, epochs, *epoch_loss, "train accuracy " + fixed(static_cast<double>(correct.item<int64_t>()) / seen, 4),
+              current_lr(optimizer), seen, "img/s");
     scheduler.step();
   }
 

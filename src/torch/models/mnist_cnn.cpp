@@ -3,7 +3,6 @@
 
 #include <cstdio>
 
-#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/kernels.hpp"
 #include "greentune/torch/optim.hpp"
@@ -62,47 +61,28 @@ TrainResult train_mnist_cnn(const TrainContext& ctx) {
   auto prepare = [&](const torch::Tensor& u8) { return mnist_prepare(u8, device); };
   auto forward = [&](const torch::Tensor& x) { return model->forward(x); };
 
-  // On the CPU every step's loss is checked (item() is free there); on CUDA every 50 steps,
-  // to keep the GPU queue full. Divergence ends the run with status "diverged".
-  const int64_t check_every = device.is_cuda() ? 50 : 1;
   const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
-  const int64_t progress_every = std::max<int64_t>(1, steps_per_epoch / 10);
-
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    const double epoch_start_s = monotonic_seconds();
     model->train();
     torch::Tensor order = shuffled_indices(n).to(device);
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    int64_t step = 0;
-    for (int64_t start = 0; start < n; start += batch_size, ++step) {
-      const int64_t count = std::min(batch_size, n - start);
+    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
+      const int64_t start = step * batch_size, count = std::min(batch_size, n - start);
       torch::Tensor x = take_batch(train_x, order, start, count);
       torch::Tensor y = take_batch(train_y, order, start, count);
       clear_gradients(optimizer);
       torch::Tensor loss = F::nll_loss(model->forward(x), y);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
-      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
-                      start + count >= n))
-        return result;
-    }
-    const double mean_loss = loss_sum.item<double>() / static_cast<double>(n);
-    if (!finite_loss(mean_loss)) {  // a non-finite value between checks (CUDA)
-      mark_diverged(result, epoch, step, mean_loss);
-      return result;
-    }
-    result.final_train_loss = mean_loss;
-    ctx.synchronize();
-    const double train_s = monotonic_seconds() - epoch_start_s;
+      return StepLoss{loss, count};
+    });
+    if (!epoch_loss) return result;
 
     // As the original example: test after every epoch, then decay the learning rate.
     model->eval();
     result.performance = evaluate_accuracy(forward, data.test, prepare, device);
     result.epochs_completed = epoch;
-    ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
-             fixed(mean_loss, 4) + ", test accuracy " + fixed(*result.performance, 4) + ", lr " +
-             fixed(current_lr(optimizer), 5) + ", " + fixed(double(n) / std::max(train_s, 1e-9), 0) + " img/s");
+    log_epoch(ctx, epoch, epochs, *epoch_loss, "test accuracy " + fixed(*result.performance, 4), current_lr(optimizer),
+              double(n), "img/s");
     scheduler.step();
   }
   return result;

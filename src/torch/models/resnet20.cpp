@@ -1,7 +1,6 @@
 // Training loop of ResNet-20 on CIFAR-10 (akamaster/pytorch_resnet_cifar10).
 #include <cstdio>
 
-#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/resnet20.hpp"
 #include "greentune/torch/optim.hpp"
@@ -61,44 +60,27 @@ TrainResult train_resnet20(const TrainContext& ctx) {
 
   auto prepare = [&](const torch::Tensor& u8) { return cifar_prepare(u8, device); };
   auto forward = [&](const torch::Tensor& x) { return net->forward(x); };
-  const int64_t check_every = device.is_cuda() ? 50 : 1;
   const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
-  const int64_t progress_every = std::max<int64_t>(1, steps_per_epoch / 10);
-
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    const double epoch_start_s = monotonic_seconds();
     net->train();
     torch::Tensor order = shuffled_indices(n);
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    int64_t step = 0;
-    for (int64_t start = 0; start < n; start += batch_size, ++step) {
-      const int64_t count = std::min(batch_size, n - start);
+    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
+      const int64_t start = step * batch_size, count = std::min(batch_size, n - start);
       torch::Tensor x = prepare(random_crop_flip(take_batch(data.train.images, order, start, count), 4));
       torch::Tensor y = take_batch(data.train.labels, order, start, count).to(device);
       clear_gradients(optimizer);
       torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
-      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
-                      start + count >= n))
-        return result;
-    }
-    const double mean_loss = loss_sum.item<double>() / static_cast<double>(n);
-    if (!finite_loss(mean_loss)) {
-      mark_diverged(result, epoch, step, mean_loss);
-      return result;
-    }
-    result.final_train_loss = mean_loss;
-    ctx.synchronize();
-    const double train_s = monotonic_seconds() - epoch_start_s;
+      return StepLoss{loss, count};
+    });
+    if (!epoch_loss) return result;
 
     net->eval();
     result.performance = evaluate_accuracy(forward, data.test, prepare, device);
     result.epochs_completed = epoch;
-    ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
-             fixed(mean_loss, 4) + ", top-1 " + fixed(*result.performance, 4) + ", lr " +
-             fixed(current_lr(optimizer), 5) + ", " + fixed(double(n) / std::max(train_s, 1e-9), 0) + " img/s");
+    log_epoch(ctx, epoch, epochs, *epoch_loss, "top-1 " + fixed(*result.performance, 4), current_lr(optimizer), double(n),
+              "img/s");
     scheduler.step();
   }
   return result;

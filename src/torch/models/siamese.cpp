@@ -2,7 +2,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/siamese.hpp"
 #include "greentune/torch/optim.hpp"
@@ -64,18 +63,12 @@ TrainResult train_siamese(const TrainContext& ctx) {
 
   // Kept as uint8 on the host (as the example's loader): each step gathers and normalises.
   const torch::Tensor& images = data.train.images;
-  const int64_t check_every = device.is_cuda() ? 50 : 1;
   const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
-  const int64_t progress_every = std::max<int64_t>(1, steps_per_epoch / 10);
-
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
-    const double epoch_start_s = monotonic_seconds();
     net->train();
     const PairIndices pairs = make_pairs(data.train.labels, n, train_rng);
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    int64_t step = 0;
-    for (int64_t start = 0; start < n; start += batch_size, ++step) {
-      const int64_t count = std::min(batch_size, n - start);
+    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
+      const int64_t start = step * batch_size, count = std::min(batch_size, n - start);
       auto a = siamese_prepare(take_batch(images, pairs.first, start, count), device);
       auto b = siamese_prepare(take_batch(images, pairs.second, start, count), device);
       auto target = pairs.target.slice(0, start, start + count).to(device);
@@ -83,26 +76,14 @@ TrainResult train_siamese(const TrainContext& ctx) {
       torch::Tensor loss = torch::binary_cross_entropy(net->forward(a, b), target);
       loss.backward();
       optimizer.step();
-      loss_sum += loss.detach().to(torch::kFloat64) * static_cast<double>(count);
-      if (!check_step(ctx, result, loss, epoch, step + 1, steps_per_epoch, check_every, progress_every,
-                      start + count >= n))
-        return result;
-    }
-    const double mean_loss = loss_sum.item<double>() / static_cast<double>(n);
-    if (!finite_loss(mean_loss)) {
-      mark_diverged(result, epoch, step, mean_loss);
-      return result;
-    }
-    result.final_train_loss = mean_loss;
-    ctx.synchronize();
-    const double train_s = monotonic_seconds() - epoch_start_s;
+      return StepLoss{loss, count};
+    });
+    if (!epoch_loss) return result;
 
     result.performance = evaluate_pairs(net, data.test.images, test_pairs, device);
     result.epochs_completed = epoch;
-    ctx.info("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs) + ": train loss " +
-             fixed(mean_loss, 4) + ", test pair accuracy " + fixed(*result.performance, 4) + ", lr " +
-             fixed(current_lr(optimizer), 5) + ", " + fixed(double(n) / std::max(train_s, 1e-9), 0) +
-             " pairs/s");
+    log_epoch(ctx, epoch, epochs, *epoch_loss, "test pair accuracy " + fixed(*result.performance, 4),
+              current_lr(optimizer), double(n), "pairs/s");
     scheduler.step();
   }
   return result;
