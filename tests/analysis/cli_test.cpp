@@ -163,47 +163,10 @@ TEST_F(AnalyzeCli, StudyDatabaseGivesTheSameAnalysisAsItsCsv) {
   namespace st = greentune::store;
   const auto db_path = (dir_ / "study.db").string();
   const auto runs = small_study();
-  {
-    auto store = st::StudyStore::create(db_path);
-    st::ModelRow model;
-    model.name = "mnist_cnn";
-    model.metric = "test_accuracy";
-    store.add_model(model);
-    std::map<double, long long> config_of;
-    int mutant = 0;
-    long long id = 0;
-    for (const auto& r : runs) {
-      const double e = r.hp.at("epochs");
-      if (!config_of.count(e)) {
-        st::ConfigurationRow c;
-        c.model = r.model;
-        c.op = r.op;
-        c.mutant = r.op == "original" ? 0 : ++mutant;
-        c.hp = r.hp;
-        config_of[e] = store.add_configuration(c);
-      }
-      st::TaskRow task;
-      st::RunRow row;
-      row.task_id = store.add_task(task);
-      row.configuration_id = config_of[e];
-      row.model = r.model;
-      row.op = r.op;
-      row.repetition = r.repetition;
-      const long long run_id = store.add_run(row);
-      store.mark_running(run_id, "node", "2026-01-01T00:00:00Z");
-      st::RunOutcome o;
-      o.run_id = run_id;
-      o.result_id = "r" + std::to_string(++id);
-      o.status = "succeeded";
-      o.node = "node";
-      o.duration_s = r.duration_s;
-      o.performance = r.performance;
-      o.exit_code = 0;
-      o.energy.push_back({"cpu_package", r.cpu_package_j, "rapl", std::nullopt, false, ""});
-      o.energy.push_back({"dram", r.dram_j, "rapl", std::nullopt, false, ""});
-      store.store_outcome(o);
-    }
-  }
+  st::ModelRow model;
+  model.name = "mnist_cnn";
+  model.metric = "test_accuracy";
+  greentune::test::write_study_db(db_path, runs, {model});
   ASSERT_TRUE(ga::is_sqlite_file(db_path));
   auto loaded = ga::load_runs(db_path);
   EXPECT_EQ(loaded.kind, "database");

@@ -8,6 +8,7 @@
 #include "greentune/analysis/analysis.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/store/interchange.hpp"
+#include "study_db.hpp"
 
 namespace ga = greentune::analysis;
 namespace st = greentune::store;
@@ -19,27 +20,11 @@ namespace {
 // epochs 5 halves the energy and raises the loss to ~0.70; epochs 20 doubles the energy and
 // lowers the loss to ~0.30. Five repetitions each.
 std::vector<RunRecord> loss_study(bool higher_is_better, const std::string& model = "ext") {
-  std::vector<RunRecord> runs;
-  const double noise[5] = {-1.0, 0.5, 0.0, 1.5, -0.5};
-  auto add = [&](const std::string& op, double epochs, double loss) {
-    for (int r = 0; r < 5; ++r) {
-      RunRecord run;
-      run.model = model;
-      run.op = op;
-      run.repetition = r + 1;
-      run.hp = {{"epochs", epochs}};
-      run.cpu_package_j = 10 * epochs + noise[r];
-      run.dram_j = epochs + noise[r] / 10;
-      run.duration_s = 2 * epochs + noise[r];
-      run.performance = loss + 0.001 * r;
-      run.performance_metric = "val_loss";
-      run.higher_is_better = higher_is_better;
-      runs.push_back(run);
-    }
-  };
-  add("original", 10, 0.50);
-  add("epochs", 5, 0.70);
-  add("epochs", 20, 0.30);
+  std::vector<RunRecord> runs = greentune::test::epochs_study(model, {{10, 0.50}, {5, 0.70}, {20, 0.30}});
+  for (auto& run : runs) {
+    run.performance_metric = "val_loss";
+    run.higher_is_better = higher_is_better;
+  }
   return runs;
 }
 

@@ -4,12 +4,38 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "greentune/core/run_record.hpp"
 #include "greentune/store/study_store.hpp"
 
 namespace greentune::test {
+
+// Five repetitions of each (epochs, performance) configuration of `model`: the first is the
+// original, the others are epochs mutants. Energy ~10 J and time ~2 s per epoch, with a
+// little noise; performance rises by 0.001 per repetition.
+inline std::vector<RunRecord> epochs_study(const std::string& model,
+                                           const std::vector<std::pair<double, double>>& epochs_performance) {
+  std::vector<RunRecord> runs;
+  const double noise[5] = {-1.0, 0.5, 0.0, 1.5, -0.5};
+  for (size_t c = 0; c < epochs_performance.size(); ++c) {
+    const auto [epochs, performance] = epochs_performance[c];
+    for (int r = 0; r < 5; ++r) {
+      RunRecord run;
+      run.model = model;
+      run.op = c == 0 ? "original" : "epochs";
+      run.repetition = r + 1;
+      run.hp = {{"epochs", epochs}};
+      run.cpu_package_j = 10 * epochs + noise[r];
+      run.dram_j = epochs + noise[r] / 10;
+      run.duration_s = 2 * epochs + noise[r];
+      run.performance = performance + 0.001 * r;
+      runs.push_back(run);
+    }
+  }
+  return runs;
+}
 
 // models: the rows of the models table (name, metric, direction); every run's model should
 // be among them. Runs of the same model, operator and configuration share a configuration.

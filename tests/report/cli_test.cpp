@@ -146,21 +146,7 @@ TEST(ReportCli, StudyDatabaseShowsEnvironmentAndPower) {
 // greener with a performance win; the one with more energy and a higher loss loses both.
 TEST(ReportCli, LowerIsBetterMetricIsShownAndFollowed) {
   TempDir dir;
-  std::vector<RunRecord> runs;
-  const double noise[5] = {-1.0, 0.5, 0.0, 1.5, -0.5};
-  for (auto [epochs, loss] : {std::pair{10.0, 0.5}, {5.0, 0.3}, {20.0, 0.7}})
-    for (int r = 0; r < 5; ++r) {
-      RunRecord run;
-      run.model = "ext";
-      run.op = epochs == 10 ? "original" : "epochs";
-      run.repetition = r + 1;
-      run.hp = {{"epochs", epochs}};
-      run.cpu_package_j = 10 * epochs + noise[r];
-      run.dram_j = epochs + noise[r] / 10;
-      run.duration_s = 2 * epochs + noise[r];
-      run.performance = loss + 0.001 * r;
-      runs.push_back(run);
-    }
+  std::vector<RunRecord> runs = test::epochs_study("ext", {{10, 0.5}, {5, 0.3}, {20, 0.7}});
   store::ModelRow model{"ext", "external", "val_loss", false, "train.sh"};
   const std::string db = (dir.path / "study.db").string();
   test::write_study_db(db, runs, {model});
