@@ -1,5 +1,8 @@
 // mnist_cnn end to end on a generated IDX fixture: learning, reproducibility, divergence,
 // and the library entry point's errors.
+#include <algorithm>
+#include <iostream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -86,6 +89,40 @@ TEST(MnistCnnModel, ForwardIsTheOriginalExamplesFunctionInEitherLayout) {
   torch::Tensor dropped = model->forward(x);
   EXPECT_FALSE(torch::allclose(dropped, reference, 1e-3, 1e-3));
   EXPECT_NEAR(dropped.exp().sum(1).sub(1).abs().max().item<double>(), 0.0, 1e-5);
+}
+
+// Channels-last weights must also give the gradients of the plain layout: both compared with
+// a float64 computation of the same model (eval mode: no dropout).
+TEST(MnistCnnModel, ChannelsLastGradientsAreAsAccurateAsThePlainLayouts) {
+  auto make = [] {
+    torch::manual_seed(6);
+    return MnistCnn(0.5);
+  };
+  MnistCnn plain = make(), cl = make(), exact = make();
+  use_channels_last(*cl);
+  exact->to(torch::kFloat64);
+  torch::manual_seed(7);
+  torch::Tensor x = torch::randn({16, 1, 28, 28});
+  torch::Tensor y = torch::randint(0, 10, {16});
+  double worst[2] = {0, 0};
+  for (auto* net : {&plain, &cl, &exact}) {
+    (*net)->eval();
+    torch::Tensor input = net == &exact ? x.to(torch::kFloat64) : x;
+    torch::nn::functional::nll_loss((*net)->forward(input), y).backward();
+  }
+  auto pe = exact->parameters();
+  int k = 0;
+  for (auto* net : {&plain, &cl}) {
+    auto p = (*net)->parameters();
+    for (size_t i = 0; i < p.size(); ++i) {
+      const double scale = pe[i].grad().abs().max().item<double>() + 1e-12;
+      worst[k] = std::max(worst[k], (p[i].grad().to(torch::kFloat64) - pe[i].grad()).abs().max().item<double>() / scale);
+    }
+    ++k;
+  }
+  std::cout << "relative gradient error against float64: plain " << worst[0] << ", channels-last " << worst[1] << "\n";
+  EXPECT_LT(worst[0], 1e-4);
+  EXPECT_LT(worst[1], 1e-4);
 }
 
 TEST(MnistCnnModel, IsRegistered) { EXPECT_EQ(find_trainer("mnist_cnn"), &train_mnist_cnn); }
