@@ -1,5 +1,9 @@
 #include "fixtures.hpp"
 
+#include <sstream>
+
+#include "greentune/torch/trainer.hpp"
+
 #include <zlib.h>
 
 #include <cstdio>
@@ -205,6 +209,18 @@ void write_market1501(const std::string& dir, const MarketFixture& f) {
     emit("bounding_box_test", -1, 1);
     emit("bounding_box_test", 0, 2);
   }
+}
+
+TrainResult train_on_fixture(const std::string& model, const std::string& root, const Configuration& config,
+                             std::string* log_text) {
+  dl::TrainOptions options;
+  options.data_dir = root;
+  options.fashion_mnist_default = root + "/no-fashion-mnist";
+  std::ostringstream log;
+  options.log = &log;
+  TrainResult result = dl::train(model, config, options);
+  if (log_text) *log_text = log.str();
+  return result;
 }
 
 }  // namespace greentune::testing

@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "greentune/core/hyperparameters.hpp"
+#include "greentune/core/train_result.hpp"
+
 namespace greentune::testing {
 
 class TempDir {
@@ -70,5 +73,10 @@ void write_jpeg(const std::string& path, int width, int height, const std::vecto
 // Whole file as bytes / overwrite with bytes (for truncation tests).
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes);
+
+// Trains `model` in-process (greentune::dl::train) on the fixtures under `root` (its
+// --data-dir), with no Fashion-MNIST fallback; the progress log goes to *log_text if given.
+TrainResult train_on_fixture(const std::string& model, const std::string& root, const Configuration& config,
+                             std::string* log_text = nullptr);
 
 }  // namespace greentune::testing

@@ -66,18 +66,6 @@ TEST(HrNet18, Rank1FollowsMarketProtocol) {
 
 namespace {
 
-greentune::TrainResult train_hrnet_on(const std::string& root, const greentune::Configuration& config,
-                                      std::string* log_text = nullptr) {
-  greentune::dl::TrainOptions options;
-  options.data_dir = root;
-  options.fashion_mnist_default = root + "/no-fashion-mnist";
-  std::ostringstream log;
-  options.log = &log;
-  auto result = greentune::dl::train("hrnet18", config, options);
-  if (log_text) *log_text = log.str();
-  return result;
-}
-
 std::string small_market(const greentune::testing::TempDir& dir) {
   greentune::testing::MarketFixture f;
   f.identities = 4;
@@ -94,7 +82,7 @@ const greentune::Configuration kSmall = {{"epochs", 1}, {"batch_size", 8}, {"ima
 TEST(HrNet18, TrainsOnMarketFixtureAndMeasuresRank1) {
   greentune::testing::TempDir dir;
   std::string log;
-  auto r = train_hrnet_on(small_market(dir), kSmall, &log);
+  auto r = greentune::testing::train_on_fixture("hrnet18", small_market(dir), kSmall, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_EQ(r.metric, "rank1_accuracy");
   EXPECT_EQ(r.epochs_completed, 1);
@@ -112,8 +100,8 @@ TEST(HrNet18, TrainsOnMarketFixtureAndMeasuresRank1) {
 TEST(HrNet18, SameSeedSameLossAndDivergenceIsAResult) {
   greentune::testing::TempDir dir;
   const auto root = small_market(dir);
-  auto a = train_hrnet_on(root, kSmall);
-  auto b = train_hrnet_on(root, kSmall);
+  auto a = greentune::testing::train_on_fixture("hrnet18", root, kSmall);
+  auto b = greentune::testing::train_on_fixture("hrnet18", root, kSmall);
   ASSERT_TRUE(a.final_train_loss && b.final_train_loss);
   EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
   EXPECT_EQ(a.performance, b.performance);
@@ -121,7 +109,7 @@ TEST(HrNet18, SameSeedSameLossAndDivergenceIsAResult) {
   auto huge = kSmall;
   huge["lr"] = 1000;
   huge["epochs"] = 3;
-  auto d = train_hrnet_on(root, huge);
+  auto d = greentune::testing::train_on_fixture("hrnet18", root, huge);
   EXPECT_EQ(d.status, "diverged");
   EXPECT_LT(d.epochs_completed, 3);
 }

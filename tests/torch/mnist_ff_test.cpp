@@ -64,25 +64,13 @@ void write_mnist_fixture(const std::string& root, int train, int test) {
   greentune::testing::write_mnist(root + "/mnist", f);
 }
 
-greentune::TrainResult train_ff(const std::string& root, const greentune::Configuration& config,
-                                std::string* log_text = nullptr) {
-  greentune::dl::TrainOptions options;
-  options.data_dir = root;
-  options.fashion_mnist_default = root + "/no-fashion-mnist";
-  std::ostringstream log;
-  options.log = &log;
-  auto result = greentune::dl::train("mnist_ff", config, options);
-  if (log_text) *log_text = log.str();
-  return result;
-}
-
 }  // namespace
 
 TEST(MnistFF, TrainsOnMnistFixtureAndBeatsChance) {
   greentune::testing::TempDir dir;
   write_mnist_fixture(dir.path(), 256, 64);
   std::string log;
-  auto r = train_ff(dir.path(), {{"epochs", 60}, {"batch_size", 200}, {"lr", 0.03}}, &log);
+  auto r = greentune::testing::train_on_fixture("mnist_ff", dir.path(), {{"epochs", 60}, {"batch_size", 200}, {"lr", 0.03}}, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_EQ(r.model, "mnist_ff");
   EXPECT_EQ(r.metric, "test_accuracy");
@@ -100,11 +88,11 @@ TEST(MnistFF, SameSeedSameLossOtherSeedOtherLoss) {
   greentune::testing::TempDir dir;
   write_mnist_fixture(dir.path(), 128, 32);
   const greentune::Configuration base = {{"epochs", 5}, {"batch_size", 128}};
-  auto a = train_ff(dir.path(), base);
-  auto b = train_ff(dir.path(), base);
+  auto a = greentune::testing::train_on_fixture("mnist_ff", dir.path(), base);
+  auto b = greentune::testing::train_on_fixture("mnist_ff", dir.path(), base);
   auto other = base;
   other["seed"] = 2;
-  auto c = train_ff(dir.path(), other);
+  auto c = greentune::testing::train_on_fixture("mnist_ff", dir.path(), other);
   ASSERT_TRUE(a.final_train_loss && b.final_train_loss && c.final_train_loss);
   EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
   EXPECT_EQ(*a.performance, *b.performance);
@@ -114,7 +102,7 @@ TEST(MnistFF, SameSeedSameLossOtherSeedOtherLoss) {
 TEST(MnistFF, HugeLearningRateEndsAsDivergedResult) {
   greentune::testing::TempDir dir;
   write_mnist_fixture(dir.path(), 128, 32);
-  auto r = train_ff(dir.path(), {{"epochs", 50}, {"batch_size", 128}, {"lr", 1000}});
+  auto r = greentune::testing::train_on_fixture("mnist_ff", dir.path(), {{"epochs", 50}, {"batch_size", 128}, {"lr", 1000}});
   EXPECT_EQ(r.status, "diverged");
   EXPECT_NE(r.reason.find("layer"), std::string::npos) << r.reason;
   EXPECT_LT(r.epochs_completed, 50);
@@ -124,7 +112,7 @@ TEST(MnistFF, HugeLearningRateEndsAsDivergedResult) {
 TEST(MnistFF, LimitsBoundTheData) {
   greentune::testing::TempDir dir;
   write_mnist_fixture(dir.path(), 256, 64);
-  auto r = train_ff(dir.path(), {{"epochs", 2}, {"train_limit", 100}, {"test_limit", 20}});
+  auto r = greentune::testing::train_on_fixture("mnist_ff", dir.path(), {{"epochs", 2}, {"train_limit", 100}, {"test_limit", 20}});
   EXPECT_EQ(r.status, "ok");
   EXPECT_EQ(r.dataset.train_samples, 100);
   EXPECT_EQ(r.dataset.test_samples, 20);

@@ -46,18 +46,6 @@ TEST(ResNet20, OptionAShortcutIsParameterFreeSubsampleWithZeroPadding) {
 
 namespace {
 
-greentune::TrainResult train_resnet20_on(const std::string& root, const greentune::Configuration& config,
-                                         std::string* log_text = nullptr) {
-  greentune::dl::TrainOptions options;
-  options.data_dir = root;
-  options.fashion_mnist_default = root + "/no-fashion-mnist";
-  std::ostringstream log;
-  options.log = &log;
-  auto result = greentune::dl::train("resnet20", config, options);
-  if (log_text) *log_text = log.str();
-  return result;
-}
-
 std::string small_cifar(const greentune::testing::TempDir& dir) {
   greentune::testing::CifarFixture f;
   f.per_batch = 40;
@@ -86,7 +74,7 @@ TEST(ResNet20, RandomCropFlipKeepsShapeAndShiftsWithinPadding) {
 TEST(ResNet20, TrainsOnCifarFixture) {
   greentune::testing::TempDir dir;
   std::string log;
-  auto r = train_resnet20_on(small_cifar(dir), {{"epochs", 2}, {"batch_size", 32}, {"lr", 0.05}}, &log);
+  auto r = greentune::testing::train_on_fixture("resnet20", small_cifar(dir), {{"epochs", 2}, {"batch_size", 32}, {"lr", 0.05}}, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_EQ(r.metric, "top1_accuracy");
   EXPECT_EQ(r.epochs_completed, 2);
@@ -106,11 +94,11 @@ TEST(ResNet20, SameSeedSameLoss) {
   greentune::testing::TempDir dir;
   const auto root = small_cifar(dir);
   const greentune::Configuration config = {{"epochs", 1}, {"batch_size", 32}, {"train_limit", 96}};
-  auto a = train_resnet20_on(root, config);
-  auto b = train_resnet20_on(root, config);
+  auto a = greentune::testing::train_on_fixture("resnet20", root, config);
+  auto b = greentune::testing::train_on_fixture("resnet20", root, config);
   auto other = config;
   other["seed"] = 3;
-  auto c = train_resnet20_on(root, other);
+  auto c = greentune::testing::train_on_fixture("resnet20", root, other);
   ASSERT_TRUE(a.final_train_loss && b.final_train_loss && c.final_train_loss);
   EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
   EXPECT_EQ(*a.performance, *b.performance);
@@ -120,7 +108,7 @@ TEST(ResNet20, SameSeedSameLoss) {
 TEST(ResNet20, HugeLearningRateEndsAsDivergedResult) {
   greentune::testing::TempDir dir;
   // lr 1000 with weight decay 1 multiplies every weight by about -999 per step.
-  auto r = train_resnet20_on(small_cifar(dir), {{"epochs", 3}, {"batch_size", 32}, {"lr", 1000}, {"weight_decay", 1},
+  auto r = greentune::testing::train_on_fixture("resnet20", small_cifar(dir), {{"epochs", 3}, {"batch_size", 32}, {"lr", 1000}, {"weight_decay", 1},
                                                 {"train_limit", 96}});
   EXPECT_EQ(r.status, "diverged");
   EXPECT_FALSE(r.reason.empty());
@@ -134,7 +122,7 @@ TEST(ResNet20, FashionMnistStandsInForMissingCifarAndIsRecorded) {
   f.test = 32;
   greentune::testing::write_mnist(dir.path() + "/fashion-mnist", f);
   std::string log;
-  auto r = train_resnet20_on(dir.path(), {{"epochs", 1}, {"batch_size", 32}}, &log);
+  auto r = greentune::testing::train_on_fixture("resnet20", dir.path(), {{"epochs", 1}, {"batch_size", 32}}, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_EQ(r.dataset.name, "fashion-mnist");
   EXPECT_EQ(r.dataset.substitute_for, "cifar10");

@@ -55,18 +55,6 @@ TEST(Siamese, PairsNeedTwoClasses) {
 
 namespace {
 
-greentune::TrainResult train_siamese_on(const std::string& root, const greentune::Configuration& config,
-                                        std::string* log_text = nullptr) {
-  greentune::dl::TrainOptions options;
-  options.data_dir = root;
-  options.fashion_mnist_default = root + "/no-fashion-mnist";
-  std::ostringstream log;
-  options.log = &log;
-  auto result = greentune::dl::train("siamese", config, options);
-  if (log_text) *log_text = log.str();
-  return result;
-}
-
 std::string small_mnist(const greentune::testing::TempDir& dir) {
   greentune::testing::IdxFixture f;
   f.train = 96;
@@ -80,7 +68,7 @@ std::string small_mnist(const greentune::testing::TempDir& dir) {
 TEST(Siamese, TrainsOnPairsOfTheMnistFixture) {
   greentune::testing::TempDir dir;
   std::string log;
-  auto r = train_siamese_on(small_mnist(dir), {{"epochs", 2}, {"batch_size", 32}}, &log);
+  auto r = greentune::testing::train_on_fixture("siamese", small_mnist(dir), {{"epochs", 2}, {"batch_size", 32}}, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
   EXPECT_EQ(r.metric, "test_accuracy");
   EXPECT_EQ(r.epochs_completed, 2);
@@ -99,11 +87,11 @@ TEST(Siamese, SameSeedSameLoss) {
   greentune::testing::TempDir dir;
   const auto root = small_mnist(dir);
   const greentune::Configuration config = {{"epochs", 1}, {"batch_size", 32}, {"train_limit", 64}};
-  auto a = train_siamese_on(root, config);
-  auto b = train_siamese_on(root, config);
+  auto a = greentune::testing::train_on_fixture("siamese", root, config);
+  auto b = greentune::testing::train_on_fixture("siamese", root, config);
   auto other = config;
   other["seed"] = 9;
-  auto c = train_siamese_on(root, other);
+  auto c = greentune::testing::train_on_fixture("siamese", root, other);
   ASSERT_TRUE(a.final_train_loss && b.final_train_loss && c.final_train_loss);
   EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
   EXPECT_EQ(*a.performance, *b.performance);
