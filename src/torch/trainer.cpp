@@ -125,7 +125,11 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tensor& loss, int64_t epoch,
+// Bookkeeping after optimisation step `step` (1-based) of `steps_per_epoch`: every
+// `check_every` steps and on the epoch's last step (`last_step`) the loss is read; a
+// non-finite one marks `result` diverged (see mark_diverged), logs it and returns false.
+// At verbosity >= 2 a progress line is logged every `progress_every` steps.
+static bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tensor& loss, int64_t epoch,
                 int64_t step, int64_t steps_per_epoch, int64_t check_every, int64_t progress_every, bool last_step) {
   if (step % check_every == 0 || last_step) {
     const double value = loss.item<double>();

@@ -132,8 +132,8 @@ struct EpochLoss {
 // One epoch of `steps` optimisation steps: `step(i)` (0-based) runs the forward pass,
 // backward pass and optimiser step of batch i and returns its loss. Each step's loss is
 // checked (every step on the CPU, every 50 on CUDA, and the last) and progress is logged
-// (check_step). Returns the epoch's mean loss and time and sets result.final_train_loss, or
-// nullopt when the loss became non-finite (result marked diverged, see mark_diverged).
+// at verbosity 2. Returns the epoch's mean loss and time and sets result.final_train_loss,
+// or nullopt when the loss became non-finite (result marked diverged, see mark_diverged).
 std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& result, int64_t epoch, int64_t steps,
                                      const std::function<StepLoss(int64_t step)>& step);
 
@@ -141,12 +141,6 @@ std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& resul
 void log_epoch(const TrainContext& ctx, int64_t epoch, int64_t epochs, const EpochLoss& loss,
                const std::string& metric_text, double lr, double samples, const std::string& unit);
 
-// Bookkeeping after optimisation step `step` (1-based) of `steps_per_epoch`: every
-// `check_every` steps and on the epoch's last step (`last_step`) the loss is read; a
-// non-finite one marks `result` diverged (see mark_diverged), logs it and returns false.
-// At verbosity >= 2 a progress line is logged every `progress_every` steps.
-bool check_step(const TrainContext& ctx, TrainResult& result, const torch::Tensor& loss, int64_t epoch,
-                int64_t step, int64_t steps_per_epoch, int64_t check_every, int64_t progress_every, bool last_step);
 
 // Classification accuracy in [0,1] of `forward` (returns logits or log-probabilities [B,K])
 // over `data`, in eval mode under NoGradGuard, at kEvalBatchSize. `prepare` turns a uint8
