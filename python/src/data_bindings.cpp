@@ -1,0 +1,171 @@
+// Runs as columns (for greentune.load_runs) and the analysis as its JSON document (for
+// greentune.analyze): the same code paths as `greentune export` and `greentune analyze --json`.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bindings.hpp"
+#include "greentune/analysis/analysis.hpp"
+#include "greentune/analysis/load_runs.hpp"
+#include "greentune/stats/stats.hpp"
+#include "greentune/store/interchange.hpp"
+
+namespace py = pybind11;
+
+namespace greentune::python {
+
+namespace {
+
+const std::set<std::string>& fixed_names() {
+  static const std::set<std::string> names = {"model",        "scenario",    "corunner",           "operator",
+                                              "repetition",   "cpu_package_j", "dram_j",           "gpu_j",
+                                              "duration_s",   "performance", "performance_metric", "higher_is_better",
+                                              "status",       "node"};
+  return names;
+}
+
+py::array_t<double> numbers(const std::vector<RunRecord>& runs, std::optional<double> RunRecord::*field) {
+  py::array_t<double> a(static_cast<py::ssize_t>(runs.size()));
+  double* p = a.mutable_data();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& v = runs[i].*field;
+    p[i] = v ? *v : std::numeric_limits<double>::quiet_NaN();
+  }
+  return a;
+}
+
+py::list strings(const std::vector<RunRecord>& runs, std::string RunRecord::*field) {
+  py::list l(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) l[i] = py::str(runs[i].*field);
+  return l;
+}
+
+// Columns in the order `greentune export --format csv` writes them: a list of
+// (name, values); numbers as float64 arrays (NaN = empty), text as lists of str, extra
+// columns as lists of str or None (empty cell), verbatim.
+py::list run_columns(const std::vector<RunRecord>& runs) {
+  std::set<std::string> hp_names, extra_names;
+  for (const auto& r : runs) {
+    for (const auto& [k, v] : r.hp) hp_names.insert(k);
+    for (const auto& [k, v] : r.extra)
+      if (!fixed_names().count(k) && k.rfind("hp.", 0) != 0) extra_names.insert(k);
+  }
+  const std::size_t n = runs.size();
+  py::list cols;
+  auto add = [&](const std::string& name, py::object values) { cols.append(py::make_tuple(name, values)); };
+  add("model", strings(runs, &RunRecord::model));
+  add("scenario", strings(runs, &RunRecord::scenario));
+  add("corunner", strings(runs, &RunRecord::corunner));
+  add("operator", strings(runs, &RunRecord::op));
+  py::array_t<long long> rep(static_cast<py::ssize_t>(n));
+  for (std::size_t i = 0; i < n; ++i) rep.mutable_data()[i] = runs[i].repetition;
+  add("repetition", rep);
+  for (const auto& h : hp_names) {
+    py::array_t<double> a(static_cast<py::ssize_t>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      auto it = runs[i].hp.find(h);
+      a.mutable_data()[i] = it != runs[i].hp.end() ? it->second : std::numeric_limits<double>::quiet_NaN();
+    }
+    add("hp." + h, a);
+  }
+  add("cpu_package_j", numbers(runs, &RunRecord::cpu_package_j));
+  add("dram_j", numbers(runs, &RunRecord::dram_j));
+  add("gpu_j", numbers(runs, &RunRecord::gpu_j));
+  add("duration_s", numbers(runs, &RunRecord::duration_s));
+  add("performance", numbers(runs, &RunRecord::performance));
+  add("performance_metric", strings(runs, &RunRecord::performance_metric));
+  py::array_t<bool> hib(static_cast<py::ssize_t>(n));
+  for (std::size_t i = 0; i < n; ++i) hib.mutable_data()[i] = runs[i].higher_is_better;
+  add("higher_is_better", hib);
+  add("status", strings(runs, &RunRecord::status));
+  add("node", strings(runs, &RunRecord::node));
+  for (const auto& e : extra_names) {
+    py::list l(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto it = runs[i].extra.find(e);
+      if (it == runs[i].extra.end() || it->second.empty())
+        l[i] = py::none();
+      else
+        l[i] = py::str(it->second);
+    }
+    add(e, l);
+  }
+  return cols;
+}
+
+analysis::AnalysisOptions analysis_options(const std::string& test, double alpha, double negligible, double weak,
+                                           double strong, int bootstrap, double confidence, std::uint64_t seed,
+                                           bool include_estimated, const std::vector<std::string>& nodes) {
+  analysis::AnalysisOptions o;
+  o.test = stats::parse_test_kind(test);
+  o.alpha = alpha;
+  o.negligible = negligible;
+  o.strength.weak = weak;
+  o.strength.strong = strong;
+  o.bootstrap_resamples = bootstrap;
+  o.bootstrap_confidence = confidence;
+  o.bootstrap_seed = seed;
+  o.include_estimated = include_estimated;
+  o.nodes = nodes;
+  return o;
+}
+
+}  // namespace
+
+void bind_data(py::module_& m) {
+  m.def(
+      "load_run_columns",
+      [](const std::string& path, bool force_csv) {
+        analysis::LoadedRuns loaded;
+        {
+          py::gil_scoped_release release;
+          loaded = analysis::load_runs(path, force_csv);
+        }
+        return py::make_tuple(loaded.kind, run_columns(loaded.runs));
+      },
+      py::arg("path"), py::arg("force_csv") = false);
+
+  // source: a file (database or CSV, as `greentune analyze DB`) or, with csv_text, the text
+  // of a runs CSV. Returns (the JSON document as text, warnings).
+  m.def(
+      "analyze_json",
+      [](const std::string& source, bool csv_text, const std::string& name, const std::string& test, double alpha,
+         double negligible, double weak, double strong, int bootstrap, double confidence, std::uint64_t seed,
+         bool include_estimated, const std::vector<std::string>& nodes, int threads) {
+        auto o = analysis_options(test, alpha, negligible, weak, strong, bootstrap, confidence, seed,
+                                  include_estimated, nodes);
+        o.threads = threads;
+        py::gil_scoped_release release;
+        analysis::LoadedRuns loaded;
+        if (csv_text) {
+          auto table = store::read_runs_table(source, name);
+          loaded.path = name;
+          loaded.kind = "csv";
+          loaded.runs = std::move(table.runs);
+          auto lines = std::make_shared<std::vector<long long>>(std::move(table.lines));
+          loaded.origins = [name, lines](std::size_t i) {
+            return i < lines->size() ? name + ":" + std::to_string((*lines)[i]) : name + " run #" + std::to_string(i + 1);
+          };
+        } else {
+          loaded = analysis::load_runs(source);
+        }
+        std::ostringstream warnings;
+        analysis::select_nodes(loaded, o.nodes, &warnings);
+        auto result = analysis::analyze(loaded.runs, o, loaded.origins);
+        std::ostringstream out;
+        analysis::write_json(out, result);
+        return std::make_pair(out.str(), warnings.str());
+      },
+      py::arg("source"), py::arg("csv_text"), py::arg("name"), py::arg("test"), py::arg("alpha"), py::arg("negligible"),
+      py::arg("weak"), py::arg("strong"), py::arg("bootstrap"), py::arg("confidence"), py::arg("seed"),
+      py::arg("include_estimated"), py::arg("nodes"), py::arg("threads"));
+}
+
+}  // namespace greentune::python
