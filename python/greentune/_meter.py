@@ -54,12 +54,13 @@ class Window:
 
     __slots__ = ("name", "start", "end", "_meter", "_now", "_sync", "_energy")
 
-    def __init__(self, meter: "Meter", name: str, sync):
+    def __init__(self, meter: "Meter", name: str, sync, sample_at_edges: bool):
         self.name = name
         self.start: Optional[float] = None  # seconds on the meter's clock
         self.end: Optional[float] = None
         self._meter = meter
-        self._now = meter._core.now
+        # an edge is a clock read, or (sample_at_edges) a sample of every backend
+        self._now = meter._core.sample_now if sample_at_edges else meter._core.now
         self._sync = sync
         self._energy = None
 
@@ -141,12 +142,15 @@ class Meter:
     (0.001-60); a window edge is resolved to within one interval. sync: a callable run at
     every window edge (e.g. ``torch.cuda.synchronize``). powercap_root, nvml_library,
     perf_sysfs_root, gpus: as the CLI's meter flags (defaults honour the GREENTUNE_*
-    environment variables). capacity: samples kept per domain.
+    environment variables). capacity: samples kept per domain. sample_at_edges: every
+    window edge also takes a sample of every backend, so counter backends (rapl, perf,
+    nvml-energy) have no interpolation error at the edges, at the cost of reading them.
     """
 
     def __init__(self, meter: str = "auto", sample_interval: float = 0.1, sync: Optional[Callable] = None, *,
                  powercap_root: Optional[str] = None, nvml_library: Optional[str] = None,
-                 perf_sysfs_root: Optional[str] = None, gpus: Optional[List[str]] = None, capacity: int = 1 << 22):
+                 perf_sysfs_root: Optional[str] = None, gpus: Optional[List[str]] = None, capacity: int = 1 << 22,
+                 sample_at_edges: bool = False):
         if not isinstance(meter, str):
             raise TypeError(f"Meter: meter must be a str such as 'auto', got {type(meter).__name__}")
         if isinstance(sample_interval, bool) or not isinstance(sample_interval, numbers.Real):
@@ -166,20 +170,27 @@ class Meter:
         self._core = _core._WindowMeter(meter, int(round(interval * 1000)), *self._options, int(capacity))
         self.meter = meter
         self.sample_interval = self._core.interval_ms / 1000.0
+        self.sample_at_edges = bool(sample_at_edges)
 
     _DEFAULT = object()
 
-    def window(self, name: str = "", sync=_DEFAULT) -> Window:
-        """A new window (not yet open: use ``with`` or ``open()``). sync overrides the meter's."""
+    def window(self, name: str = "", sync=_DEFAULT, sample_at_edges: Optional[bool] = None) -> Window:
+        """A new window (not yet open: use ``with`` or ``open()``). sync and sample_at_edges
+        override the meter's."""
         if not isinstance(name, str):
             raise TypeError(f"Meter.window: name must be a str, got {type(name).__name__}")
         if self._core.stopped:
             raise RuntimeError("Meter.window: the meter is closed")
-        return Window(self, name, self._sync if sync is Meter._DEFAULT else _check_sync(sync, "Meter.window"))
+        return Window(self, name, self._sync if sync is Meter._DEFAULT else _check_sync(sync, "Meter.window"),
+                      self.sample_at_edges if sample_at_edges is None else bool(sample_at_edges))
 
     def now(self) -> float:
         """Seconds since the meter started (its clock)."""
         return self._core.now()
+
+    def sample(self) -> float:
+        """Takes a sample of every backend now; returns its time on the meter's clock."""
+        return self._core.sample_now()
 
     def energy_between(self, start: float, end: float) -> Dict[str, DomainEnergy]:
         """Energy per domain between two times of this meter's clock."""

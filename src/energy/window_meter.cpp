@@ -1,5 +1,6 @@
 #include "greentune/energy/window_meter.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -67,6 +69,35 @@ double cumulative_at(const DomainSeries& s, std::size_t n, double at) {
   return e[k - 1] + (e[k] - e[k - 1]) * f;
 }
 
+// fork(): a child must not inherit a sample lock held by the parent's sampler thread, so
+// every live meter's lock is taken around fork() (pthread_atfork) and released on both sides.
+std::mutex& live_mu() {
+  static std::mutex mu;
+  return mu;
+}
+std::set<std::mutex*>& live_locks() {
+  static std::set<std::mutex*> locks;
+  return locks;
+}
+void before_fork() {
+  live_mu().lock();
+  for (auto* m : live_locks()) m->lock();
+}
+void after_fork() {
+  for (auto* m : live_locks()) m->unlock();
+  live_mu().unlock();
+}
+void register_lock(std::mutex* m) {
+  static std::once_flag once;
+  std::call_once(once, [] { pthread_atfork(before_fork, after_fork, after_fork); });
+  std::lock_guard<std::mutex> lock(live_mu());
+  live_locks().insert(m);
+}
+void unregister_lock(std::mutex* m) {
+  std::lock_guard<std::mutex> lock(live_mu());
+  live_locks().erase(m);
+}
+
 }  // namespace
 
 struct WindowMeter::Impl {
@@ -93,11 +124,12 @@ struct WindowMeter::Impl {
     return nullptr;
   }
 
-  void tick() {
+  // Samples every backend now; returns the sample's time on the meter clock.
+  double tick() {
     std::lock_guard<std::mutex> lock(tick_mu);
     double abs_now = monotonic_seconds();
     double t = abs_now - origin;
-    if (t <= last_tick) return;
+    if (t <= last_tick) return last_tick;
     std::vector<PowerSample> fresh;
     for (auto& m : opened.meters) {
       try {
@@ -139,6 +171,7 @@ struct WindowMeter::Impl {
     }
     last_tick = t;
     ticks.fetch_add(1, std::memory_order_relaxed);
+    return t;
   }
 
   void run_sampler() {
@@ -177,6 +210,7 @@ WindowMeter::WindowMeter(const MeterOptions& options, std::size_t capacity) : im
   s.owner = ::getpid();
   s.origin = monotonic_seconds();
   for (auto& m : s.opened.meters) m->begin(s.origin);
+  register_lock(&s.tick_mu);
   s.sampler = std::thread([&s] { s.run_sampler(); });
 }
 
@@ -185,12 +219,14 @@ WindowMeter::~WindowMeter() {
     stop();
   } catch (...) {
   }
+  unregister_lock(&impl_->tick_mu);
 }
 
 double WindowMeter::now() const { return monotonic_seconds() - impl_->origin; }
 
-void WindowMeter::sample_now() {
-  if (!impl_->stopped.load()) impl_->tick();
+double WindowMeter::sample_now() {
+  if (impl_->stopped.load()) throw usage_error("energy meter: sample_now() after stop()");
+  return impl_->tick();
 }
 
 void WindowMeter::stop() {

@@ -57,8 +57,10 @@ class WindowMeter {
   // Domains that no backend measures come back with no joules and a note saying why.
   // Throws usage_error for an interval outside that range.
   std::vector<DomainReading> energy(double t0, double t1);
-  // Takes one sample of every backend now (also done by energy() when needed).
-  void sample_now();
+  // Takes one sample of every backend now (also done by energy() when needed) and returns
+  // its time on this meter's clock: a window edge placed there has no interpolation error
+  // for counter backends, at the cost of reading them (see docs/python.md).
+  double sample_now();
   // Stops the sampler after one last sample; energy() still answers for earlier times.
   // Called by the destructor. Safe in a forked child (the sampler thread is not joined).
   void stop();
