@@ -19,9 +19,11 @@ build_pkgs=(
   libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libboost-dev
   libgtest-dev libgmock-dev
   dataset-fashion-mnist
+  python3-dev pybind11-dev
 )
 test_pkgs=(
   python3 python3-torch python3-torchvision python3-scipy python3-numpy
+  python3-pandas python3-pytest python3-venv python3-pip
   chromium
   slurm-wlm munge
   sqlite3 procps
