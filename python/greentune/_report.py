@@ -1,6 +1,6 @@
 """``greentune.report``: results of a script that ``greentune study`` runs as an external model.
 
-Protocol (read by the study runner): one JSON object per line on standard output,
+Protocol (read by the study runner): one JSON object on a line of its own on standard output,
 ``{"greentune": "report", "metric": 0.91, "epoch": 3, "train_loss": 0.2, "window": {...}}``.
 With ``result = "json-lines"`` and ``metric_key = "metric"`` in the study file, the last
 report's metric is the run's performance; every report line is kept in the run's details
@@ -99,13 +99,14 @@ def report(metric=None, *, epoch: Optional[int] = None, window: Optional[Window]
         return None
     entry["run_id"] = os.environ["GREENTUNE_RUN_ID"]
     line = json.dumps(entry, allow_nan=False, separators=(",", ":"))
-    # After the script's own buffered output, on a line of its own, to the real stdout (the
-    # runner reads the child's stdout even when sys.stdout was replaced).
+    # After the script's own buffered output, on a line of its own (the newline first ends a
+    # line the script may have left open), to the real stdout (the runner reads the child's
+    # stdout even when sys.stdout was replaced).
     try:
         sys.stdout.flush()
     except (AttributeError, ValueError, OSError):
         pass
     out = sys.__stdout__ if sys.__stdout__ is not None else sys.stdout
-    out.write(line + "\n")
+    out.write("\n" + line + "\n")
     out.flush()
     return entry

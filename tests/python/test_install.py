@@ -1,0 +1,32 @@
+"""`pip install .` from the source tree, offline, into a virtual environment."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SOURCE_DIR
+
+
+def test_pip_install_from_the_source_tree_without_network(tmp_path):
+    build = os.environ.get("GREENTUNE_PYTHON_BUILD_DIR")
+    if not build:
+        pytest.skip("GREENTUNE_PYTHON_BUILD_DIR is not set (ctest sets it to the build tree)")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    py = str(venv / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", GREENTUNE_PYTHON_BUILD_DIR=build)
+    r = subprocess.run([py, "-m", "pip", "install", "--no-cache-dir", SOURCE_DIR], capture_output=True, text=True,
+                       env=env, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    code = ("import greentune, sys\n"
+            "assert greentune.__file__.startswith(sys.prefix), greentune.__file__\n"
+            "with greentune.Meter('estimate', 0.01) as m:\n"
+            "    with m.window('x') as w:\n"
+            "        sum(range(100000))\n"
+            "print(w.energy['cpu_package'].source, greentune.__version__)\n")
+    r = subprocess.run([py, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["estimated", "0.1.0"]
