@@ -82,6 +82,16 @@ def load_runs(path) -> "pandas.DataFrame":
         else:
             data[name] = _typed_extra(pd, name, values)
     frame = pd.DataFrame(data)
+    if kind == "csv":
+        # the file's columns in its order, also those whose cells are all empty (the reader
+        # keeps no value for an empty cell)
+        with open(path, newline="") as f:
+            header = next(csv.reader(f), [])
+        if set(frame.columns) <= set(header):
+            for name in header:
+                if name not in frame.columns:
+                    frame[name] = pd.Series([None] * len(frame), dtype=object)
+            frame = frame[header]
     frame.attrs["greentune_source"] = {"path": path, "kind": kind}
     return frame
 

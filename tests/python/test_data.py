@@ -32,7 +32,7 @@ def test_load_runs_equals_the_export_cell_by_cell(exported):
     for col in raw.columns:
         for i, cell in enumerate(raw[col]):
             v = frame[col].iloc[i]
-            if cell == "":
+            if cell == "" and frame[col].dtype != object:
                 assert v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)), (col, i, v)
             elif frame[col].dtype == np.float64:
                 assert v == float(cell) and repr(float(v)) == repr(float(cell)), (col, i, v, cell)  # exact
@@ -42,8 +42,8 @@ def test_load_runs_equals_the_export_cell_by_cell(exported):
                 assert int(v) == int(cell), (col, i)
             elif str(frame[col].dtype).startswith("datetime64"):
                 assert v == pd.Timestamp(cell), (col, i)
-            else:
-                assert v == cell, (col, i, v, cell)
+            else:  # text: verbatim; an empty extra cell is None
+                assert v == cell or (cell == "" and v is None and col not in ("model", "corunner")), (col, i, v)
 
 
 def test_columns_are_typed(exported):
