@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs everything greentune needs to build, test and run, from Debian 12's packages.
-# Usage: scripts/install-deps.sh [--no-test-deps]
+# Usage: scripts/install-deps.sh [--no-test-deps] [--torch2]
 #   default: build + runtime + test dependencies (Chromium, Slurm, SciPy, PyTorch for the references)
+#   --torch2: also PyPI's torch 2.x (CUDA-enabled) in a venv, once per machine
+#             (scripts/install-torch2.sh; the second build configuration, docs/build.md)
 set -euo pipefail
 
 with_test=1
+with_torch2=0
 for arg in "$@"; do
   case "$arg" in
     --no-test-deps) with_test=0 ;;
+    --torch2) with_torch2=1 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -31,6 +35,7 @@ test_pkgs=(
 
 pkgs=("${build_pkgs[@]}")
 if [[ $with_test == 1 ]]; then pkgs+=("${test_pkgs[@]}"); fi
+if [[ $with_torch2 == 1 ]]; then pkgs+=(python3 python3-venv); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -39,14 +44,16 @@ for p in "${pkgs[@]}"; do
   fi
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "install-deps: all ${#pkgs[@]} packages already installed"
-  exit 0
-fi
-
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#pkgs[@]} packages already installed"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [[ $with_torch2 == 1 ]]; then
+  $SUDO "$(dirname "$0")/install-torch2.sh"
+fi
