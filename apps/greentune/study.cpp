@@ -7,7 +7,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/slurm_study.hpp"
-#include "greentune/exec/study_definition.hpp"
+#include "greentune/study/study_definition.hpp"
 
 namespace greentune::app {
 namespace {
@@ -77,7 +77,7 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     ctx.run = [args]() -> int {
       if (args->print_default) {
-        std::cout << exec::default_study_text();
+        std::cout << study::default_study_text();
         return 0;
       }
       if (args->executor != "slurm" && (!args->partition.empty() || !args->sbatch_args.empty() ||

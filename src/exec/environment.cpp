@@ -12,9 +12,10 @@
 #include <sstream>
 #include <thread>
 
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 
 namespace greentune::exec {
+
 
 namespace {
 

@@ -13,12 +13,14 @@
 #include "greentune/core/subprocess.hpp"
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
-#include "greentune/exec/files.hpp"
-#include "greentune/exec/format.hpp"
+#include "greentune/core/files.hpp"
+#include "greentune/core/format.hpp"
 #include "greentune/exec/progress.hpp"
 #include "greentune/exec/runner.hpp"
 
 namespace greentune::exec {
+
+using namespace greentune::study;
 
 namespace {
 

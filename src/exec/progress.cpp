@@ -4,9 +4,10 @@
 
 #include <ostream>
 
-#include "greentune/exec/format.hpp"
+#include "greentune/core/format.hpp"
 
 namespace greentune::exec {
+
 
 bool stderr_is_terminal() { return ::isatty(2) == 1; }
 

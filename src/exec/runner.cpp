@@ -20,11 +20,13 @@
 #include "greentune/core/train_result.hpp"
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/task.hpp"
 
 namespace greentune::exec {
+
+using namespace greentune::study;
 
 using nlohmann::json;
 

@@ -18,11 +18,13 @@
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/exec/environment.hpp"
-#include "greentune/exec/files.hpp"
-#include "greentune/exec/format.hpp"
+#include "greentune/core/files.hpp"
+#include "greentune/core/format.hpp"
 #include "greentune/exec/runner.hpp"
 
 namespace greentune::exec {
+
+using namespace greentune::study;
 namespace fs = std::filesystem;
 
 namespace {

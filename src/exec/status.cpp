@@ -4,11 +4,13 @@
 #include <sstream>
 
 #include "greentune/core/number_format.hpp"
-#include "greentune/exec/files.hpp"
-#include "greentune/exec/format.hpp"
+#include "greentune/core/files.hpp"
+#include "greentune/core/format.hpp"
 #include "greentune/exec/task.hpp"
 
 namespace greentune::exec {
+
+using namespace greentune::study;
 
 StudyStatus study_status(const std::string& dir_or_db) {
   StudyPaths paths = StudyPaths::from_path(dir_or_db);

@@ -6,9 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "test_util.hpp"
 
+using namespace greentune;
 using namespace greentune::exec;
 
 namespace {

@@ -16,7 +16,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/status.hpp"
@@ -27,6 +27,7 @@
 
 using namespace greentune;
 using namespace greentune::exec;
+using namespace greentune::study;
 using greentune::testing::make_temp_dir;
 using greentune::testing::write_text;
 

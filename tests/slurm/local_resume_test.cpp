@@ -15,7 +15,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/exec/slurm_study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "local_cluster.hpp"
@@ -39,7 +39,7 @@ struct FakeSlurmStudy {
     fs::remove_all(work);
     fs::path toml = write_toy_study(work, 0);
     dir = work / "study";
-    exec::create_study_directory(exec::load_study_file(toml.string()), dir.string());
+    study::create_study_directory(study::load_study_file(toml.string()), dir.string());
     exec::slurm::Submission s;
     s.job_id = kJob;
     s.base = 0;
@@ -115,7 +115,7 @@ TEST(LocalResume, RefusedWhileSlurmListsTasksAsQueuedOrRunning) {
   EXPECT_EQ(err.find('\n'), err.size() - 1) << "not one line: " << err;
   EXPECT_NE(err.find("(7 pending, 2 running; job 4242)"), std::string::npos) << err;
   EXPECT_FALSE(fs::exists(f.work / "ledger.txt")) << "the model ran locally: " << slurp(f.work / "ledger.txt");
-  EXPECT_TRUE(exec::result_task_ids(exec::StudyPaths{f.dir.string()}).empty());
+  EXPECT_TRUE(study::result_task_ids(exec::StudyPaths{f.dir.string()}).empty());
   EXPECT_EQ(f.counts().pending, 12);
 
   // The override runs every task here, once, and says what it overrode.

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/exec/slurm_study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "toy_study.hpp"
@@ -60,7 +60,7 @@ TEST(SlurmRunTask, SetsThePerformanceGovernorRestoresItAndRecordsIt) {
   fs::path toml = write_toy_study(work, 0);
   ASSERT_TRUE(edit_file(toml, "governor = \"keep\"", "governor = \"performance\""));
   fs::path dir = work / "study";
-  exec::create_study_directory(exec::load_study_file(toml.string()), dir.string());
+  study::create_study_directory(study::load_study_file(toml.string()), dir.string());
   FakeCpufreq cpufreq(work / "cpufreq");
   std::map<std::string, std::string> env = {{"GREENTUNE_CPUFREQ_ROOT", cpufreq.root.string()}};
 
@@ -78,10 +78,10 @@ TEST(SlurmRunTask, SetsThePerformanceGovernorRestoresItAndRecordsIt) {
   EXPECT_EQ(cpufreq.governor(1), "schedutil");
 
   // Recorded in the result, and in the node's environment once collected.
-  auto res = exec::read_task_result((dir / "results" / "task-7.json").string());
+  auto res = study::read_task_result((dir / "results" / "task-7.json").string());
   EXPECT_EQ(res.environment.at("governor"), expected);
   exec::collect_results(dir.string());
-  EXPECT_EQ(store::StudyStore::open((dir / "study.db").string()).environments().at(exec::hostname()).at("governor"),
+  EXPECT_EQ(store::StudyStore::open((dir / "study.db").string()).environments().at(greentune::hostname()).at("governor"),
             expected);
 
   if (!HasFailure()) fs::remove_all(work);
@@ -92,7 +92,7 @@ TEST(SlurmRunTask, KeepLeavesTheGovernorAloneAndRecordsIt) {
   fs::remove_all(work);
   fs::path toml = write_toy_study(work, 0);  // governor = "keep"
   fs::path dir = work / "study";
-  exec::create_study_directory(exec::load_study_file(toml.string()), dir.string());
+  study::create_study_directory(study::load_study_file(toml.string()), dir.string());
   FakeCpufreq cpufreq(work / "cpufreq");
 
   auto r = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "1", "--no-cooldown"}, 60,
@@ -102,7 +102,7 @@ TEST(SlurmRunTask, KeepLeavesTheGovernorAloneAndRecordsIt) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen.begin()->second, "powersave");
   EXPECT_EQ(cpufreq.governor(0), "powersave");
-  auto res = exec::read_task_result((dir / "results" / "task-1.json").string());
+  auto res = study::read_task_result((dir / "results" / "task-1.json").string());
   EXPECT_EQ(res.environment.at("governor"), "powersave (left as it was)");
   if (!HasFailure()) fs::remove_all(work);
 }

@@ -17,7 +17,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/exec/slurm_study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "local_cluster.hpp"
@@ -40,7 +40,7 @@ void expect_complete(const fs::path& study_dir, long long expected_runs) {
   for (const auto& r : runs) {
     EXPECT_TRUE(ids.insert(r.id).second) << "run " << r.id << " twice";
     EXPECT_EQ(r.status, "succeeded") << "run " << r.id << ": " << r.reason;
-    EXPECT_EQ(r.node, exec::hostname()) << "run " << r.id;
+    EXPECT_EQ(r.node, greentune::hostname()) << "run " << r.id;
     EXPECT_FALSE(r.result_id.empty());
     results.insert(r.result_id);
     auto d = st.details_of(r.id);
@@ -50,9 +50,9 @@ void expect_complete(const fs::path& study_dir, long long expected_runs) {
     EXPECT_EQ(d["slurm_partition"], "debug") << "run " << r.id;
   }
   auto envs = st.environments();
-  ASSERT_TRUE(envs.count(exec::hostname())) << "no environment recorded for node " << exec::hostname();
-  EXPECT_EQ(envs[exec::hostname()]["slurm_cluster"], "greentune");
-  EXPECT_FALSE(envs[exec::hostname()]["cpu_model"].empty());
+  ASSERT_TRUE(envs.count(greentune::hostname())) << "no environment recorded for node " << greentune::hostname();
+  EXPECT_EQ(envs[greentune::hostname()]["slurm_cluster"], "greentune");
+  EXPECT_FALSE(envs[greentune::hostname()]["cpu_model"].empty());
   store::StatusCounts c = st.counts();
   EXPECT_EQ(c.succeeded, expected_runs);
   EXPECT_EQ(c.pending + c.running, 0);
@@ -131,7 +131,7 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   // Wait for the first task to be done and a later one to be mid-run, then kill that one
   // (scancel of its element) and cancel the rest of the array (a cluster outage).
   long long victim = 0;
-  exec::LoadedStudy loaded = exec::load_study_directory(exec::StudyPaths::from_path(dir.string()));
+  exec::LoadedStudy loaded = study::load_study_directory(exec::StudyPaths::from_path(dir.string()));
   ASSERT_TRUE(wait_for(
       [&] {
         auto s = exec::slurm_task_summary(dir.string());
@@ -225,11 +225,11 @@ TEST(SlurmRunTask, UntilIdleCooldownKeepsOneBaselinePerNode) {
     std::ofstream(toml) << text;
   }
   fs::path dir = work / "study";
-  exec::create_study_directory(exec::load_study_file(toml.string()), dir.string());
+  study::create_study_directory(study::load_study_file(toml.string()), dir.string());
   auto r1 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "1"});
   ASSERT_TRUE(r1.ok()) << r1.stdout_text << r1.stderr_text;
-  EXPECT_NE(r1.stdout_text.find("idle baseline of " + exec::hostname()), std::string::npos) << r1.stdout_text;
-  fs::path cache = dir / "slurm" / "idle" / exec::hostname();
+  EXPECT_NE(r1.stdout_text.find("idle baseline of " + greentune::hostname()), std::string::npos) << r1.stdout_text;
+  fs::path cache = dir / "slurm" / "idle" / greentune::hostname();
   ASSERT_TRUE(fs::exists(cache));
   double w = std::stod(slurp(cache));
   EXPECT_GT(w, 0);
@@ -248,8 +248,8 @@ TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
   fs::remove_all(work);
   fs::path toml = write_toy_study(work, 0);
   fs::path dir = work / "study";
-  exec::StudyDefinition def = exec::load_study_file(toml.string());
-  exec::create_study_directory(def, dir.string());
+  exec::StudyDefinition def = study::load_study_file(toml.string());
+  study::create_study_directory(def, dir.string());
 
   auto r1 = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "7", "--no-cooldown"});
   ASSERT_TRUE(r1.ok()) << r1.stdout_text << r1.stderr_text;
@@ -261,9 +261,9 @@ TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
   EXPECT_EQ(ledger_counts(work / "ledger.txt", "start").size(), 2u);
   for (const auto& [id, n] : ledger_counts(work / "ledger.txt", "start")) EXPECT_EQ(n, 1);
 
-  auto res = exec::read_task_result((dir / "results" / "task-7.json").string());
+  auto res = study::read_task_result((dir / "results" / "task-7.json").string());
   ASSERT_EQ(res.runs.size(), 2u);
-  EXPECT_EQ(res.node, exec::hostname());
+  EXPECT_EQ(res.node, greentune::hostname());
   EXPECT_EQ(res.runs[0].details.at("executor"), "run-task");
 
   // An unknown task is a one-line error; nothing written.
@@ -311,7 +311,7 @@ TEST(SlurmRunTask, RunsOnceWritesResultAndCollectIsIdempotent) {
   auto c3 = exec::collect_results(dir.string());
   EXPECT_EQ(c3.stored, 1);
   EXPECT_EQ(c3.runs_by_node["node-b"], 1);
-  EXPECT_EQ(c3.runs_by_node[exec::hostname()], 2);
+  EXPECT_EQ(c3.runs_by_node[greentune::hostname()], 2);
   EXPECT_NE(c3.mixed_hardware.find("node-b (Imaginary CPU 9000"), std::string::npos) << c3.mixed_hardware;
   EXPECT_NE(exec::format_collect(c3, dir.string()).find("warning: runs were measured on different hardware"),
             std::string::npos);

@@ -1,13 +1,13 @@
-#include "greentune/exec/plan.hpp"
+#include "greentune/study/plan.hpp"
 
 #include <cmath>
 #include <sstream>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
-#include "greentune/exec/format.hpp"
+#include "greentune/core/format.hpp"
 
-namespace greentune::exec {
+namespace greentune::study {
 
 namespace {
 
@@ -183,4 +183,4 @@ std::string describe_plan(const StudyDefinition& study, const Plan& plan) {
   return o.str();
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune::study

@@ -2,7 +2,7 @@
 // File helpers for study directories.
 #include <string>
 
-namespace greentune::exec {
+namespace greentune {
 
 bool file_exists(const std::string& path);
 bool is_directory(const std::string& path);
@@ -13,4 +13,4 @@ void write_file_atomic(const std::string& path, const std::string& content);
 std::string random_id();                                    // 128 random bits, hex
 std::string hostname();
 
-}  // namespace greentune::exec
+}  // namespace greentune

@@ -1,9 +1,9 @@
 // The embedded default study: src/exec/default_study.toml.inc (TOML inside a raw string).
 #include <string>
 
-#include "greentune/exec/study_definition.hpp"
+#include "greentune/study/study_definition.hpp"
 
-namespace greentune::exec {
+namespace greentune::study {
 
 const std::string& default_study_text() {
   static const std::string text =
@@ -12,4 +12,4 @@ const std::string& default_study_text() {
   return text;
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune::study

@@ -1,4 +1,4 @@
-#include "greentune/exec/study_definition.hpp"
+#include "greentune/study/study_definition.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +6,13 @@
 #include <set>
 
 #include "greentune/core/error.hpp"
-#include "greentune/exec/plan.hpp"
-#include "greentune/exec/task.hpp"
-#include "test_util.hpp"
+#include "greentune/study/plan.hpp"
+#include "greentune/study/study_directory.hpp"
+#include "greentune/store/study_store.hpp"
+#include "exec/test_util.hpp"
 
 using namespace greentune;
-using namespace greentune::exec;
+using namespace greentune::study;
 
 namespace {
 

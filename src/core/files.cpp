@@ -1,4 +1,4 @@
-#include "greentune/exec/files.hpp"
+#include "greentune/core/files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "greentune/core/error.hpp"
 
-namespace greentune::exec {
+namespace greentune {
 
 bool file_exists(const std::string& path) {
   struct stat st {};
@@ -87,4 +87,4 @@ std::string hostname() {
   return buf;
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune

@@ -10,7 +10,7 @@
 #include "greentune/core/hyperparameters.hpp"
 #include "greentune/mutation/operators.hpp"
 
-namespace greentune::exec {
+namespace greentune::study {
 
 struct OperatorDefinition {
   std::string hyperparameter;      // which hyperparameter it mutates (the "operator" column)
@@ -90,4 +90,4 @@ StudyDefinition load_study_file(const std::string& path);
 // The embedded quick default study (default_study.toml in the source tree).
 const std::string& default_study_text();
 
-}  // namespace greentune::exec
+}  // namespace greentune::study

@@ -1,4 +1,4 @@
-#include "greentune/exec/study_definition.hpp"
+#include "greentune/study/study_definition.hpp"
 
 #include <stdlib.h>
 
@@ -15,7 +15,7 @@
 #include "greentune/core/models.hpp"
 #include "greentune/core/number_format.hpp"
 
-namespace greentune::exec {
+namespace greentune::study {
 
 const HyperparameterSpec* ModelDefinition::find(const std::string& hp) const {
   for (const auto& s : hyperparameters)
@@ -468,4 +468,4 @@ StudyDefinition load_study_file(const std::string& path) {
   return parse_study(ss.str(), path, base);
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune::study

@@ -2,9 +2,9 @@
 // Small text helpers for the study runner's output.
 #include <string>
 
-namespace greentune::exec {
+namespace greentune {
 
 std::string format_duration(double seconds);   // "45 s", "3 min 20 s", "2 h 05 min"
 std::string format_energy(double joules);      // "812 J", "12.3 kJ", "1.52 MJ"
 
-}  // namespace greentune::exec
+}  // namespace greentune

@@ -1,9 +1,9 @@
-#include "greentune/exec/format.hpp"
+#include "greentune/core/format.hpp"
 
 #include <cmath>
 #include <cstdio>
 
-namespace greentune::exec {
+namespace greentune {
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -24,4 +24,4 @@ std::string format_energy(double j) {
   return buf;
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune

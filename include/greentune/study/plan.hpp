@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "greentune/exec/study_definition.hpp"
+#include "greentune/study/study_definition.hpp"
 
-namespace greentune::exec {
+namespace greentune::study {
 
 struct PlannedConfiguration {
   long long id = 0;                // 1-based
@@ -48,4 +48,4 @@ double estimate_plan_seconds(const StudyDefinition& study, const Plan& plan);
 // Text for --dry-run: models, operators with their mutant values, counts, estimate.
 std::string describe_plan(const StudyDefinition& study, const Plan& plan);
 
-}  // namespace greentune::exec
+}  // namespace greentune::study
