@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""GPU energy agreement for the device check.
+"""GPU energy agreement for the device check (scripts/gpu-check.sh, CUDA only).
 
-Runs a CUDA workload (about 20 s of matrix products) under `greentune measure --meter nvml`,
-while this script reads NVML's total-energy counter itself (pynvml, GPU 0) before and after,
-and samples `nvidia-smi power.draw` every 100 ms to integrate over the real timestamps.
-Prints the three figures and greentune's deviation in percent.
+Runs a CUDA workload (about 20 s of matrix products) under `greentune measure --meter nvml`.
+Around it, this script reads three references of the same GPU (index 0):
+  - NVML's total-energy counter itself (pynvml), before and after;
+  - Zeus's ZeusMonitor window (`zeus` on PyPI, carried as a wheel by gpu-prepare.sh), when it imports;
+  - nvidia-smi power.draw sampled every 100 ms, integrated over the real timestamps.
+Each reference window encloses greentune's (which spans the child process only), so a
+reference is expected to read slightly more; the windows' lengths are printed beside.
+Prints the figures and greentune's deviation from each in percent; exit 1 if greentune failed.
 """
-import json, subprocess, sys, time
+import json
+import subprocess
+import sys
+import time
 
 import pynvml
 
@@ -20,29 +27,43 @@ while time.time() - t < 20:
 """
 
 
+def smi_samples(text):
+    samples = []
+    for line in text.splitlines():
+        try:
+            ts, w = line.split(",")
+            day, frac = ts.strip().split(".")
+            samples.append((time.mktime(time.strptime(day, "%Y/%m/%d %H:%M:%S")) + float("0." + frac), float(w)))
+        except ValueError:
+            pass
+    return samples
+
+
 def main():
     bin_path, out = sys.argv[1], sys.argv[2]
     pynvml.nvmlInit()
     h = pynvml.nvmlDeviceGetHandleByIndex(0)
+    try:
+        from zeus.monitor import ZeusMonitor
+        zeus = ZeusMonitor(gpu_indices=[0])
+    except Exception as e:  # reported, not fatal: the NVML comparison still stands
+        print(f"zeus: unavailable ({type(e).__name__}: {e})")
+        zeus = None
     smi = subprocess.Popen(["nvidia-smi", "--query-gpu=timestamp,power.draw", "--format=csv,noheader,nounits",
                             "-lms", "100"], stdout=subprocess.PIPE, text=True)
     time.sleep(1.0)
     e0 = pynvml.nvmlDeviceGetTotalEnergyConsumption(h)  # mJ
     t0 = time.time()
+    if zeus:
+        zeus.begin_window("gpu-check", sync_execution=False)
     r = subprocess.run([bin_path, "measure", "--meter", "nvml", "--json", "--", sys.executable, "-c", WORKLOAD],
                        capture_output=True, text=True)
+    zeus_m = zeus.end_window("gpu-check", sync_execution=False) if zeus else None
     e1 = pynvml.nvmlDeviceGetTotalEnergyConsumption(h)
     t1 = time.time()
     time.sleep(0.5)
     smi.terminate()
-    samples = []
-    for line in smi.stdout.read().splitlines():
-        try:
-            ts, w = line.split(",")
-            samples.append((time.mktime(time.strptime(ts.strip().split(".")[0], "%Y/%m/%d %H:%M:%S"))
-                            + float("0." + ts.strip().split(".")[1]), float(w)))
-        except ValueError:
-            pass
+    samples = smi_samples(smi.stdout.read())
     open(f"{out}/measure.json", "w").write(r.stdout)
     if r.returncode != 0:
         print("greentune measure failed:", r.returncode, r.stderr[-2000:])
@@ -52,12 +73,16 @@ def main():
     ours = gpu["joules"]
     nvml_j = (e1 - e0) / 1000.0
     window = [(t, w) for t, w in samples if t0 <= t <= t1]
-    smi_j = sum((t2 - t1_) * (w1 + w2) / 2 for (t1_, w1), (t2, w2) in zip(window, window[1:]))
+    smi_j = sum((tb - ta) * (wa + wb) / 2 for (ta, wa), (tb, wb) in zip(window, window[1:]))
     print(f"gpu energy: greentune {ours:.1f} J ({gpu['source']}, {m['duration_s']:.2f} s window); "
-          f"NVML counter (pynvml, wider window {t1 - t0:.2f} s) {nvml_j:.1f} J; "
+          f"NVML counter {nvml_j:.1f} J ({t1 - t0:.2f} s window); "
           f"nvidia-smi power integrated {smi_j:.1f} J over {len(window)} samples")
     print(f"deviation vs NVML counter: {100 * (ours - nvml_j) / nvml_j:+.2f} %; "
           f"vs nvidia-smi integration: {100 * (ours - smi_j) / smi_j:+.2f} %")
+    if zeus_m is not None:
+        zj = zeus_m.gpu_energy[0]
+        print(f"zeus: ZeusMonitor {zj:.1f} J ({zeus_m.time:.2f} s window); "
+              f"deviation of greentune vs Zeus: {100 * (ours - zj) / zj:+.2f} %")
     return 0
 
 
