@@ -21,6 +21,7 @@
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
 #include "greentune/core/files.hpp"
+#include "greentune/exec/reports.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/task.hpp"
 
@@ -512,6 +513,10 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
     o.details["stderr_tail"] = tail(err_text, 2000);
     if (!notes.empty()) o.details["meter_notes"] = notes;
     if (m.idle_baseline_w) o.details["idle_baseline_w"] = format_exact(*m.idle_baseline_w);
+    if (!j.model->is_builtin()) {  // greentune.report lines (the Python module), per epoch
+      nlohmann::json reports = collect_reports(out_text);
+      if (!reports.empty()) o.details[kReportsDetailKey] = reports.dump();
+    }
     if (!p.train_result.is_null()) {
       o.details["train_result"] = p.train_result.dump();
       if (p.train_result.contains("torch_version"))
