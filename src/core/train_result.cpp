@@ -1,6 +1,7 @@
 #include "greentune/core/train_result.hpp"
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/json_integer.hpp"
 
 namespace greentune {
 
@@ -50,7 +51,7 @@ TrainResult train_result_from_json(const json& j) {
     r.higher_is_better = m.value("higher_is_better", true);
     r.performance = read_optional(m, "value");
     r.final_train_loss = read_optional(j, "final_train_loss");
-    r.epochs_completed = j.value("epochs_completed", 0LL);
+    r.epochs_completed = json_integer(j, "epochs_completed", 0LL, "train result: ");
     r.wall_time_s = j.value("wall_time_s", 0.0);
     r.status = j.value("status", std::string("ok"));
     r.reason = j.value("reason", std::string());
@@ -60,12 +61,12 @@ TrainResult train_result_from_json(const json& j) {
       r.dataset.path = d.value("path", std::string());
       r.dataset.substitute_for = d.value("substitute_for", std::string());
       r.dataset.note = d.value("note", std::string());
-      r.dataset.train_samples = d.value("train_samples", 0LL);
-      r.dataset.test_samples = d.value("test_samples", 0LL);
+      r.dataset.train_samples = json_integer(d, "train_samples", 0LL, "train result: dataset.");
+      r.dataset.test_samples = json_integer(d, "test_samples", 0LL, "train result: dataset.");
     }
     r.device = j.value("device", std::string("cpu"));
     r.torch_version = j.value("torch_version", std::string());
-    r.cpu_threads = j.value("cpu_threads", 0);
+    r.cpu_threads = json_integer(j, "cpu_threads", 0, "train result: ");
   } catch (const json::exception& e) {
     throw input_error(std::string("train result: ") + e.what());
   }

@@ -13,6 +13,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
+#include "greentune/core/json_integer.hpp"
 #include "greentune/store/study_store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -81,35 +82,35 @@ static Plan plan_from_json(const json& j) {
   Plan plan;
   for (const auto& c : j.at("configurations")) {
     PlannedConfiguration pc;
-    pc.id = c.at("id").get<long long>();
+    pc.id = json_integer<long long>(c.at("id"), "plan configurations[].id");
     pc.model = c.at("model").get<std::string>();
     pc.op = c.at("operator").get<std::string>();
-    pc.mutant = c.at("mutant").get<int>();
+    pc.mutant = json_integer<int>(c.at("mutant"), "plan configurations[].mutant");
     for (const auto& [k, v] : c.at("hp").items()) pc.hp[k] = v.get<double>();
     plan.configurations.push_back(pc);
   }
   for (const auto& t : j.at("tasks")) {
     PlannedTask pt;
-    pt.id = t.at("id").get<long long>();
+    pt.id = json_integer<long long>(t.at("id"), "plan tasks[].id");
     pt.scenario = t.at("scenario").get<std::string>();
     pt.corunner = t.at("corunner").get<std::string>();
     pt.scenario_kind = t.at("scenario_kind").get<std::string>();
     pt.corunner_model = t.at("corunner_model").get<std::string>();
-    pt.jobs = t.at("jobs").get<int>();
-    pt.run_ids = t.at("runs").get<std::vector<long long>>();
+    pt.jobs = json_integer<int>(t.at("jobs"), "plan tasks[].jobs");
+    for (const auto& id : t.at("runs")) pt.run_ids.push_back(json_integer<long long>(id, "plan tasks[].runs"));
     plan.tasks.push_back(pt);
   }
   for (const auto& r : j.at("runs")) {
     PlannedRun pr;
-    pr.id = r.at("id").get<long long>();
-    pr.task_id = r.at("task_id").get<long long>();
-    pr.job = r.at("job").get<int>();
-    pr.configuration_id = r.at("configuration_id").get<long long>();
+    pr.id = json_integer<long long>(r.at("id"), "plan runs[].id");
+    pr.task_id = json_integer<long long>(r.at("task_id"), "plan runs[].task_id");
+    pr.job = json_integer<int>(r.at("job"), "plan runs[].job");
+    pr.configuration_id = json_integer<long long>(r.at("configuration_id"), "plan runs[].configuration_id");
     pr.model = r.at("model").get<std::string>();
     pr.scenario = r.at("scenario").get<std::string>();
     pr.corunner = r.at("corunner").get<std::string>();
     pr.op = r.at("operator").get<std::string>();
-    pr.repetition = r.at("repetition").get<long long>();
+    pr.repetition = json_integer<long long>(r.at("repetition"), "plan runs[].repetition");
     plan.runs.push_back(pr);
   }
   return plan;
@@ -209,6 +210,8 @@ LoadedStudy load_study_directory(const StudyPaths& paths) {
   try {
     ls.plan = plan_from_json(json::parse(read_file(paths.plan())));
   } catch (const json::exception& e) {
+    throw io_error(paths.plan() + ": " + e.what());
+  } catch (const Error& e) {
     throw io_error(paths.plan() + ": " + e.what());
   }
   return ls;

@@ -13,6 +13,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
+#include "greentune/core/json_integer.hpp"
 
 namespace greentune::study {
 
@@ -61,7 +62,7 @@ static std::optional<double> opt_number(const json& j, const char* key) {
 
 static store::RunOutcome outcome_from_json(const json& j) {
   store::RunOutcome o;
-  o.run_id = j.at("run_id").get<long long>();
+  o.run_id = json_integer<long long>(j.at("run_id"), "run_id");
   o.result_id = j.at("result_id").get<std::string>();
   o.status = j.at("status").get<std::string>();
   o.reason = j.value("reason", std::string());
@@ -70,7 +71,8 @@ static store::RunOutcome outcome_from_json(const json& j) {
   o.node = j.value("node", std::string());
   o.duration_s = opt_number(j, "duration_s");
   o.performance = opt_number(j, "performance");
-  if (j.contains("exit_code") && !j.at("exit_code").is_null()) o.exit_code = j.at("exit_code").get<long long>();
+  if (j.contains("exit_code") && !j.at("exit_code").is_null())
+    o.exit_code = json_integer<long long>(j.at("exit_code"), "exit_code");
   for (const auto& e : j.at("energy")) {
     store::DomainEnergy d;
     d.domain = e.at("domain").get<std::string>();
@@ -83,10 +85,13 @@ static store::RunOutcome outcome_from_json(const json& j) {
   }
   if (j.contains("samples")) {
     const json& s = j.at("samples");
-    const auto& t = s.at("t_s");
+    const json &t = s.at("t_s"), &domain = s.at("domain"), &watts = s.at("watts"), &source = s.at("source");
+    if (!t.is_array() || domain.size() != t.size() || watts.size() != t.size() || source.size() != t.size())
+      throw input_error("run " + std::to_string(o.run_id) +
+                        ": samples: t_s, domain, watts and source are not arrays of one length");
     for (size_t i = 0; i < t.size(); ++i)
-      o.samples.push_back({t[i].get<double>(), s.at("domain")[i].get<std::string>(), s.at("watts")[i].get<double>(),
-                           s.at("source")[i].get<std::string>()});
+      o.samples.push_back({t.at(i).get<double>(), domain.at(i).get<std::string>(), watts.at(i).get<double>(),
+                           source.at(i).get<std::string>()});
   }
   if (j.contains("details")) o.details = j.at("details").get<std::map<std::string, std::string>>();
   if (!store::is_final_status(o.status))
@@ -115,7 +120,7 @@ TaskResult task_result_from_json(const json& j) {
     if (j.value("format", std::string()) != "greentune-task-result")
       throw input_error("not a greentune task result (format field)");
     r.study_id = j.at("study_id").get<std::string>();
-    r.task_id = j.at("task_id").get<long long>();
+    r.task_id = json_integer<long long>(j.at("task_id"), "task_id");
     r.result_id = j.at("result_id").get<std::string>();
     r.node = j.value("node", std::string());
     if (j.contains("environment")) r.environment = j.at("environment").get<std::map<std::string, std::string>>();
