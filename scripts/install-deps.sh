@@ -31,6 +31,7 @@ test_pkgs=(
   chromium
   slurm-wlm munge
   sqlite3 procps
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer campaigns (docs/fuzzing.md)
 )
 
 pkgs=("${build_pkgs[@]}")

@@ -11,7 +11,19 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 # ccache (when installed) shares the non-torch objects between the two configurations.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 torch2="${GREENTUNE_TORCH2:-1}"
+# --sanitize: the whole suite in an AddressSanitizer + UndefinedBehaviorSanitizer build
+# (-DGREENTUNE_SANITIZE=ON, in ${BUILD_DIR:-build-asan}; docs/fuzzing.md), Debian's libtorch only.
 build_args=()
+if [[ ${1:-} == --sanitize ]]; then
+  export BUILD_DIR="${BUILD_DIR:-$root/build-asan}"
+  build_args=(-DGREENTUNE_SANITIZE=ON)
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  torch2=0
+elif [[ $# -gt 0 ]]; then
+  echo "test.sh: unknown option '$1' (usage: scripts/test.sh [--sanitize])" >&2
+  exit 2
+fi
 start=$SECONDS
 phase() { echo "test.sh: $1 took $((SECONDS - phase_start)) s (total $((SECONDS - start)) s)"; phase_start=$SECONDS; }
 phase_start=$SECONDS
