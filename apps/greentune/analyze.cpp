@@ -4,6 +4,7 @@
 
 #include "analysis_flags.hpp"
 #include "commands.hpp"
+#include "greentune/store/integrity.hpp"
 #include "greentune/analysis/analyze_command.hpp"
 #include "greentune/stats/stats.hpp"
 
@@ -27,7 +28,7 @@ void add_analyze_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--json", request->json, "Print one JSON object instead of tables");
   cmd->callback([&ctx, request, test] {
     request->options.test = stats::parse_test_kind(*test);
-    ctx.run = [request] { return analysis::run_analyze(*request, std::cout); };
+    ctx.run = [request] { store::check_if_database(request->database); return analysis::run_analyze(*request, std::cout); };
   });
 }
 

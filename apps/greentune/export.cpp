@@ -7,6 +7,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/store/export.hpp"
+#include "greentune/store/integrity.hpp"
 
 namespace greentune::app {
 namespace {
@@ -32,6 +33,7 @@ void add_export_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, args] {
     ctx.run = [args]() -> int {
       std::string db = exec::StudyPaths::from_path(args->db).db();
+      store::check_database_integrity(db);  // a damaged database: one line, nothing exported
       if (args->output.empty()) {
         store::export_runs(db, args->format, std::cout, args->status);
         return 0;

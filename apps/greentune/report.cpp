@@ -4,6 +4,7 @@
 
 #include "analysis_flags.hpp"
 #include "commands.hpp"
+#include "greentune/store/integrity.hpp"
 #include "greentune/report/report.hpp"
 #include "greentune/stats/stats.hpp"
 
@@ -38,7 +39,7 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
   add_analysis_flags(cmd, o, test);
   cmd->callback([&ctx, options, test] {
     options->analysis.test = stats::parse_test_kind(*test);
-    ctx.run = [options] { return report::run_report(*options, std::cout); };
+    ctx.run = [options] { store::check_if_database(options->db_path); return report::run_report(*options, std::cout); };
   });
 }
 

@@ -13,49 +13,13 @@
 #include <fmt/format.h>
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/signal_scope.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/energy/process_tree.hpp"
 
 namespace greentune::energy {
 
 namespace {
-
-// The child runs in its own process group, so a terminal's Ctrl-C reaches only us:
-// forward it. (One measured child per process at a time.)
-std::atomic<pid_t> g_forward_group{0};
-std::atomic<int> g_pending_signal{0};  // arrived before the child existed
-
-void forward_signal(int sig) {
-  pid_t pg = g_forward_group.load();
-  if (pg > 0) ::kill(-pg, sig);
-  else g_pending_signal.store(sig);
-}
-
-class SignalForwarder {
- public:
-  SignalForwarder() {
-    g_forward_group.store(0);
-    g_pending_signal.store(0);
-    struct sigaction sa {};
-    sa.sa_handler = forward_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
-  }
-  // From now on signals go to this group; one that came before is delivered now.
-  void set_group(pid_t group) {
-    g_forward_group.store(group);
-    if (int sig = g_pending_signal.exchange(0)) ::kill(-group, sig);
-  }
-  ~SignalForwarder() {
-    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
-    g_forward_group.store(0);
-  }
-
- private:
-  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
-  struct sigaction old_[3] {};
-};
 
 std::string join_command(const std::vector<std::string>& argv) {
   std::string s;
@@ -85,7 +49,9 @@ MeasureResult measure_command(const MeasureOptions& options) {
   so.stderr_to = "";
   so.stdin_null = false;
   Subprocess child(so);
-  SignalForwarder forward;
+  // The child runs in its own process group, so a terminal's Ctrl-C reaches only us:
+  // forward it (one that comes before the child exists is delivered when it does).
+  SignalScope forward({SIGINT, SIGTERM, SIGHUP});
   session.begin();
   try {
     child.start();
@@ -93,7 +59,7 @@ MeasureResult measure_command(const MeasureOptions& options) {
     session.end();
     throw;
   }
-  forward.set_group(child.pid());
+  forward.forward_to_group(child.pid());
   MeasureResult result;
   {
     session.track(child.pid(), "run");

@@ -24,6 +24,17 @@ const DomainReading* Measurement::find(const std::string& domain) const {
   return nullptr;
 }
 
+double Measurement::cpu_share(const std::string& label) const {
+  auto it = cpu_s_by_label.find(label);
+  if (it == cpu_s_by_label.end() || machine_cpu_s <= 0) return 0.0;
+  return std::min(1.0, it->second / machine_cpu_s);
+}
+
+std::optional<double> Measurement::attributed_joules(const DomainReading& d, const std::string& label) const {
+  if (d.domain == "gpu" || !d.joules || !cpu_s_by_label.count(label)) return std::nullopt;
+  return *d.joules * cpu_share(label);
+}
+
 namespace {
 double thread_cpu_s() {
   timespec ts{};
@@ -213,13 +224,7 @@ Measurement MeterSession::end() {
                    [&](const DomainReading& a, const DomainReading& b) { return rank(a.domain) < rank(b.domain); });
 
   // attribution by CPU-time share of the "run" tree (CPU-side domains only)
-  auto run_cpu = out.cpu_s_by_label.find("run");
-  for (auto& r : out.domains) {
-    if (r.domain == "gpu") continue;
-    if (!r.joules || run_cpu == out.cpu_s_by_label.end()) continue;
-    double share = out.machine_cpu_s > 0 ? std::min(1.0, run_cpu->second / out.machine_cpu_s) : 0.0;
-    r.attributed_joules = *r.joules * share;
-  }
+  for (auto& r : out.domains) r.attributed_joules = out.attributed_joules(r, "run");
   // idle baseline
   if (s.idle_baseline_s > 0) {
     double total = 0;

@@ -4,7 +4,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -16,11 +15,14 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/core/signal_scope.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/exec/environment.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/format.hpp"
+#include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
+#include "greentune/exec/study_lock.hpp"
 
 namespace greentune::exec {
 
@@ -28,31 +30,6 @@ using namespace greentune::study;
 namespace fs = std::filesystem;
 
 namespace {
-
-// ---- signals: scancel / preemption send SIGTERM; the children are stopped, no result ----
-std::atomic<bool> g_task_cancel{false};
-extern "C" void on_task_signal(int) { g_task_cancel.store(true); }
-
-class TaskSignalScope {
- public:
-  TaskSignalScope() {
-    g_task_cancel.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_task_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    sigaction(SIGUSR1, &sa, &old_usr1_);  // --signal=USR1@T before a time limit
-  }
-  ~TaskSignalScope() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-    sigaction(SIGUSR1, &old_usr1_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {}, old_usr1_ {};
-};
 
 std::string env_or(const char* name, const std::string& fallback = "") {
   const char* v = std::getenv(name);
@@ -147,6 +124,13 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
   LoadedStudy study = load_study_directory(paths);
   const PlannedTask& task = study.task(o.task_id);  // input_error when unknown
 
+  // One execution of a task at a time (a duplicated array element, a copy started by hand),
+  // and none while a local runner executes the study: refused before anything is touched.
+  if (auto h = study_lock_holder(paths.dir); h && h->role == kRoleRunner)
+    throw runtime_error(paths.dir + " is being run by " + h->describe() + "; run-task refuses to execute task " +
+                        std::to_string(o.task_id) + " beside it");
+  FileLock task_lock = lock_task(paths, o.task_id, "greentune run-task --task " + std::to_string(o.task_id));
+
   std::string file = paths.result_file(o.task_id);
   if (!o.force && file_exists(file)) {
     try {
@@ -162,22 +146,20 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
     }
   }
 
-  if (o.cooldown_s) {
-    if (*o.cooldown_s < 0) throw usage_error("--cooldown-s must be >= 0");
-    study.definition.cooldown.mode = "fixed";
-    study.definition.cooldown.seconds = *o.cooldown_s;
-  }
+  if (o.cooldown_s && *o.cooldown_s < 0) throw usage_error("--cooldown-s must be >= 0");
+  apply_overrides(study.definition, StudyOverrides{o.meter_override, o.cooldown_s});
   auto log = [&](const std::string& s) {
     out << s << "\n";
     out.flush();
   };
 
-  TaskSignalScope signals;
+  // scancel / preemption send SIGTERM; --signal=USR1@T comes before a time limit: the
+  // children are stopped and no result is written.
+  SignalScope signals({SIGINT, SIGTERM, SIGUSR1});
   ExecuteOptions eo;
   eo.greentune_bin = o.greentune_bin;
-  eo.meter_override = o.meter_override;
   eo.cooldown_after = false;
-  eo.cancel = &g_task_cancel;
+  eo.cancel = signals.flag();
   eo.log = log;
   eo.on_run_start = [&](long long run_id, const std::string& desc) { log("run " + std::to_string(run_id) + ": " + desc); };
 
@@ -206,7 +188,7 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
       if (cached > 0) {
         eo.idle_baseline_w = cached;
       } else {
-        eo.idle_baseline_w = measure_idle_baseline(study.definition, o.meter_override);
+        eo.idle_baseline_w = measure_idle_baseline(study.definition);
         make_directories(idle_dir);
         write_file_atomic(idle_file, format_exact(eo.idle_baseline_w) + "\n");
         log("idle baseline of " + hostname() + ": " + format_exact(eo.idle_baseline_w) + " W (kept in " + idle_file + ")");
@@ -240,71 +222,6 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
   }
 }
 
-// ------------------------------------------------------------------ collect
-
-CollectReport collect_results(const std::string& dir_or_db) {
-  StudyPaths paths = StudyPaths::from_path(dir_or_db);
-  store::StudyStore st = store::StudyStore::open(paths.db());
-  CollectReport rep;
-  for (long long id : result_task_ids(paths)) {
-    std::string file = paths.result_file(id);
-    ++rep.files;
-    try {
-      TaskResult r = read_task_result(file);
-      if (r.task_id != id) throw input_error(fmt::format("holds task {}, not task {}", r.task_id, id));
-      StoreSummary s = store_task_result(st, r);
-      rep.stored += s.stored;
-      rep.unchanged += s.unchanged;
-      rep.superseded += s.superseded;
-    } catch (const Error& e) {
-      std::string msg = e.what();
-      if (msg.rfind(file, 0) != 0) msg = file + ": " + msg;
-      rep.bad_files.push_back(msg);
-    }
-  }
-  store::StatusCounts c = st.counts();
-  if (c.total > 0 && c.done() == c.total && !st.meta("finished_at")) st.set_meta("finished_at", store::utc_now_iso());
-
-  // Which nodes measured what, and whether their hardware differs.
-  for (const auto& r : st.runs())
-    if (store::is_final_status(r.status) && !r.node.empty()) ++rep.runs_by_node[r.node];
-  if (rep.runs_by_node.size() > 1) {
-    auto envs = st.environments();
-    std::map<std::string, std::vector<std::string>> by_hardware;
-    for (const auto& [node, n] : rep.runs_by_node) {
-      const auto it = envs.find(node);
-      std::string hw = "unknown hardware";
-      if (it != envs.end()) {
-        auto get = [&](const char* k) { return it->second.count(k) ? it->second.at(k) : std::string("?"); };
-        hw = get("cpu_model") + ", " + get("cpu_cores") + " cores, GPU " + get("gpu");
-      }
-      by_hardware[hw].push_back(node);
-    }
-    if (by_hardware.size() > 1) {
-      std::vector<std::string> parts;
-      for (const auto& [hw, nodes] : by_hardware) parts.push_back(join(nodes, ", ") + " (" + hw + ")");
-      rep.mixed_hardware = "runs were measured on different hardware: " + join(parts, "; ") +
-                           "; compare energy per node (the runs table's node column)";
-    }
-  }
-  return rep;
-}
-
-std::string format_collect(const CollectReport& r, const std::string& dir) {
-  std::ostringstream o;
-  o << "collected " << r.files << " result file(s) from " << dir << "/results: " << r.stored << " run(s) stored, "
-    << r.unchanged << " already stored";
-  if (r.superseded) o << ", " << r.superseded << " superseded (the run already had another result; kept)";
-  o << "\n";
-  if (r.runs_by_node.size() > 1) {
-    o << "finished runs per node:";
-    for (const auto& [node, n] : r.runs_by_node) o << " " << node << " " << n << ";";
-    o << "\n";
-  }
-  if (!r.mixed_hardware.empty()) o << "warning: " << r.mixed_hardware << "\n";
-  return o.str();
-}
-
 // ------------------------------------------------------------------ submission
 
 SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
@@ -320,16 +237,15 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
 
   SlurmSubmitReport rep;
   LoadedStudy study;
+  FileLock lock;
+  const StudyOverrides given{ro.meter_override, ro.cooldown_s};
   if (resume) {
-    study = load_study_directory(StudyPaths::from_path(ro.resume));
-    if (ro.cooldown_s) so.run_task_args.insert(so.run_task_args.end(), {"--cooldown-s", format_exact(*ro.cooldown_s)});
+    StudyPaths paths = StudyPaths::from_path(ro.resume);
+    lock = lock_study(paths.dir, "greentune study --resume --executor slurm", kRoleSubmit);
+    study = load_study_directory(paths);
   } else {
     StudyDefinition def = study_definition_for(ro);
-    if (ro.cooldown_s) {
-      def.text += "\n# greentune study --cooldown " + format_exact(*ro.cooldown_s) + "\ncooldown = " +
-                  format_exact(*ro.cooldown_s) + "\n";
-      def = parse_study(def.text, def.source, def.base_dir);
-    }
+    apply_overrides(def, given);
     std::string dir = ro.out_dir.empty() ? default_study_dir(def) : ro.out_dir;
     if (ro.dry_run) {
       Plan plan = make_plan(def);
@@ -351,20 +267,27 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
           << slurm::make_batch_script(bs);
       return rep;
     }
+    make_directories(dir);
+    lock = lock_study(dir, "greentune study --executor slurm", kRoleSubmit);
     study = create_study_directory(def, dir);
   }
-  if (!ro.meter_override.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--meter", ro.meter_override});
-  if (!ro.greentune_bin.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--greentune-bin", ro.greentune_bin});
-
   rep.dir = fs::absolute(study.paths.dir).lexically_normal().string();
   store::StudyStore st = store::StudyStore::open(study.paths.db());
+  // Overrides: recorded in the database, passed on to every task (nodes read no database).
+  record_overrides(st, given);
+  StudyOverrides in_force = recorded_overrides(st);
+  if (in_force.cooldown_s)
+    so.run_task_args.insert(so.run_task_args.end(), {"--cooldown-s", format_exact(*in_force.cooldown_s)});
+  if (!in_force.meter.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--meter", in_force.meter});
+  if (!ro.greentune_bin.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--greentune-bin", ro.greentune_bin});
+
   if (resume) reuse_slurm_options(st, so, options_given(options.slurm));
   st.set_meta("executor", "slurm");
   save_slurm_options(st, so);
 
   // What is done: collect first, so results written since the last look count.
-  CollectReport collected = collect_results(study.paths.dir);
-  (void)collected;
+  CollectReport collected = merge_results(study.paths, st);
+  rep.bad_files = collected.bad_files;
   std::set<long long> done;
   for (const auto& t : study.plan.tasks)
     if (task_done_in_store(st, t.id)) done.insert(t.id);
@@ -416,6 +339,7 @@ int run_study_on_slurm(const SlurmStudyOptions& options) {
     out << join(arrays, ", ") << (so.exclusive ? ", --exclusive" : ", shared nodes (--no-exclusive)") << "\n";
   }
   if (!r.note.empty()) out << "note: " << r.note << "\n";
+  for (const auto& b : r.bad_files) out << "warning: result file skipped: " << b << "\n";
   std::string fs_type = local_file_system(r.dir);
   if (!fs_type.empty())
     out << "note: " << r.dir << " is on a local file system (" << fs_type

@@ -6,7 +6,10 @@
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/format.hpp"
+#include "greentune/exec/overrides.hpp"
+#include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
+#include "greentune/store/integrity.hpp"
 
 namespace greentune::exec {
 
@@ -17,7 +20,10 @@ StudyStatus study_status(const std::string& dir_or_db) {
   StudyStatus s;
   s.db_path = paths.db();
   s.dir = paths.dir;
+  store::check_database_integrity(paths.db());
+  s.runner = study_lock_holder(paths.dir);
   store::StudyStore st = store::StudyStore::open(paths.db());
+  s.overrides = describe_overrides(recorded_overrides(st));
   auto meta = st.all_meta();
   s.name = meta.count("name") ? meta["name"] : "?";
   s.created_at = meta["created_at"];
@@ -102,6 +108,11 @@ std::string format_status(const StudyStatus& s) {
   if (s.mean_task_s > 0) o << "; mean task " << format_duration(s.mean_task_s);
   if (s.eta_s > 0 && s.tasks_done < s.tasks) o << "; about " << format_duration(s.eta_s) << " left";
   o << "\n";
+  if (s.runner)
+    o << "  runner: " << s.runner->describe() << " holds this study\n";
+  else
+    o << "  runner: none (no process holds this study" << (c.running > 0 ? "; its running runs were interrupted and go back to pending on --resume" : "") << ")\n";
+  if (!s.overrides.empty()) o << "  overrides: " << s.overrides << "\n";
   for (const auto& r : s.running)
     o << "  running: run " << r.run_id << " " << r.description << " on " << r.node << " since " << r.started_at << "\n";
   for (const auto& f : s.recent_failures) o << "  " << f << "\n";

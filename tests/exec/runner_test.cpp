@@ -364,6 +364,7 @@ hyperparameters = {lr = 0.25}
   }
   // Status works on the half-done study.
   EXPECT_EQ(study_status(out).counts.running, 1);
+  EXPECT_FALSE(study_status(out).runner.has_value()) << "a SIGKILLed runner's lock goes with it";
 
   SubprocessOptions so2;
   so2.argv = {GREENTUNE_BIN, "study", "--resume", out + "/study.db", "--progress", "log"};

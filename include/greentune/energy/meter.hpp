@@ -58,6 +58,11 @@ struct Measurement {
   int sampler_ticks = 0;              // how many times the sampler ran
 
   const DomainReading* find(const std::string& domain) const;
+  // CPU-time attribution, the one place it is computed: the share of the machine's busy CPU
+  // time used by the tree tracked as `label` (0 when unknown, at most 1), and that share of
+  // a CPU-side domain's energy (empty for gpu and for a domain without a reading).
+  double cpu_share(const std::string& label) const;
+  std::optional<double> attributed_joules(const DomainReading& d, const std::string& label) const;
 };
 
 struct MeterOptions {

@@ -25,7 +25,9 @@ struct StudyRunOptions {
 
 // Returns the exit code: 0 when every run has a final status (whatever it is), 130 when
 // interrupted (SIGINT/SIGTERM; the run in flight goes back to pending). Throws Error on bad
-// input (one line, nothing stored is lost).
+// input (one line, nothing stored is lost), and when another process holds the study
+// (exec/study_lock.hpp: refused before anything is touched). meter_override and cooldown_s
+// apply to the parsed definition and are recorded in the database (exec/overrides.hpp).
 int run_study(const StudyRunOptions& options);
 
 // Loads the definition the options name (file or embedded default).
@@ -34,7 +36,9 @@ StudyDefinition study_definition_for(const StudyRunOptions& options);
 std::string default_study_dir(const StudyDefinition& study);
 
 // Merges results/task-*.json files the database does not have yet (a runner killed between
-// writing a result and storing it); returns how many runs were stored.
-int merge_result_files(const LoadedStudy& study, store::StudyStore& store);
+// writing a result and storing it); returns how many runs were stored. A bad file is skipped
+// and named in *bad_files (exec/results.hpp: the same policy as `greentune collect`).
+int merge_result_files(const LoadedStudy& study, store::StudyStore& store,
+                       std::vector<std::string>* bad_files = nullptr);
 
 }  // namespace greentune::exec

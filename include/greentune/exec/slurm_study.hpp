@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "greentune/exec/local_executor.hpp"
+#include "greentune/exec/results.hpp"
 #include "greentune/exec/slurm.hpp"
 #include "greentune/exec/task.hpp"
 
@@ -39,22 +40,7 @@ struct RunTaskOptions {
 // Returns 0.
 int run_task(const RunTaskOptions& options, std::ostream& out);
 
-// ---- `greentune collect` ----
-struct CollectReport {
-  int files = 0;          // result files read
-  int stored = 0;         // runs newly stored
-  int unchanged = 0;      // runs already stored with that result
-  int superseded = 0;     // runs that already had another final result (kept as they were)
-  std::vector<std::string> bad_files;  // "FILE: why" (skipped, nothing else lost)
-  std::map<std::string, long long> runs_by_node;  // finished runs per hostname (whole database)
-  // Set when finished runs come from nodes whose hardware differs (CPU model, cores, GPU):
-  // one line naming them, so energy from different machines is never mixed silently.
-  std::string mixed_hardware;
-};
-// Merges every results/task-*.json into DIR/study.db. Idempotent: running it twice changes
-// nothing the second time.
-CollectReport collect_results(const std::string& dir_or_db);
-std::string format_collect(const CollectReport& r, const std::string& dir);
+// ---- `greentune collect`: exec/results.hpp ----
 
 // ---- submission (new study and --resume) ----
 struct SlurmStudyOptions {
@@ -69,6 +55,7 @@ struct SlurmSubmitReport {
   std::vector<long long> submitted;
   std::vector<slurm::Submission> submissions;
   std::string note;               // e.g. sacct unavailable
+  std::vector<std::string> bad_files;  // result files skipped by the collection first (exec/results.hpp)
 };
 // A new study: plans it, creates its folder (on the shared file system), submits every task.
 // --resume: collects result files, then submits every task that has neither a stored result

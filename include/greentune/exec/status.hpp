@@ -1,9 +1,11 @@
 #pragma once
 // `greentune status DB`: where a study stands (also one running elsewhere: the database is
 // read with SQLite's WAL, so a running study is never blocked).
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "greentune/core/file_lock.hpp"
 #include "greentune/store/study_store.hpp"
 
 namespace greentune::exec {
@@ -23,11 +25,14 @@ struct StudyStatus {
   double energy_j = 0;                 // measured energy of finished tasks (whole machine, once per task)
   double mean_task_s = 0;              // mean duration of finished tasks
   double eta_s = 0;                    // remaining tasks x (mean task + cool-down); 0 unknown
+  std::optional<LockHolder> runner;    // the process holding the study (exec/study_lock.hpp), if any
+  std::string overrides;               // recorded command-line overrides ("--cooldown 1"), if any
   std::vector<RunningRun> running;
   std::vector<std::string> recent_failures;  // "run 12: failed (exit code 1: ...)"
 };
 
-// Accepts the study directory or its study.db.
+// Accepts the study directory or its study.db. Checks the database first (SQLite's integrity
+// check: a damaged one is an io_error, one line).
 StudyStatus study_status(const std::string& dir_or_db);
 std::string format_status(const StudyStatus& s);
 

@@ -1,0 +1,22 @@
+#pragma once
+// Is a study database whole? SQLite's own check, run before a command reads or continues a
+// study, so that a truncated or overwritten study.db is said to be damaged in one line
+// instead of failing later or being reported as if its partial data were whole.
+#include <string>
+
+namespace greentune::store {
+
+// True when the file starts with SQLite's header or its name ends in ".db" (what `analyze`
+// and `report` treat as a database rather than a runs CSV).
+bool looks_like_database(const std::string& path);
+
+// Opens `path` read-only and runs PRAGMA quick_check (every page, index and constraint;
+// O(size)). Throws io_error "PATH: damaged database (SQLite: ...); ..." when the file is not
+// a whole SQLite database. Writes nothing.
+void check_database_integrity(const std::string& path);
+
+// For commands that take a database or a runs CSV: checks `path` when it looks like a
+// database (nothing to do for an empty path or a CSV).
+void check_if_database(const std::string& path);
+
+}  // namespace greentune::store
