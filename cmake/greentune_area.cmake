@@ -34,6 +34,20 @@ function(greentune_tests area)
     GREENTUNE_BUILD_DIR="${PROJECT_BINARY_DIR}"
     GREENTUNE_BIN="$<TARGET_FILE:greentune>")
   add_dependencies(greentune_${area}_tests greentune)
+  # Tests of a library with a precompiled header (the torch area: every test file includes
+  # libtorch's headers) reuse that header instead of parsing libtorch's in each file.
+  foreach(_lib ${ARG_LIBS})
+    if(TARGET ${_lib} AND NOT CMAKE_DISABLE_PRECOMPILE_HEADERS)
+      get_target_property(_pch ${_lib} PRECOMPILE_HEADERS)
+      if(_pch)
+        target_precompile_headers(greentune_${area}_tests REUSE_FROM ${_lib})
+        # GCC uses a precompiled header only with the -fPIC it was made with (a static
+        # library's), not an executable's -fPIE; -fPIC code links into an executable as well.
+        target_compile_options(greentune_${area}_tests PRIVATE -fPIC)
+        break()
+      endif()
+    endif()
+  endforeach()
   gtest_discover_tests(greentune_${area}_tests
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
     PROPERTIES LABELS ${area} TIMEOUT ${ARG_TIMEOUT}
