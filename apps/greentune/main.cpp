@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   add_status_command(app, ctx);
   add_run_task_command(app, ctx);
   add_collect_command(app, ctx);
+  add_help_command(app, ctx);
 
   try {
     app.parse(argc, argv);

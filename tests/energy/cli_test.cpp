@@ -14,6 +14,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/energy/measure.hpp"
+#include "common/greentune_cli.hpp"
 #include "test_helpers.hpp"
 
 namespace ge = greentune::energy;
@@ -22,16 +23,12 @@ using ge::testing::TempDir;
 namespace {
 
 greentune::SubprocessResult run_bin(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  greentune::SubprocessOptions o;
-  o.argv = {GREENTUNE_BIN};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
   // no sensors and no GPU library: deterministic on every machine
-  o.env = {{"GREENTUNE_POWERCAP_ROOT", "/nonexistent/powercap"},
-           {"GREENTUNE_PERF_SYSFS_ROOT", "/nonexistent/sys"},
-           {"GREENTUNE_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1"}};
-  for (auto& [k, v] : env) o.env[k] = v;
-  o.timeout_s = 60;
-  return greentune::run_subprocess(o);
+  std::map<std::string, std::string> all = {{"GREENTUNE_POWERCAP_ROOT", "/nonexistent/powercap"},
+                                            {"GREENTUNE_PERF_SYSFS_ROOT", "/nonexistent/sys"},
+                                            {"GREENTUNE_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1"}};
+  for (auto& [k, v] : env) all[k] = v;
+  return greentune::testing::run_greentune(args, all, 60);
 }
 
 }  // namespace

@@ -9,15 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace greentune::testing {
+#include "common/greentune_cli.hpp"  // make_temp_dir: removed when the test program ends
 
-inline std::string make_temp_dir(const std::string& tag) {
-  std::string tmpl = "/tmp/greentune-" + tag + "-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
-  return buf.data();
-}
+namespace greentune::testing {
 
 inline void write_text(const std::string& path, const std::string& text, bool executable = false) {
   {
