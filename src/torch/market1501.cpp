@@ -47,6 +47,9 @@ struct Decoded {
   int width = 0, height = 0;
 };
 
+// Largest image decoded (8192 x 8192; Market-1501's are 64 x 128).
+constexpr uint64_t kMaxJpegPixels = uint64_t(1) << 26;
+
 // C-style decoder: only POD locals live across setjmp/longjmp. Returns false with `message`.
 bool decode_jpeg(const uint8_t* data, size_t size, Decoded* out, char* message) {
   jpeg_decompress_struct cinfo;
@@ -63,6 +66,14 @@ bool decode_jpeg(const uint8_t* data, size_t size, Decoded* out, char* message) 
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, const_cast<uint8_t*>(data), static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
+  // A corrupt header may declare up to 65500x65500 pixels: refuse more than kMaxJpegPixels before
+  // libjpeg or the pixel buffer allocate that much (found by the jpeg fuzz target, docs/fuzzing.md).
+  if (uint64_t(cinfo.image_width) * cinfo.image_height > kMaxJpegPixels) {
+    std::snprintf(message, JMSG_LENGTH_MAX, "%ux%u pixels, more than the %llu greentune decodes",
+                  unsigned(cinfo.image_width), unsigned(cinfo.image_height), (unsigned long long)kMaxJpegPixels);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   cinfo.out_color_space = JCS_RGB;
   jpeg_start_decompress(&cinfo);
   out->width = static_cast<int>(cinfo.output_width);
