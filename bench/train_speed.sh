@@ -111,7 +111,7 @@ if p_version="$("$python2" -c 'import torch; print(torch.__version__)' 2>/dev/nu
   have_p=1
 fi
 
-echo "mnist_cnn training speed: $images images per run, batch 64, $rounds rounds, order A B C E T D in every round"
+echo "mnist_cnn training speed: $images images per run, batch 64, $rounds rounds, order A G B P C E Q T D in every round (skipped ones left out)"
 echo "machine: $(nproc) CPUs usable ($(grep -c '^processor' /proc/cpuinfo) online), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "threads: python (torch $py_version) uses $py_threads by default; greentune uses $gt_threads"
 if [[ $have_tv == 1 ]]; then
