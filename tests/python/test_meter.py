@@ -90,11 +90,9 @@ def test_windows_are_additive_and_nest(powercap):
 def test_counter_wrap_is_handled(powercap):
     powercap.uj["intel-rapl:0"] = powercap.RANGE - 1_000_000  # 1 J before the wrap
     powercap.add()
-    with greentune.Meter("rapl", TICK, powercap_root=powercap.root) as m:
+    with greentune.Meter("rapl", TICK, powercap_root=powercap.root, sample_at_edges=True) as m:
         with m.window("wrap") as w:
-            settle()
             powercap.add(package_j=3.0)  # wraps
-            settle()
         assert w.energy["cpu_package"].joules == pytest.approx(3.0, rel=1e-9)
 
 
@@ -111,19 +109,28 @@ def _fake_nvml(monkeypatch, no_energy=False):
     return lib, lambda: sum(truth.fake_nvml_true_energy_mj(i) for i in range(2)) / 1000.0
 
 
+def _bracketed_window(m, true_j, seconds):
+    """A window read at its edges (sample_at_edges), with the fake GPUs' true energy read just
+    before and just after each edge: the window must lie between the two brackets."""
+    a = true_j()
+    w = m.window("gpu", sample_at_edges=True).open()
+    b = true_j()
+    time.sleep(seconds)
+    c = true_j()
+    w.close()
+    d = true_j()
+    return w, c - b, d - a
+
+
 def test_nvml_energy_counter_window_matches_the_fake_gpus(monkeypatch):
     lib, true_j = _fake_nvml(monkeypatch)
     with greentune.Meter("nvml", TICK, nvml_library=lib) as m:
         assert m.domains == ["gpu"]
         settle()
-        with m.window("gpu") as w:
-            e0 = true_j()
-            time.sleep(0.25)
-            e1 = true_j()
+        w, inner, outer = _bracketed_window(m, true_j, 0.25)
         g = w.energy["gpu"]
         assert g.source == "nvml-energy" and not g.estimated
-        # counter in mJ, edges interpolated inside one 10 ms tick of a ~260 W ramp
-        assert g.joules == pytest.approx(e1 - e0, abs=0.1)
+        assert inner - 0.005 <= g.joules <= outer + 0.005  # the counter counts whole mJ
         assert w.energy["cpu_package"].joules is None
 
 
@@ -131,15 +138,13 @@ def test_nvml_power_samples_are_integrated_by_trapezoid(monkeypatch):
     lib, true_j = _fake_nvml(monkeypatch, no_energy=True)
     with greentune.Meter("nvml", TICK, nvml_library=lib) as m:
         settle()
-        with m.window("gpu") as w:
-            e0 = true_j()
-            time.sleep(0.3)
-            e1 = true_j()
+        w, inner, outer = _bracketed_window(m, true_j, 0.3)
         g = w.energy["gpu"]
         assert g.source == "nvml-power"
-        assert g.joules == pytest.approx(e1 - e0, rel=0.02)
+        # power rises linearly, so the trapezoid between samples is exact up to timing
+        assert inner * 0.99 <= g.joules <= outer * 1.01
         s = m.samples("gpu")
-        assert s.source == "nvml-power" and len(s.t_s) >= 5  # fewer than 30 when the machine is busy
+        assert s.source == "nvml-power" and len(s.t_s) >= 2
 
 
 def test_estimate_is_labelled_and_stays_within_the_model():
