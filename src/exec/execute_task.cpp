@@ -192,6 +192,8 @@ void start_task(TaskRun& t) {
 
   t.meter.begin();
   t.window_start = monotonic_seconds();
+  // The co-runner first, so that the measured runs train beside it from their start.
+  if (t.corunner.model) start_corunner(t);
   for (auto& j : t.jobs) {
     SubprocessOptions so = child_options(*j.model, j.config->hp, t.options, t.threads);
     so.stdout_to = j.out_path;
@@ -223,7 +225,6 @@ void start_task(TaskRun& t) {
       t.options.on_run_start(r.id, desc);
     }
   }
-  if (t.corunner.model) start_corunner(t);
 }
 
 // ---- supervise ----
