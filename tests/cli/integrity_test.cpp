@@ -1,7 +1,6 @@
 // A damaged study.db (truncated, overwritten): every command that reads or continues the
 // study says so in one line instead of failing later or reporting partial data as whole.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,29 +8,17 @@
 #include <fstream>
 #include <string>
 
+#include "common/greentune_cli.hpp"
 #include "greentune/core/subprocess.hpp"
 
 using namespace greentune;
 
 namespace {
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/greentune-integrity-XXXXXX";
-  char* d = mkdtemp(tmpl);
-  if (!d) throw std::runtime_error("mkdtemp");
-  return d;
-}
-
-SubprocessResult gt(std::vector<std::string> args) {
-  SubprocessOptions o;
-  o.argv = {GREENTUNE_BIN};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.timeout_s = 120;
-  return run_subprocess(o);
-}
+using greentune::testing::run_greentune;
 
 void expect_damaged(const std::vector<std::string>& args, const std::string& db) {
-  SubprocessResult r = gt(args);
+  SubprocessResult r = run_greentune(args);
   std::string cmd = args.front();
   EXPECT_EQ(r.exit_code, 4) << cmd << ": " << r.stderr_text;
   EXPECT_EQ(r.stderr_text.rfind("greentune: error: " + db + ": damaged database (SQLite: ", 0), 0u)
@@ -43,7 +30,7 @@ void expect_damaged(const std::vector<std::string>& args, const std::string& db)
 }  // namespace
 
 TEST(Integrity, TruncatedOrOverwrittenDatabaseIsNamedDamagedByEveryCommand) {
-  std::string dir = temp_dir();
+  std::string dir = greentune::testing::make_temp_dir("integrity");
   {
     std::ofstream(dir + "/model.sh") << "#!/bin/sh\necho \"acc=$1\"\n";
     ::chmod((dir + "/model.sh").c_str(), 0755);
@@ -62,9 +49,9 @@ hyperparameters = {lr = 0.25}
 )T";
   }
   std::string out = dir + "/out", db = out + "/study.db";
-  auto r = gt({"study", dir + "/s.toml", "-o", out, "--progress", "none"});
+  auto r = run_greentune({"study", dir + "/s.toml", "-o", out, "--progress", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  ASSERT_EQ(gt({"export", db}).exit_code, 0);
+  ASSERT_EQ(run_greentune({"export", db}).exit_code, 0);
   auto size = std::filesystem::file_size(db);
   ASSERT_GT(size, 8192u);
   std::string whole;

@@ -21,18 +21,6 @@ using namespace greentune;
 using greentune::testing::make_temp_dir;
 using greentune::testing::write_text;
 
-namespace {
-
-SubprocessResult greentune_cli(const std::vector<std::string>& args) {
-  SubprocessOptions o;
-  o.argv = {GREENTUNE_BIN};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.timeout_s = 120;
-  return run_subprocess(o);
-}
-
-}  // namespace
-
 TEST(FileLock, SecondHolderIsRefusedAndSeesTheFirstOnesRecord) {
   std::string dir = make_temp_dir("lock");
   std::string path = dir + "/x.lock";
@@ -126,7 +114,7 @@ hyperparameters = {lr = 0.25}
   const std::string holder = "greentune study (pid " + std::to_string(first.pid()) + " on " + hostname();
   // A second runner: refused in one line naming the holder; nothing is touched (the run in
   // flight stays running, its attempt is not reset).
-  SubprocessResult second = greentune_cli({"study", "--resume", out, "--progress", "log"});
+  SubprocessResult second = greentune::testing::run_greentune({"study", "--resume", out, "--progress", "log"});
   EXPECT_NE(second.exit_code, 0);
   EXPECT_NE(second.stderr_text.find(out + " is in use by " + holder), std::string::npos) << second.stderr_text;
   EXPECT_EQ(std::count(second.stderr_text.begin(), second.stderr_text.end(), '\n'), 1) << second.stderr_text;
@@ -136,12 +124,12 @@ hyperparameters = {lr = 0.25}
     EXPECT_EQ(st.counts().running, 1) << "the second runner reset the first one's run";
   }
   // collect racing the runner, and a Slurm submission of the same folder.
-  SubprocessResult collect = greentune_cli({"collect", out});
+  SubprocessResult collect = greentune::testing::run_greentune({"collect", out});
   EXPECT_NE(collect.exit_code, 0);
   EXPECT_NE(collect.stderr_text.find("is in use by " + holder), std::string::npos) << collect.stderr_text;
   EXPECT_THROW(exec::lock_study(out, "test", exec::kRoleSubmit), Error);
   // status says who holds it.
-  SubprocessResult status = greentune_cli({"status", out});
+  SubprocessResult status = greentune::testing::run_greentune({"status", out});
   EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
   EXPECT_NE(status.stdout_text.find("runner: " + holder), std::string::npos) << status.stdout_text;
 
@@ -154,6 +142,6 @@ hyperparameters = {lr = 0.25}
   }
   // Done: nobody holds it, and a resume is accepted (nothing left to run).
   EXPECT_FALSE(exec::study_status(out).runner.has_value());
-  SubprocessResult again = greentune_cli({"study", "--resume", out, "--progress", "log"});
+  SubprocessResult again = greentune::testing::run_greentune({"study", "--resume", out, "--progress", "log"});
   EXPECT_EQ(again.exit_code, 0) << again.stderr_text;
 }
