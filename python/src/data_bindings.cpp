@@ -41,6 +41,23 @@ py::array_t<double> numbers(const std::vector<RunRecord>& runs, std::optional<do
   return a;
 }
 
+py::array_t<double> energy(const std::vector<RunRecord>& runs, EnergyDomain d) {
+  py::array_t<double> a(static_cast<py::ssize_t>(runs.size()));
+  double* p = a.mutable_data();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& v = runs[i].reading(d).joules;
+    p[i] = v ? *v : std::numeric_limits<double>::quiet_NaN();
+  }
+  return a;
+}
+
+template <class E>
+py::list enum_strings(const std::vector<RunRecord>& runs, E RunRecord::*field) {
+  py::list l(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) l[i] = py::str(to_string(runs[i].*field));
+  return l;
+}
+
 py::list strings(const std::vector<RunRecord>& runs, std::string RunRecord::*field) {
   py::list l(runs.size());
   for (std::size_t i = 0; i < runs.size(); ++i) l[i] = py::str(runs[i].*field);
@@ -51,17 +68,17 @@ py::list strings(const std::vector<RunRecord>& runs, std::string RunRecord::*fie
 // (name, values); numbers as float64 arrays (NaN = empty), text as lists of str, extra
 // columns as lists of str or None (empty cell), verbatim.
 py::list run_columns(const std::vector<RunRecord>& runs) {
-  std::set<std::string> hp_names, extra_names;
-  for (const auto& r : runs) {
+  std::set<std::string> hp_names;
+  for (const auto& r : runs)
     for (const auto& [k, v] : r.hp) hp_names.insert(k);
-    for (const auto& [k, v] : r.extra)
-      if (!fixed_names().count(k) && k.rfind("hp.", 0) != 0) extra_names.insert(k);
-  }
+  std::vector<std::string> extra_names;
+  for (auto& e : store::extra_columns(runs))
+    if (!fixed_names().count(e)) extra_names.push_back(std::move(e));
   const std::size_t n = runs.size();
   py::list cols;
   auto add = [&](const std::string& name, py::object values) { cols.append(py::make_tuple(name, values)); };
   add("model", strings(runs, &RunRecord::model));
-  add("scenario", strings(runs, &RunRecord::scenario));
+  add("scenario", enum_strings(runs, &RunRecord::scenario));
   add("corunner", strings(runs, &RunRecord::corunner));
   add("operator", strings(runs, &RunRecord::op));
   py::array_t<long long> rep(static_cast<py::ssize_t>(n));
@@ -75,25 +92,23 @@ py::list run_columns(const std::vector<RunRecord>& runs) {
     }
     add("hp." + h, a);
   }
-  add("cpu_package_j", numbers(runs, &RunRecord::cpu_package_j));
-  add("dram_j", numbers(runs, &RunRecord::dram_j));
-  add("gpu_j", numbers(runs, &RunRecord::gpu_j));
+  for (auto d : kEnergyDomains) add(energy_column(d), energy(runs, d));
   add("duration_s", numbers(runs, &RunRecord::duration_s));
   add("performance", numbers(runs, &RunRecord::performance));
   add("performance_metric", strings(runs, &RunRecord::performance_metric));
   py::array_t<bool> hib(static_cast<py::ssize_t>(n));
   for (std::size_t i = 0; i < n; ++i) hib.mutable_data()[i] = runs[i].higher_is_better;
   add("higher_is_better", hib);
-  add("status", strings(runs, &RunRecord::status));
+  add("status", enum_strings(runs, &RunRecord::status));
   add("node", strings(runs, &RunRecord::node));
   for (const auto& e : extra_names) {
     py::list l(n);
     for (std::size_t i = 0; i < n; ++i) {
-      auto it = runs[i].extra.find(e);
-      if (it == runs[i].extra.end() || it->second.empty())
+      const std::string_view cell = store::extra_cell(runs[i], e);
+      if (cell.empty())
         l[i] = py::none();
       else
-        l[i] = py::str(it->second);
+        l[i] = py::str(std::string(cell));
     }
     add(e, l);
   }

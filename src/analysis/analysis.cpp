@@ -17,135 +17,13 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
+#include "groups.hpp"
 
 namespace greentune::analysis {
 
-const char* to_string(Metric metric) {
-  switch (metric) {
-    case Metric::cpu_package_j: return "cpu_package_j";
-    case Metric::dram_j: return "dram_j";
-    case Metric::gpu_j: return "gpu_j";
-    case Metric::total_j: return "total_j";
-    case Metric::duration_s: return "duration_s";
-    case Metric::performance: return "performance";
-  }
-  return "?";
-}
-
-bool is_energy(Metric metric) {
-  return metric == Metric::cpu_package_j || metric == Metric::dram_j || metric == Metric::gpu_j ||
-         metric == Metric::total_j;
-}
-
-bool higher_is_better(Metric metric, bool performance_higher_is_better) {
-  return metric == Metric::performance && performance_higher_is_better;
-}
-
-std::string describe(const PerformanceMetric& metric) {
-  return (metric.metric.empty() ? std::string("performance") : metric.metric) +
-         (metric.higher_is_better ? " (higher is better)" : " (lower is better)");
-}
-
-std::string describe(const std::vector<PerformanceMetric>& metrics) {
-  std::map<std::pair<std::string, bool>, std::vector<const PerformanceMetric*>> groups;
-  for (const auto& m : metrics) groups[{m.metric, !m.higher_is_better}].push_back(&m);
-  std::string out;
-  for (const auto& [key, models] : groups) {
-    out += (out.empty() ? "" : "; ") + describe(*models.front());
-    if (groups.size() == 1 && models.size() > 4) {
-      out += fmt::format(" for all {} models", models.size());
-      continue;
-    }
-    out += " for ";
-    const std::size_t shown = models.size() > 4 ? 3 : models.size();
-    for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + models[i]->model;
-    if (shown < models.size()) out += fmt::format(" and {} more", models.size() - shown);
-  }
-  return out;
-}
-
-PerformanceMetric AnalysisResult::performance_metric(const std::string& model) const {
-  auto it = std::lower_bound(performance_metrics.begin(), performance_metrics.end(), model,
-                             [](const PerformanceMetric& m, const std::string& name) { return m.model < name; });
-  if (it != performance_metrics.end() && it->model == model) return *it;
-  PerformanceMetric unknown;
-  unknown.model = model;
-  return unknown;
-}
-
-const char* to_string(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::win: return "win";
-    case Outcome::tie: return "tie";
-    case Outcome::loss: return "loss";
-  }
-  return "?";
-}
-
-std::size_t TradeoffGrid::total() const {
-  std::size_t n = 0;
-  for (const auto& row : counts)
-    for (auto c : row) n += c;
-  return n;
-}
-
 namespace {
 
-constexpr std::array<Metric, kMetricCount> kMetrics = {Metric::cpu_package_j, Metric::dram_j,   Metric::gpu_j,
-                                                       Metric::total_j,       Metric::duration_s, Metric::performance};
-constexpr std::array<Metric, 3> kComponents = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j};
-constexpr std::array<const char*, 3> kComponentSource = {"cpu_package_source", "dram_source", "gpu_source"};
-
-bool is_estimate_label(const std::string& source) {
-  std::string lower(source);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower.find("estimat") != std::string::npos;
-}
-
-std::optional<double> component_value(const RunRecord& r, std::size_t component) {
-  switch (component) {
-    case 0: return r.cpu_package_j;
-    case 1: return r.dram_j;
-    default: return r.gpu_j;
-  }
-}
-
-bool component_estimated(const RunRecord& r, std::size_t component) {
-  if (r.extra.empty()) return false;
-  auto it = r.extra.find(kComponentSource[component]);
-  return it != r.extra.end() && is_estimate_label(it->second);
-}
-
-// One run's metric values after the estimate policy (nullopt = not measured or left out).
-struct RunValues {
-  std::array<double, kMetricCount> value{};
-  std::array<bool, kMetricCount> present{};
-  std::array<bool, kMetricCount> estimated{};
-};
-
-struct Group {
-  std::string model, scenario, corunner;
-  std::vector<std::size_t> all;        // every run of the group (any status), input order
-  std::vector<std::size_t> original;   // succeeded original runs
-  std::map<std::string, std::vector<std::size_t>> by_operator;  // succeeded mutant runs
-  bool has_original_row = false;
-  bool higher_is_better = true;        // the model's performance direction
-  std::string performance_metric;      // its name (first non-empty one)
-};
-
-// What one group contributes; groups are analysed in parallel and merged in group order.
-struct GroupOutput {
-  std::vector<CorrelationRow> correlations;
-  std::vector<ComparisonRow> comparisons;
-  std::vector<GreenerRow> greener;
-  std::vector<std::string> notes;
-  std::exception_ptr error;
-};
-
-struct Sample {
-  std::vector<double> values;
-  bool estimated = false;
-};
+using namespace detail;
 
 std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : text) {
@@ -167,8 +45,8 @@ class Analyzer {
     build_groups();
     compute_values();
     analyze_groups();
-    summarise();
-    parallel_vs_single();
+    parallel_vs_single(groups_, correlation_range_, runs_, values_, options_, result_);
+    result_.run_values = std::move(values_);
     return std::move(result_);
   }
 
@@ -204,28 +82,46 @@ class Analyzer {
   void build_groups() {
     std::unordered_map<std::string, std::size_t> index;
     std::string key;
+    // Runs of one group usually come together: the previous run's group is tried first.
+    const RunRecord* previous = nullptr;
+    std::size_t group = 0;
+    std::vector<std::size_t>* operator_runs = nullptr;  // the list of operator_name in this group
+    const std::string* operator_name = nullptr;
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       const auto& r = runs_[i];
-      key.clear();
-      key.append(r.model).push_back('\x1f');
-      key.append(r.scenario).push_back('\x1f');
-      key.append(r.corunner);
-      auto [it, inserted] = index.emplace(key, groups_.size());
-      if (inserted) groups_.push_back(Group{r.model, r.scenario, r.corunner, {}, {}, {}, false, r.higher_is_better, {}});
-      Group& g = groups_[it->second];
+      if (!previous || r.scenario != previous->scenario || r.model != previous->model ||
+          r.corunner != previous->corunner) {
+        key.clear();
+        key.append(r.model).push_back('\x1f');
+        key.append(to_string(r.scenario)).push_back('\x1f');
+        key.append(r.corunner);
+        auto [it, inserted] = index.emplace(key, groups_.size());
+        if (inserted)
+          groups_.push_back(Group{r.model, to_string(r.scenario), r.corunner, {}, {}, {}, false, r.higher_is_better, {}});
+        group = it->second;
+        operator_runs = nullptr;
+      }
+      previous = &r;
+      Group& g = groups_[group];
       if (r.higher_is_better != g.higher_is_better) direction_conflict(i, g.all.front());
       if (g.performance_metric.empty()) g.performance_metric = r.performance_metric;
       g.all.push_back(i);
       if (r.op == "original") g.has_original_row = true;
-      if (r.status != "succeeded") {
+      if (r.status != RunStatus::succeeded) {
         ++result_.runs_not_succeeded;
         continue;
       }
       ++result_.runs_used;
-      if (r.op == "original")
+      if (r.op == "original") {
         g.original.push_back(i);
-      else
-        g.by_operator[r.op].push_back(i);
+      } else {
+        if (!operator_runs || *operator_name != r.op) {
+          auto it = g.by_operator.try_emplace(r.op).first;
+          operator_name = &it->first;
+          operator_runs = &it->second;
+        }
+        operator_runs->push_back(i);
+      }
     }
     // One direction per model, across its scenarios and co-runners.
     std::map<std::string, const Group*> first_of_model;
@@ -265,13 +161,13 @@ class Analyzer {
     for (const auto& g : groups_) {
       std::array<bool, 3> measured{};  // component measured in some run of the group
       for (std::size_t i : g.all) {
-        if (runs_[i].status != "succeeded") continue;
+        if (runs_[i].status != RunStatus::succeeded) continue;
         const auto& r = runs_[i];
         RunValues& v = values_[i];
         for (std::size_t c = 0; c < 3; ++c) {
-          auto value = component_value(r, c);
+          auto value = r.energy[c].joules;
           if (!value) continue;
-          const bool est = component_estimated(r, c);
+          const bool est = r.energy[c].estimated();
           if (est) {
             ++result_.estimated_values;
             if (!options_.include_estimated) {
@@ -293,7 +189,7 @@ class Analyzer {
       }
       const auto t = static_cast<std::size_t>(Metric::total_j);
       for (std::size_t i : g.all) {
-        if (runs_[i].status != "succeeded") continue;
+        if (runs_[i].status != RunStatus::succeeded) continue;
         RunValues& v = values_[i];
         bool complete = true, any = false, est = false;
         double total = 0;
@@ -332,18 +228,7 @@ class Analyzer {
           "{} runs lack one of their group's measured energy components and have no total_j", incomplete_totals));
   }
 
-  Sample sample(const std::vector<std::size_t>& runs, Metric metric) const {
-    Sample s;
-    const auto m = static_cast<std::size_t>(metric);
-    s.values.reserve(runs.size());
-    for (std::size_t i : runs) {
-      const auto& v = values_[i];
-      if (!v.present[m]) continue;
-      s.values.push_back(v.value[m]);
-      s.estimated = s.estimated || v.estimated[m];
-    }
-    return s;
-  }
+  Sample sample(const std::vector<std::size_t>& runs, Metric metric) const { return detail::sample(values_, runs, metric); }
 
   double hp_value(std::size_t run, const std::string& hp, const Group& g) const {
     auto it = runs_[run].hp.find(hp);
@@ -369,44 +254,52 @@ class Analyzer {
 
   void analyze_groups() {
     std::vector<GroupOutput> outputs(groups_.size());
-    // Explicit: as asked; automatic: one per core, none for small inputs.
-    std::size_t threads = options_.threads > 0
-                              ? static_cast<std::size_t>(options_.threads)
-                              : std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                                      std::max<std::size_t>(1, runs_.size() / 5000));
-    threads = std::min<std::size_t>({threads, 64, std::max<std::size_t>(1, groups_.size())});
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i = next++; i < groups_.size(); i = next++) {
-        try {
-          analyze_group(groups_[i], outputs[i]);
-        } catch (...) {
-          outputs[i].error = std::current_exception();
-        }
-      }
-    };
-    if (threads <= 1) {
-      worker();
-    } else {
-      std::vector<std::thread> pool;
-      for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-      for (auto& t : pool) t.join();
-    }
+    std::vector<std::exception_ptr> errors;
+    parallel_for(groups_.size(), analysis_threads(options_, runs_.size(), groups_.size()), errors,
+                 [&](std::size_t i) { analyze_group(groups_[i], outputs[i]); });
     std::size_t nc = 0, nm = 0, ng = 0;
-    for (const auto& o : outputs) {
-      if (o.error) std::rethrow_exception(o.error);  // the first group's error, deterministically
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      if (errors[i]) std::rethrow_exception(errors[i]);  // the first group's error, deterministically
+      const auto& o = outputs[i];
       nc += o.correlations.size(), nm += o.comparisons.size(), ng += o.greener.size();
     }
     result_.correlations.reserve(nc);
     result_.comparisons.reserve(nm);
     result_.greener.reserve(ng);
-    for (auto& o : outputs) {
+    correlation_range_.resize(groups_.size());
+    // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over groups.
+    std::map<std::tuple<std::string, std::string, std::size_t>, StrengthSummaryRow> bins;
+    std::map<std::tuple<std::string, std::string, std::size_t>, TradeoffGrid> grids;
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      auto& o = outputs[i];
+      const std::string& scenario = groups_[i].scenario;
+      correlation_range_[i].first = result_.correlations.size();
       std::move(o.correlations.begin(), o.correlations.end(), std::back_inserter(result_.correlations));
+      correlation_range_[i].second = result_.correlations.size();
       std::move(o.comparisons.begin(), o.comparisons.end(), std::back_inserter(result_.comparisons));
       std::move(o.greener.begin(), o.greener.end(), std::back_inserter(result_.greener));
       std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
+      for (const auto& [key, part] : o.bins) {
+        auto& row = bins[{scenario, key.first, key.second}];
+        row.scenario = scenario;
+        row.hyperparameter = key.first;
+        row.metric = part.metric;
+        for (std::size_t b = 0; b < row.counts.size(); ++b) row.counts[b] += part.counts[b];
+        row.undefined += part.undefined;
+      }
+      for (const auto& [key, part] : o.grids) {
+        auto& grid = grids[{scenario, key.first, key.second}];
+        grid.scenario = scenario;
+        grid.hyperparameter = key.first;
+        grid.metric = part.metric;
+        for (std::size_t e = 0; e < 3; ++e)
+          for (std::size_t p = 0; p < 3; ++p) grid.counts[e][p] += part.counts[e][p];
+        grid.estimated = grid.estimated || part.estimated;
+      }
       o = GroupOutput();
     }
+    for (auto& [k, row] : bins) result_.strength_summary.push_back(std::move(row));
+    for (auto& [k, grid] : grids) result_.tradeoffs.push_back(std::move(grid));
   }
 
   void analyze_group(const Group& g, GroupOutput& out) {
@@ -471,6 +364,12 @@ class Analyzer {
       row.defined = s.defined && p.defined;
       row.strength = stats::strength_bin(s.coefficient, options_.strength);
       row.estimated = estimated;
+      auto& bin = out.bins[{hp, m}];
+      bin.metric = metric;
+      if (!row.defined)
+        ++bin.undefined;
+      else
+        ++bin.counts[static_cast<std::size_t>(row.strength)];
       out.correlations.push_back(std::move(row));
     }
   }
@@ -525,9 +424,19 @@ class Analyzer {
         row_of[m] = out.comparisons.size();
         out.comparisons.push_back(std::move(row));
       }
-      // Greener: an energy win without a performance loss (performance must be compared).
+      // Trade-off grids: each energy outcome against the performance outcome.
       if (!row_of[perf]) continue;
       const ComparisonRow perf_row = out.comparisons[*row_of[perf]];
+      for (auto metric : kMetrics) {
+        const auto m = static_cast<std::size_t>(metric);
+        if (!is_energy(metric) || !row_of[m]) continue;
+        const ComparisonRow& c = out.comparisons[*row_of[m]];
+        auto& grid = out.grids[{hp, m}];
+        grid.metric = metric;
+        ++grid.counts[static_cast<std::size_t>(c.outcome)][static_cast<std::size_t>(perf_row.outcome)];
+        grid.estimated = grid.estimated || c.estimated;
+      }
+      // Greener: an energy win without a performance loss (performance must be compared).
       if (perf_row.outcome == Outcome::loss) continue;
       std::vector<Metric> wins;
       for (auto metric : kMetrics) {
@@ -587,130 +496,12 @@ class Analyzer {
     }
   }
 
-  void summarise() {
-    // Strength bins per (scenario, hyperparameter, metric).
-    std::map<std::tuple<std::string, std::string, std::size_t>, StrengthSummaryRow> bins;
-    for (const auto& c : result_.correlations) {
-      auto& row = bins[{c.scenario, c.hyperparameter, static_cast<std::size_t>(c.metric)}];
-      row.scenario = c.scenario;
-      row.hyperparameter = c.hyperparameter;
-      row.metric = c.metric;
-      if (!c.defined) {
-        ++row.undefined;
-        continue;
-      }
-      ++row.counts[static_cast<std::size_t>(c.strength)];
-    }
-    for (auto& [k, row] : bins) result_.strength_summary.push_back(std::move(row));
-
-    // Trade-off grids: each mutant's energy outcome against its performance outcome.
-    std::map<std::tuple<std::string, std::string, std::size_t>, TradeoffGrid> grids;
-    std::map<std::tuple<std::string, std::string, std::string, std::string, double>, Outcome> perf;
-    for (const auto& c : result_.comparisons)
-      if (c.metric == Metric::performance)
-        perf[{c.model, c.scenario, c.corunner, c.hyperparameter, c.value}] = c.outcome;
-    for (const auto& c : result_.comparisons) {
-      if (!is_energy(c.metric)) continue;
-      auto it = perf.find({c.model, c.scenario, c.corunner, c.hyperparameter, c.value});
-      if (it == perf.end()) continue;
-      auto& grid = grids[{c.scenario, c.hyperparameter, static_cast<std::size_t>(c.metric)}];
-      grid.scenario = c.scenario;
-      grid.hyperparameter = c.hyperparameter;
-      grid.metric = c.metric;
-      ++grid.counts[static_cast<std::size_t>(c.outcome)][static_cast<std::size_t>(it->second)];
-    }
-    for (auto& [k, grid] : grids) result_.tradeoffs.push_back(std::move(grid));
-  }
-
-  void parallel_vs_single() {
-    // Single-scenario groups by model (normally one, with an empty co-runner).
-    std::map<std::string, const Group*> single;
-    for (const auto& g : groups_)
-      if (g.scenario == "single" && !single.count(g.model)) single[g.model] = &g;
-
-    // Correlations side by side.
-    std::map<std::tuple<std::string, std::string, std::size_t>, const CorrelationRow*> single_corr;
-    for (const auto& c : result_.correlations)
-      if (c.scenario == "single" && c.corunner == single_corunner(c.model, single))
-        single_corr[{c.model, c.hyperparameter, static_cast<std::size_t>(c.metric)}] = &c;
-    for (const auto& c : result_.correlations) {
-      if (c.scenario != "parallel") continue;
-      auto it = single_corr.find({c.model, c.hyperparameter, static_cast<std::size_t>(c.metric)});
-      if (it == single_corr.end()) continue;
-      const CorrelationRow& s = *it->second;
-      ParallelCorrelationRow row;
-      row.model = c.model;
-      row.corunner = c.corunner;
-      row.hyperparameter = c.hyperparameter;
-      row.metric = c.metric;
-      row.single_rho = s.spearman_rho;
-      row.single_p = s.spearman_p;
-      row.parallel_rho = c.spearman_rho;
-      row.parallel_p = c.spearman_p;
-      row.single_strength = s.strength;
-      row.parallel_strength = c.strength;
-      row.bin_changed = s.strength != c.strength;
-      row.sign_changed = (s.spearman_rho > 0 && c.spearman_rho < 0) || (s.spearman_rho < 0 && c.spearman_rho > 0);
-      result_.parallel_correlations.push_back(std::move(row));
-    }
-
-    // The same configuration alone and beside a co-runner.
-    for (const auto& g : groups_) {
-      if (g.scenario != "parallel") continue;
-      auto it = single.find(g.model);
-      if (it == single.end()) continue;
-      const Group& s = *it->second;
-      if (s.original.empty() || g.original.empty()) continue;
-      energy_side_by_side(g, s, "", 0, s.original, g.original);
-      for (const auto& [hp, prl_runs] : g.by_operator) {
-        auto sit = s.by_operator.find(hp);
-        if (sit == s.by_operator.end()) continue;
-        std::map<double, std::vector<std::size_t>> sv, pv;
-        for (std::size_t i : sit->second) sv[runs_[i].hp.at(hp)].push_back(i);
-        for (std::size_t i : prl_runs) pv[runs_[i].hp.at(hp)].push_back(i);
-        for (const auto& [value, pr] : pv) {
-          auto vit = sv.find(value);
-          if (vit != sv.end()) energy_side_by_side(g, s, hp, value, vit->second, pr);
-        }
-      }
-    }
-  }
-
-  static std::string single_corunner(const std::string& model, const std::map<std::string, const Group*>& single) {
-    auto it = single.find(model);
-    return it == single.end() ? std::string() : it->second->corunner;
-  }
-
-  void energy_side_by_side(const Group& prl, const Group& sgl, const std::string& hp, double value,
-                           const std::vector<std::size_t>& single_runs, const std::vector<std::size_t>& parallel_runs) {
-    (void)sgl;
-    const std::string configuration = hp.empty() ? std::string("original") : hp + "=" + format_exact(value);
-    for (auto metric : kMetrics) {
-      if (metric == Metric::performance) continue;
-      Sample a = sample(single_runs, metric), b = sample(parallel_runs, metric);
-      if (a.values.empty() || b.values.empty()) continue;
-      ParallelEnergyRow row;
-      row.model = prl.model;
-      row.corunner = prl.corunner;
-      row.hyperparameter = hp;
-      row.value = hp.empty() ? 0 : value;
-      row.configuration = configuration;
-      row.metric = metric;
-      row.n_single = a.values.size();
-      row.n_parallel = b.values.size();
-      row.mean_single = stats::mean(a.values);
-      row.mean_parallel = stats::mean(b.values);
-      row.change_percent = row.mean_single == 0 ? 0 : 100 * (row.mean_parallel - row.mean_single) / row.mean_single;
-      row.p = stats::two_sample_test(options_.test, b.values, a.values).p;
-      result_.parallel_energy.push_back(std::move(row));
-    }
-  }
-
   const std::vector<RunRecord>& runs_;
   const AnalysisOptions& options_;
   const OriginFn& origins_;
   std::vector<Group> groups_;
   std::vector<RunValues> values_;
+  std::vector<std::pair<std::size_t, std::size_t>> correlation_range_;  // per group, in result_.correlations
   AnalysisResult result_;
 };
 

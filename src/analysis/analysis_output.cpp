@@ -1,6 +1,8 @@
-// AnalysisResult as JSON (stable field names) and as human-readable tables.
+// Names of metrics and outcomes, and AnalysisResult as human-readable tables (the JSON
+// document is written by json_writer.cpp).
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -8,11 +10,75 @@
 #include "greentune/core/number_format.hpp"
 
 namespace greentune::analysis {
-namespace {
 
-using nlohmann::json;
+const char* to_string(Metric metric) {
+  switch (metric) {
+    case Metric::cpu_package_j: return "cpu_package_j";
+    case Metric::dram_j: return "dram_j";
+    case Metric::gpu_j: return "gpu_j";
+    case Metric::total_j: return "total_j";
+    case Metric::duration_s: return "duration_s";
+    case Metric::performance: return "performance";
+  }
+  return "?";
+}
 
-}  // namespace
+bool is_energy(Metric metric) {
+  return metric == Metric::cpu_package_j || metric == Metric::dram_j || metric == Metric::gpu_j ||
+         metric == Metric::total_j;
+}
+
+bool higher_is_better(Metric metric, bool performance_higher_is_better) {
+  return metric == Metric::performance && performance_higher_is_better;
+}
+
+std::string describe(const PerformanceMetric& metric) {
+  return (metric.metric.empty() ? std::string("performance") : metric.metric) +
+         (metric.higher_is_better ? " (higher is better)" : " (lower is better)");
+}
+
+std::string describe(const std::vector<PerformanceMetric>& metrics) {
+  std::map<std::pair<std::string, bool>, std::vector<const PerformanceMetric*>> groups;
+  for (const auto& m : metrics) groups[{m.metric, !m.higher_is_better}].push_back(&m);
+  std::string out;
+  for (const auto& [key, models] : groups) {
+    out += (out.empty() ? "" : "; ") + describe(*models.front());
+    if (groups.size() == 1 && models.size() > 4) {
+      out += fmt::format(" for all {} models", models.size());
+      continue;
+    }
+    out += " for ";
+    const std::size_t shown = models.size() > 4 ? 3 : models.size();
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + models[i]->model;
+    if (shown < models.size()) out += fmt::format(" and {} more", models.size() - shown);
+  }
+  return out;
+}
+
+PerformanceMetric AnalysisResult::performance_metric(const std::string& model) const {
+  auto it = std::lower_bound(performance_metrics.begin(), performance_metrics.end(), model,
+                             [](const PerformanceMetric& m, const std::string& name) { return m.model < name; });
+  if (it != performance_metrics.end() && it->model == model) return *it;
+  PerformanceMetric unknown;
+  unknown.model = model;
+  return unknown;
+}
+
+const char* to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::win: return "win";
+    case Outcome::tie: return "tie";
+    case Outcome::loss: return "loss";
+  }
+  return "?";
+}
+
+std::size_t TradeoffGrid::total() const {
+  std::size_t n = 0;
+  for (const auto& row : counts)
+    for (auto c : row) n += c;
+  return n;
+}
 
 const char* strength_key(stats::StrengthBin bin) {
   switch (bin) {
@@ -76,147 +142,6 @@ std::string metric_text(Metric metric, bool higher_is_better) {
 }
 
 }  // namespace
-
-nlohmann::json to_json(const AnalysisResult& r) {
-  json out;
-  const auto& o = r.options;
-  out["options"] = {{"test", stats::to_string(o.test)},
-                    {"alpha", o.alpha},
-                    {"negligible", o.negligible},
-                    {"strength_thresholds", {{"weak", o.strength.weak}, {"strong", o.strength.strong}}},
-                    {"bootstrap", {{"resamples", o.bootstrap_resamples},
-                                   {"confidence", o.bootstrap_confidence},
-                                   {"seed", o.bootstrap_seed}}},
-                    {"include_estimated", o.include_estimated}};
-  out["input"] = {{"runs", r.runs_total},
-                  {"used", r.runs_used},
-                  {"not_succeeded", r.runs_not_succeeded},
-                  {"estimated_values", r.estimated_values}};
-  out["notes"] = r.notes;
-  json perf = json::array();
-  for (const auto& m : r.performance_metrics)
-    perf.push_back({{"model", m.model}, {"metric", m.metric}, {"higher_is_better", m.higher_is_better}});
-  out["performance_metrics"] = std::move(perf);
-
-  json corr = json::array();
-  for (const auto& c : r.correlations)
-    corr.push_back({{"model", c.model},
-                    {"scenario", c.scenario},
-                    {"corunner", c.corunner},
-                    {"hyperparameter", c.hyperparameter},
-                    {"metric", to_string(c.metric)},
-                    {"n", c.n},
-                    {"spearman_rho", c.spearman_rho},
-                    {"spearman_p", c.spearman_p},
-                    {"pearson_r", c.pearson_r},
-                    {"pearson_p", c.pearson_p},
-                    {"defined", c.defined},
-                    {"strength", strength_key(c.strength)},
-                    {"estimated", c.estimated}});
-  out["correlations"] = std::move(corr);
-
-  json summary = json::array();
-  for (const auto& s : r.strength_summary) {
-    json counts = json::object();
-    for (auto b : kBins) counts[strength_key(b)] = s.counts[static_cast<std::size_t>(b)];
-    summary.push_back({{"scenario", s.scenario},
-                       {"hyperparameter", s.hyperparameter},
-                       {"metric", to_string(s.metric)},
-                       {"counts", counts},
-                       {"undefined", s.undefined}});
-  }
-  out["strength_summary"] = std::move(summary);
-
-  json comp = json::array();
-  for (const auto& c : r.comparisons)
-    comp.push_back({{"model", c.model},
-                    {"scenario", c.scenario},
-                    {"corunner", c.corunner},
-                    {"hyperparameter", c.hyperparameter},
-                    {"value", c.value},
-                    {"original_value", c.original_value},
-                    {"metric", to_string(c.metric)},
-                    {"test", c.test},
-                    {"method", c.method},
-                    {"p", c.p},
-                    {"cliffs_delta", c.cliffs_delta},
-                    {"outcome", to_string(c.outcome)},
-                    {"higher_is_better", c.higher_is_better},
-                    {"n_mutant", c.n_mutant},
-                    {"n_original", c.n_original},
-                    {"mean_mutant", c.mean_mutant},
-                    {"mean_original", c.mean_original},
-                    {"estimated", c.estimated}});
-  out["comparisons"] = std::move(comp);
-
-  json trade = json::array();
-  for (const auto& t : r.tradeoffs) {
-    json counts = json::object();
-    for (auto e : kOutcomes) {
-      json row = json::object();
-      for (auto p : kOutcomes) row[to_string(p)] = t.counts[static_cast<std::size_t>(e)][static_cast<std::size_t>(p)];
-      counts[to_string(e)] = row;
-    }
-    trade.push_back({{"scenario", t.scenario},
-                     {"hyperparameter", t.hyperparameter},
-                     {"metric", to_string(t.metric)},
-                     {"counts", counts},  // counts[energy outcome][performance outcome]
-                     {"total", t.total()}});
-  }
-  out["tradeoffs"] = std::move(trade);
-
-  json green = json::array();
-  for (const auto& g : r.greener)
-    green.push_back({{"model", g.model},
-                     {"scenario", g.scenario},
-                     {"corunner", g.corunner},
-                     {"hyperparameter", g.hyperparameter},
-                     {"value", g.value},
-                     {"original_value", g.original_value},
-                     {"metric", to_string(g.metric)},
-                     {"saving_percent", g.saving_percent},
-                     {"saving_ci_low", g.saving_low},
-                     {"saving_ci_high", g.saving_high},
-                     {"confidence", r.options.bootstrap_confidence},
-                     {"p", g.p},
-                     {"cliffs_delta", g.cliffs_delta},
-                     {"performance_outcome", to_string(g.performance_outcome)},
-                     {"performance_change", g.performance_change},
-                     {"performance_higher_is_better", g.performance_higher_is_better},
-                     {"estimated", g.estimated}});
-  out["greener"] = std::move(green);
-
-  json pc = json::array();
-  for (const auto& p : r.parallel_correlations)
-    pc.push_back({{"model", p.model},
-                  {"corunner", p.corunner},
-                  {"hyperparameter", p.hyperparameter},
-                  {"metric", to_string(p.metric)},
-                  {"single_rho", p.single_rho},
-                  {"single_p", p.single_p},
-                  {"parallel_rho", p.parallel_rho},
-                  {"parallel_p", p.parallel_p},
-                  {"single_strength", strength_key(p.single_strength)},
-                  {"parallel_strength", strength_key(p.parallel_strength)},
-                  {"bin_changed", p.bin_changed},
-                  {"sign_changed", p.sign_changed}});
-  json pe = json::array();
-  for (const auto& p : r.parallel_energy)
-    pe.push_back({{"model", p.model},
-                  {"corunner", p.corunner},
-                  {"configuration", p.configuration},
-                  {"hyperparameter", p.hyperparameter},
-                  {"value", p.value},
-                  {"metric", to_string(p.metric)},
-                  {"n_single", p.n_single},
-                  {"n_parallel", p.n_parallel},
-                  {"mean_single", p.mean_single},
-                  {"mean_parallel", p.mean_parallel},
-                  {"change_percent", p.change_percent},
-                  {"p", p.p}});
-  out["parallel_vs_single"] = {{"correlations", std::move(pc)}, {"energy", std::move(pe)}};
-  return out;
-}
 
 std::string format_text(const AnalysisResult& r) {
   const auto& o = r.options;

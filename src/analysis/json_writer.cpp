@@ -1,14 +1,23 @@
-// Streaming JSON for large results: the same document as to_json(result), written row by
-// row without building the tree (a million-run analysis has about a million comparison
-// rows; the tree costs seconds and gigabytes). One row per line.
+// The analysis as JSON, written once: write_json streams the document row by row without
+// building the tree (a million-run analysis has about a million comparison rows; the tree
+// costs seconds and gigabytes), one row per line; to_json parses that same text.
+#include <array>
 #include <cmath>
 #include <ostream>
+#include <sstream>
 
 #include "greentune/analysis/analysis.hpp"
 #include "greentune/core/number_format.hpp"
 
 namespace greentune::analysis {
 namespace {
+
+using nlohmann::json;
+
+constexpr std::array<Outcome, 3> kOutcomes = {Outcome::win, Outcome::tie, Outcome::loss};
+constexpr std::array<stats::StrengthBin, stats::kStrengthBins> kBins = {
+    stats::StrengthBin::strong_negative, stats::StrengthBin::weak_negative, stats::StrengthBin::negligible,
+    stats::StrengthBin::weak_positive, stats::StrengthBin::strong_positive};
 
 class Writer {
  public:
@@ -78,6 +87,59 @@ class Writer {
   std::string buf_;
 };
 
+// The small parts of the document (options, input, notes, performance metrics, strength
+// summary, trade-off grids) as trees; the row arrays are streamed.
+json head_json(const AnalysisResult& r) {
+  json out;
+  const auto& o = r.options;
+  out["options"] = {{"test", stats::to_string(o.test)},
+                    {"alpha", o.alpha},
+                    {"negligible", o.negligible},
+                    {"strength_thresholds", {{"weak", o.strength.weak}, {"strong", o.strength.strong}}},
+                    {"bootstrap", {{"resamples", o.bootstrap_resamples},
+                                   {"confidence", o.bootstrap_confidence},
+                                   {"seed", o.bootstrap_seed}}},
+                    {"include_estimated", o.include_estimated}};
+  out["input"] = {{"runs", r.runs_total},
+                  {"used", r.runs_used},
+                  {"not_succeeded", r.runs_not_succeeded},
+                  {"estimated_values", r.estimated_values}};
+  out["notes"] = r.notes;
+  json perf = json::array();
+  for (const auto& m : r.performance_metrics)
+    perf.push_back({{"model", m.model}, {"metric", m.metric}, {"higher_is_better", m.higher_is_better}});
+  out["performance_metrics"] = std::move(perf);
+
+  json summary = json::array();
+  for (const auto& s : r.strength_summary) {
+    json counts = json::object();
+    for (auto b : kBins) counts[strength_key(b)] = s.counts[static_cast<std::size_t>(b)];
+    summary.push_back({{"scenario", s.scenario},
+                       {"hyperparameter", s.hyperparameter},
+                       {"metric", to_string(s.metric)},
+                       {"counts", counts},
+                       {"undefined", s.undefined}});
+  }
+  out["strength_summary"] = std::move(summary);
+
+  json trade = json::array();
+  for (const auto& t : r.tradeoffs) {
+    json counts = json::object();
+    for (auto e : kOutcomes) {
+      json row = json::object();
+      for (auto p : kOutcomes) row[to_string(p)] = t.counts[static_cast<std::size_t>(e)][static_cast<std::size_t>(p)];
+      counts[to_string(e)] = row;
+    }
+    trade.push_back({{"scenario", t.scenario},
+                     {"hyperparameter", t.hyperparameter},
+                     {"metric", to_string(t.metric)},
+                     {"counts", counts},  // counts[energy outcome][performance outcome]
+                     {"total", t.total()}});
+  }
+  out["tradeoffs"] = std::move(trade);
+  return out;
+}
+
 template <class Rows, class Fn>
 void array(Writer& w, const char* name, const Rows& rows, Fn&& fn, bool first_key = false) {
   w.key(name, first_key);
@@ -97,18 +159,7 @@ void array(Writer& w, const char* name, const Rows& rows, Fn&& fn, bool first_ke
 
 void write_json(std::ostream& out, const AnalysisResult& r) {
   Writer w(out);
-  // The small parts come from to_json's own code, so both stay the same document.
-  AnalysisResult small;
-  small.options = r.options;
-  small.runs_total = r.runs_total;
-  small.runs_used = r.runs_used;
-  small.runs_not_succeeded = r.runs_not_succeeded;
-  small.estimated_values = r.estimated_values;
-  small.notes = r.notes;
-  small.performance_metrics = r.performance_metrics;
-  small.strength_summary = r.strength_summary;
-  small.tradeoffs = r.tradeoffs;
-  const nlohmann::json head = to_json(small);
+  const json head = head_json(r);
   w.raw("{");
   w.key("options", true);
   w.raw(head.at("options").dump());
@@ -210,6 +261,12 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
     w.field("p", p.p);
   });
   w.raw("}}\n");
+}
+
+nlohmann::json to_json(const AnalysisResult& result) {
+  std::ostringstream text;
+  write_json(text, result);
+  return json::parse(text.str());
 }
 
 }  // namespace greentune::analysis

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "greentune/report/svg.hpp"
+#include "greentune/store/csv.hpp"
 
 namespace greentune::report {
 
@@ -76,17 +77,7 @@ std::string table_markdown(const Table& t) {
   return out;
 }
 
-std::string csv_field(std::string_view s) {
-  bool quote = s.find_first_of(",\"\n\r") != std::string_view::npos ||
-               (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-  if (!quote) return std::string(s);
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
-}
+std::string csv_field(std::string_view s) { return store::csv_field(s); }
 
 std::string table_csv(const Table& t) {
   std::string out;

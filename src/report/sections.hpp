@@ -21,6 +21,8 @@ std::string better_text(const ReportInput& input, analysis::Metric metric, const
 // The models' performance metrics and directions, grouped: "val_loss (lower is better) for
 // ext; accuracy (higher is better) for a, b".
 std::string performance_directions(const ReportInput& input);
+// A paragraph for sections drawn from estimated energy: why, and how to get real readings.
+std::string estimated_energy_explanation();
 // True when some model's performance metric is lower-is-better.
 bool any_lower_is_better(const ReportInput& input);
 std::string group_label(const std::string& model, const std::string& scenario,

@@ -46,6 +46,21 @@ std::string estimate_hint(const ReportInput& in) {
 
 }  // namespace
 
+// Why energy is estimated, what that means, and how to get real readings.
+std::string estimated_energy_explanation() {
+  return "<p class=\"estimate-note\">" +
+         html_escape(
+             "Energy here is estimated, not measured: no energy meter was readable on the machine that ran the "
+             "study (most virtual machines have none), so greentune modelled power from CPU time. The outcomes "
+             "show how the estimate moves with the hyperparameters (mostly through run time), not what the "
+             "hardware drew; they are labelled \"estimated\" wherever they appear and are included only because "
+             "the analysis was asked to (--include-estimated). For real readings: let greentune read RAPL "
+             "(run as root, or `sudo chmod o+r /sys/class/powercap/intel-rapl:*/energy_uj`, which the kernel "
+             "restricts since CVE-2020-8694), run on a bare-metal machine rather than a VM, or on an NVIDIA GPU "
+             "(NVML); `greentune meters` shows what this machine can measure.") +
+         "</p>\n";
+}
+
 // ---- correlations ----
 
 Section correlation_section(const ReportInput& in) {
@@ -60,6 +75,8 @@ Section correlation_section(const ReportInput& in) {
       "Spearman's rho between each hyperparameter and each metric, over the original's and that "
       "hyperparameter's mutants' runs. Red: the metric grows with the hyperparameter; blue: it falls. "
       "* marks p < alpha; \u2020 marks a value computed from estimated energy.");
+  if (std::any_of(a.correlations.begin(), a.correlations.end(), [](const auto& c) { return c.estimated; }))
+    s.html += estimated_energy_explanation();
   if (any_lower_is_better(in))
     s.html += paragraph("For performance, a positive rho means the metric grows with the hyperparameter, which is "
                         "good only for a higher-is-better metric. Performance metrics: " +
@@ -125,7 +142,9 @@ Section correlation_section(const ReportInput& in) {
     }
     std::string heading = scen + " scenario";
     if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
-    h.title = "Spearman's rho, " + heading;
+    const bool estimated = std::any_of(a.correlations.begin(), a.correlations.end(),
+                                       [&](const auto& c) { return c.scenario == scen && c.estimated; });
+    h.title = "Spearman's rho, " + heading + (estimated ? " (\u2020 estimated energy)" : "");
     s.html += "<h3>" + html_escape(heading) + "</h3>\n" +
               (hidden_rows ? notice(fmt::format("The heatmap shows the first {} rows; {} more are in the "
                                                 "table below and in correlations.csv.",
@@ -185,7 +204,10 @@ Section tradeoff_section(const ReportInput& in) {
                      "metric and performance." + estimate_hint(in));
     return s;
   }
-  Table t{"Trade-off grids", {"scenario", "hyperparameter", "metric"}, {}};
+  bool any_estimated = false;
+  for (const auto& g : a.tradeoffs) any_estimated = any_estimated || g.estimated;
+  if (any_estimated) s.html += estimated_energy_explanation();
+  Table t{"Trade-off grids", {"scenario", "hyperparameter", "metric", "energy"}, {}};
   static const char* kO[] = {"win", "tie", "loss"};
   for (const char* e : kO)
     for (const char* p : kO) t.columns.push_back(fmt::format("energy {} / perf {}", e, p));
@@ -203,12 +225,16 @@ Section tradeoff_section(const ReportInput& in) {
         for (const auto& g : a.tradeoffs) {
           if (g.scenario != scen || g.hyperparameter != hp || g.metric != m) continue;
           svg::TradeoffGridData d;
-          d.title = fmt::format("{} \u00b7 {} \u00b7 {}", scen, hp, metric_name(m));
-          d.energy_label = metric_name(m);
+          const char* est = g.estimated ? " (estimated)" : "";
+          d.title = fmt::format("{} \u00b7 {} \u00b7 {}{}", scen, hp, metric_name(m), est);
+          d.energy_label = metric_name(m) + est;
           for (int i = 0; i < 3; ++i)
             for (int j = 0; j < 3; ++j) d.counts[i][j] = static_cast<int>(g.counts[i][j]);
-          s.html += figure(svg::tradeoff_grid(d), fmt::format("{}: {} by {}", scen, hp, metric_name(m)));
-          std::vector<Cell> row{g.scenario, g.hyperparameter, metric_name(g.metric)};
+          s.html += figure(svg::tradeoff_grid(d),
+                           fmt::format("{}: {} by {}{}", scen, hp, metric_name(m),
+                                       g.estimated ? " \u2014 from estimated energy, not measured" : ""));
+          std::vector<Cell> row{g.scenario, g.hyperparameter, metric_name(g.metric),
+                                g.estimated ? Cell("estimate", "estimated", "est") : Cell("measured")};
           for (int i = 0; i < 3; ++i)
             for (int j = 0; j < 3; ++j) row.push_back(count_cell(g.counts[i][j]));
           t.rows.push_back(std::move(row));
@@ -287,7 +313,9 @@ Section parallel_section(const ReportInput& in) {
     s.html += "<div class=\"charts\">\n";
     for (Metric m : metrics) {
       svg::DumbbellData d;
-      d.title = "Spearman's rho, " + metric_name(m) + ": alone vs in parallel";
+      const bool est = std::any_of(a.parallel_correlations.begin(), a.parallel_correlations.end(),
+                                   [&](const auto& r) { return r.metric == m && r.estimated; });
+      d.title = "Spearman's rho, " + metric_name(m) + ": alone vs in parallel" + (est ? " (estimated energy)" : "");
       d.a_label = "single";
       d.b_label = one_corunner && !corunners.begin()->empty() ? "beside " + *corunners.begin() : "parallel";
       d.x_label = "Spearman's rho (" + metric_name(m) + ")";
@@ -297,12 +325,12 @@ Section parallel_section(const ReportInput& in) {
         if (!one_corunner && !r.corunner.empty()) label += " (with " + r.corunner + ")";
         d.rows.push_back({label, r.single_rho, r.parallel_rho, r.bin_changed || r.sign_changed});
       }
-      s.html += figure(svg::dumbbell(d), metric_name(m));
+      s.html += figure(svg::dumbbell(d), metric_name(m) + (est ? " \u2014 from estimated energy, not measured" : ""));
     }
     s.html += "</div>\n";
     Table t{"Correlations alone and in parallel",
             {"model", "co-runner", "hyperparameter", "metric", "rho single", "p", "rho parallel", "p",
-             "strength single", "strength parallel", "changed"},
+             "strength single", "strength parallel", "changed", "energy"},
             {}};
     for (const auto& r : a.parallel_correlations) {
       std::string changed = r.sign_changed && r.bin_changed ? "sign and bin" : r.sign_changed ? "sign"
@@ -311,7 +339,8 @@ Section parallel_section(const ReportInput& in) {
                         p_cell(r.single_p), num_cell(r.parallel_rho), p_cell(r.parallel_p),
                         std::string(stats::to_string(r.single_strength)),
                         std::string(stats::to_string(r.parallel_strength)),
-                        Cell(changed, changed, changed.empty() ? "" : "changed")});
+                        Cell(changed, changed, changed.empty() ? "" : "changed"),
+                        r.estimated ? Cell("estimate", "estimated", "est") : Cell("measured")});
     }
     s.html += details(fmt::format("All {} correlation pairs (table)", t.rows.size()), table_html(t));
     s.tables.push_back({"parallel_correlations", t});
@@ -319,7 +348,7 @@ Section parallel_section(const ReportInput& in) {
   if (!a.parallel_energy.empty()) {
     Table t{"The same configuration alone and beside a co-runner",
             {"model", "co-runner", "configuration", "metric", "n single", "n parallel", "mean single",
-             "mean parallel", "change %", "p"},
+             "mean parallel", "change %", "p", "energy"},
             {}};
     for (const auto& r : a.parallel_energy) {
       std::string config = r.hyperparameter.empty() ? "original" : r.hyperparameter + "=" + value_text(r.value);
@@ -328,7 +357,7 @@ Section parallel_section(const ReportInput& in) {
       if (r.p <= a.options.alpha) change.css_class += r.change_percent > 0 ? " loss" : " win";
       t.rows.push_back({r.model, r.corunner, Cell(config, config_raw), metric_name(r.metric), count_cell(r.n_single),
                         count_cell(r.n_parallel), num_cell(r.mean_single), num_cell(r.mean_parallel), change,
-                        p_cell(r.p)});
+                        p_cell(r.p), r.estimated ? Cell("estimate", "estimated", "est") : Cell("measured")});
     }
     s.html += "<h3>Energy alone and in parallel</h3>\n";
     s.html += paragraph("Whole-machine figures of the same configuration; a coloured change is significant at alpha.");

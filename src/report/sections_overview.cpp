@@ -107,10 +107,10 @@ Section overview_section(const ReportInput& in) {
   };
   std::map<std::tuple<std::string, std::string, std::string>, GroupInfo> groups;
   for (const auto& r : in.runs) {
-    auto& g = groups[{r.model, r.scenario, r.corunner}];
+    auto& g = groups[{r.model, to_string(r.scenario), r.corunner}];
     if (r.op != "original") g.ops.insert(r.op);
     g.configs.insert(r.op + "|" + format_configuration(r.hp));
-    g.status[r.status]++;
+    g.status[to_string(r.status)]++;
   }
   Table t{"Runs per model and scenario", {"model", "scenario", "co-runner", "mutated hyperparameters",
                                           "configurations", "runs", "statuses"}, {}};
@@ -226,25 +226,23 @@ Section environment_section(const ReportInput& in) {
   std::map<std::pair<std::string, std::string>, std::size_t> counts;
   bool any_source = false;
   for (const auto& r : in.runs) {
-    const std::pair<const char*, const std::optional<double>*> domains[] = {
-        {"cpu_package", &r.cpu_package_j}, {"dram", &r.dram_j}, {"gpu", &r.gpu_j}};
-    for (const auto& [domain, value] : domains) {
-      auto it = r.extra.find(std::string(domain) + "_source");
+    for (auto d : kEnergyDomains) {
+      const EnergyReading& e = r.reading(d);
       std::string src;
-      if (it != r.extra.end() && !it->second.empty()) {
-        src = it->second;
+      if (e.source != EnergySource::unknown) {
+        src = to_string(e.source);
         any_source = true;
       } else {
-        src = value->has_value() ? "(not recorded)" : "(not measured)";
+        src = e.joules ? "(not recorded)" : "(not measured)";
       }
-      counts[{domain, src}]++;
+      counts[{to_string(d), src}]++;
     }
   }
   Table mt{"Where each energy figure came from (runs per domain and source)",
            {"energy domain", "source", "runs", "kind"}, {}};
   for (const auto& [key, n] : counts) {
     const auto& [domain, src] = key;
-    bool est = src.find("estimate") != std::string::npos;
+    bool est = parse_energy_source(src) == EnergySource::estimated;
     bool none = src == "(not measured)";
     std::string kind = est ? "estimate" : none ? "missing" : src == "(not recorded)" ? "unknown" : "measured";
     mt.rows.push_back({domain, Cell(src, src, est ? "est" : ""), count_cell(n), Cell(kind, kind, est ? "est" : "")});

@@ -9,14 +9,16 @@
 #include <fmt/format.h>
 
 #include "greentune/core/number_format.hpp"
+#include "greentune/stats/stats.hpp"
 #include "greentune/report/svg.hpp"
 #include "sections.hpp"
 
 namespace greentune::report {
 
 bool is_estimated(const RunRecord& run, const std::string& domain) {
+  if (auto d = parse_energy_domain(domain)) return run.reading(*d).estimated();
   auto it = run.extra.find(domain + "_source");
-  return it != run.extra.end() && it->second.find("estimate") != std::string::npos;
+  return it != run.extra.end() && parse_energy_source(it->second) == EnergySource::estimated;
 }
 
 }  // namespace greentune::report
@@ -24,36 +26,29 @@ bool is_estimated(const RunRecord& run, const std::string& domain) {
 namespace greentune::report::detail {
 namespace {
 
-// Sum of the measured energy components; nullopt when none was measured.
-std::optional<double> total_energy(const RunRecord& r, bool& estimated) {
-  std::optional<double> total;
-  const std::pair<const char*, const std::optional<double>*> parts[] = {
-      {"cpu_package", &r.cpu_package_j}, {"dram", &r.dram_j}, {"gpu", &r.gpu_j}};
-  for (const auto& [domain, value] : parts) {
-    if (!value->has_value() || !std::isfinite(**value)) continue;
-    total = total.value_or(0) + **value;
-    if (is_estimated(r, domain)) estimated = true;
-  }
-  return total;
+using analysis::Metric;
+
+// The analysis's values of one run (all absent when the analysis did not see it).
+analysis::RunValues values_of(const ReportInput& in, const RunRecord* r) {
+  const auto i = static_cast<std::size_t>(r - in.runs.data());
+  return i < in.analysis.run_values.size() ? in.analysis.run_values[i] : analysis::RunValues{};
 }
 
-double mean(const std::vector<double>& v) {
-  return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+bool any_estimated_energy(const RunRecord& r) {
+  for (const auto& e : r.energy)
+    if (e.joules && e.estimated()) return true;
+  return false;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+double mean_or_nan(const std::vector<double>& v) { return v.empty() ? NAN : stats::mean(v); }
+double median_or_nan(const std::vector<double>& v) { return v.empty() ? NAN : svg::box_stats(v).median; }
 
 using GroupKey = std::tuple<std::string, std::string, std::string>;  // model, scenario, corunner
 
 std::map<GroupKey, std::vector<const RunRecord*>> succeeded_groups(const std::vector<RunRecord>& runs) {
   std::map<GroupKey, std::vector<const RunRecord*>> groups;
   for (const auto& r : runs)
-    if (r.status == "succeeded") groups[{r.model, r.scenario, r.corunner}].push_back(&r);
+    if (r.status == RunStatus::succeeded) groups[{r.model, to_string(r.scenario), r.corunner}].push_back(&r);
   return groups;
 }
 
@@ -110,8 +105,9 @@ Section boxplot_section(const ReportInput& in) {
   s.html += paragraph(
       "One box per configuration (the original in orange, mutants sorted by value), drawn from the raw "
       "succeeded runs: the box spans the middle half of the runs, the thick line is the median, whiskers "
-      "reach the furthest run within 1.5 times the box height, and every run is a dot. Energy is the sum "
-      "of the components measured for each run.");
+      "reach the furthest run within 1.5 times the box height, and every run is a dot. Energy is the "
+      "analysis's total_j of each run: the sum of the energy components measured in its model and scenario, "
+      "estimates included only when the analysis includes them (--include-estimated).");
   auto groups = ordered(succeeded_groups(in.runs));
   Table t{"Per configuration",
           {"model", "scenario", "co-runner", "hyperparameter", "value", "original", "runs", "median energy J",
@@ -141,21 +137,30 @@ Section boxplot_section(const ReportInput& in) {
                                        : value_text(c.value);
         svg::BoxGroup ge{label, {}, c.original}, gp{label, {}, c.original};
         std::vector<double> durations;
-        bool est = false;
+        bool est = false, left_out = false;
         for (const RunRecord* r : c.runs) {
-          if (auto e = total_energy(*r, est)) ge.values.push_back(*e);
-          if (r->performance) gp.values.push_back(*r->performance);
-          if (r->duration_s) durations.push_back(*r->duration_s);
+          const analysis::RunValues v = values_of(in, r);
+          if (auto e = v.get(Metric::total_j)) {
+            ge.values.push_back(*e);
+            est = est || v.is_estimated(Metric::total_j);
+          } else if (any_estimated_energy(*r) && !in.analysis.options.include_estimated) {
+            left_out = true;
+          }
+          if (auto p = v.get(Metric::performance)) gp.values.push_back(*p);
+          if (auto d = v.get(Metric::duration_s)) durations.push_back(*d);
         }
         any_est = any_est || est;
         auto opt_cell = [](double v) { return std::isnan(v) ? Cell("") : num_cell(v, 4); };
         t.rows.push_back({model, scenario, corunner, op,
                           std::isnan(c.value) ? Cell("") : Cell(value_text(c.value), format_exact(c.value), "num"),
-                          c.original ? "yes" : "", count_cell(c.runs.size()), opt_cell(median(ge.values)),
-                          opt_cell(mean(ge.values)),
-                          ge.values.empty() ? Cell("missing") : est ? Cell("estimate", "estimated", "est") : Cell("measured"),
-                          opt_cell(median(gp.values)), opt_cell(mean(gp.values)), performance_label(in, model),
-                          opt_cell(median(durations))});
+                          c.original ? "yes" : "", count_cell(c.runs.size()), opt_cell(median_or_nan(ge.values)),
+                          opt_cell(mean_or_nan(ge.values)),
+                          ge.values.empty() ? (left_out ? Cell("estimate, left out", "estimated-left-out", "est")
+                                                        : Cell("missing"))
+                          : est             ? Cell("estimate", "estimated", "est")
+                                            : Cell("measured"),
+                          opt_cell(median_or_nan(gp.values)), opt_cell(mean_or_nan(gp.values)),
+                          performance_label(in, model), opt_cell(median_or_nan(durations))});
         energy.groups.push_back(std::move(ge));
         perf.groups.push_back(std::move(gp));
       }
@@ -274,7 +279,7 @@ Section power_section(const ReportInput& in) {
       for (const auto& p : in.power.at(cand.id)) {
         auto& [sr, source] = series[p.domain];
         if (sr.label.empty()) {
-          bool est = p.source.find("estimate") != std::string::npos;
+          bool est = parse_energy_source(p.source) == EnergySource::estimated;
           sr.label = cand.label + (est ? " (estimated)" : "");
           sr.dashed = est;
           sr.highlight = cand.label == "original";
@@ -292,7 +297,7 @@ Section power_section(const ReportInput& in) {
         for (const auto& pt : sr.points) w.push_back(pt.second);
         t.rows.push_back({count_cell(static_cast<std::size_t>(cand.id)), model, scenario, corunner, cand.label,
                           domain, Cell(source, source, sr.dashed ? "est" : ""), count_cell(sr.points.size()),
-                          num_cell(sr.points.back().first - sr.points.front().first), num_cell(mean(w)),
+                          num_cell(sr.points.back().first - sr.points.front().first), num_cell(mean_or_nan(w)),
                           num_cell(energy)});
         auto& chart = charts[domain];
         if (chart.title.empty()) {

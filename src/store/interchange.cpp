@@ -9,16 +9,20 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <exception>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/store/csv.hpp"
 
 namespace greentune::store {
 namespace {
 
 enum class Column {
   model, scenario, corunner, op, repetition, hp, cpu_package_j, dram_j, gpu_j, duration_s,
-  performance, performance_metric, higher_is_better, status, node, extra
+  performance, performance_metric, higher_is_better, status, node, cpu_package_source, dram_source,
+  gpu_source, extra
 };
 
 const std::map<std::string, Column, std::less<>>& fixed_columns() {
@@ -37,82 +41,12 @@ const std::map<std::string, Column, std::less<>>& fixed_columns() {
       {"higher_is_better", Column::higher_is_better},
       {"status", Column::status},
       {"node", Column::node},
+      {"cpu_package_source", Column::cpu_package_source},
+      {"dram_source", Column::dram_source},
+      {"gpu_source", Column::gpu_source},
   };
   return columns;
 }
-
-// Splits CSV records out of a text buffer (RFC 4180: quoted fields may hold commas,
-// quotes doubled, and newlines). Tracks the line each record starts on.
-class CsvReader {
- public:
-  CsvReader(std::string_view text, const std::string& name) : text_(text), name_(name) {
-    if (text_.size() >= 3 && static_cast<unsigned char>(text_[0]) == 0xEF &&
-        static_cast<unsigned char>(text_[1]) == 0xBB && static_cast<unsigned char>(text_[2]) == 0xBF)
-      pos_ = 3;  // UTF-8 byte order mark
-  }
-
-  // Next record into `fields` (reusing its storage); false at the end of the text.
-  // Blank lines are skipped.
-  bool next(std::vector<std::string>& fields, long long& line) {
-    while (pos_ < text_.size() && (text_[pos_] == '\n' || text_[pos_] == '\r')) {
-      if (text_[pos_] == '\n') ++line_;
-      ++pos_;
-    }
-    if (pos_ >= text_.size()) return false;
-    line = line_;
-    std::size_t count = 0;
-    for (;;) {
-      if (count == fields.size()) fields.emplace_back();
-      std::string& field = fields[count++];
-      field.clear();
-      if (pos_ < text_.size() && text_[pos_] == '"') {
-        ++pos_;
-        for (;;) {
-          if (pos_ >= text_.size())
-            throw input_error(name_ + ":" + std::to_string(line) + ": unterminated quoted field");
-          char c = text_[pos_++];
-          if (c == '"') {
-            if (pos_ < text_.size() && text_[pos_] == '"') {
-              field.push_back('"');
-              ++pos_;
-            } else {
-              break;
-            }
-          } else {
-            if (c == '\n') ++line_;
-            field.push_back(c);
-          }
-        }
-        if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
-          throw input_error(name_ + ":" + std::to_string(line) + ": field " + std::to_string(count) +
-                            ": text after a closing quote");
-      } else {
-        std::size_t start = pos_;
-        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
-        field.assign(text_.data() + start, pos_ - start);
-      }
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      // end of record
-      if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
-      if (pos_ < text_.size() && text_[pos_] == '\n') {
-        ++pos_;
-        ++line_;
-      }
-      break;
-    }
-    fields.resize(count);
-    return true;
-  }
-
- private:
-  std::string_view text_;
-  const std::string& name_;
-  std::size_t pos_ = 0;
-  long long line_ = 1;
-};
 
 std::string where(const std::string& name, long long line, const std::string& column) {
   return name + ":" + std::to_string(line) + ": column '" + column + "'";
@@ -150,21 +84,11 @@ struct ModelMetric {
   long long metric_line = 0;
 };
 
-bool needs_quotes(const std::string& s) {
-  return s.find_first_of(",\"\n\r") != std::string::npos || (!s.empty() && (s.front() == ' ' || s.back() == ' '));
-}
-
-void write_field(std::ostream& out, const std::string& s) {
-  if (!needs_quotes(s)) {
+void write_field(std::ostream& out, std::string_view s) {
+  if (!csv_needs_quotes(s))
     out << s;
-    return;
-  }
-  out << '"';
-  for (char c : s) {
-    if (c == '"') out << '"';
-    out << c;
-  }
-  out << '"';
+  else
+    out << csv_field(s);
 }
 
 void write_number(std::ostream& out, const std::optional<double>& v) {
@@ -180,14 +104,23 @@ const std::vector<std::string>& required_run_columns() {
   return columns;
 }
 
-RunsTable read_runs_table(std::string_view text, const std::string& name) {
-  CsvReader reader(text, name);
-  std::vector<std::string> header;
-  long long line = 1;
-  if (!reader.next(header, line)) throw input_error(name + ":1: empty runs file (a header line is required)");
+namespace {
 
-  std::vector<Column> kinds(header.size(), Column::extra);
-  std::vector<std::string> names(header.size());
+// What the header says about each column.
+struct Header {
+  std::vector<std::string> header;  // as written
+  std::vector<Column> kinds;
+  std::vector<std::string> names;   // hp columns without "hp."
+  bool has_direction = false, has_metric_name = false;
+};
+
+Header read_header(CsvReader& reader, const std::string& name) {
+  Header hd;
+  long long line = 1;
+  if (!reader.next(hd.header, line)) throw input_error(name + ":1: empty runs file (a header line is required)");
+  const auto& header = hd.header;
+  hd.kinds.assign(header.size(), Column::extra);
+  hd.names.resize(header.size());
   std::set<std::string> seen;
   for (std::size_t i = 0; i < header.size(); ++i) {
     std::string h = header[i];
@@ -197,14 +130,14 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
     if (!seen.insert(h).second) throw input_error(where(name, line, h) + ": duplicate column in the header");
     auto it = fixed_columns().find(h);
     if (it != fixed_columns().end()) {
-      kinds[i] = it->second;
-      names[i] = h;
+      hd.kinds[i] = it->second;
+      hd.names[i] = h;
     } else if (h.rfind("hp.", 0) == 0) {
       if (h.size() == 3) throw input_error(where(name, line, h) + ": hyperparameter column without a name");
-      kinds[i] = Column::hp;
-      names[i] = h.substr(3);
+      hd.kinds[i] = Column::hp;
+      hd.names[i] = h.substr(3);
     } else {
-      names[i] = h;
+      hd.names[i] = h;
     }
   }
   for (const auto& required : required_run_columns()) {
@@ -212,9 +145,149 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
       throw input_error(name + ":" + std::to_string(line) + ": missing required column '" + required +
                         "' in the header");
   }
+  hd.has_direction = seen.count("higher_is_better") > 0;
+  hd.has_metric_name = seen.count("performance_metric") > 0;
+  return hd;
+}
 
-  const bool has_direction = seen.count("higher_is_better") > 0;
-  const bool has_metric_name = seen.count("performance_metric") > 0;
+// The rows of one part of the file. A bad row stops the part: `error` holds its exception,
+// and `runs`/`lines` the rows before it (the checks across rows still see them, in order).
+struct Part {
+  std::vector<RunRecord> runs;
+  std::vector<long long> lines;
+  std::vector<std::optional<bool>> directions;  // per row: its higher_is_better cell
+  std::exception_ptr error;
+};
+
+void read_rows(std::string_view text, long long first_line, const std::string& name, const Header& hd,
+               std::size_t expected_rows, Part& part) {
+  try {
+    CsvReader reader(text, name, first_line);
+    part.runs.reserve(expected_rows);
+    part.lines.reserve(expected_rows);
+    if (hd.has_direction) part.directions.reserve(expected_rows);
+    std::vector<std::string> fields;
+    long long line = first_line;
+    while (reader.next(fields, line)) {
+      if (fields.size() != hd.header.size())
+        throw input_error(name + ":" + std::to_string(line) + ": " + std::to_string(fields.size()) +
+                          " fields, the header has " + std::to_string(hd.header.size()));
+      RunRecord run;
+      std::optional<bool> direction;
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        std::string& cell = fields[i];
+        const std::string& column = hd.names[i];
+        switch (hd.kinds[i]) {
+          case Column::model: run.model = cell; break;
+          case Column::scenario: run.scenario = scenario_from(cell, where(name, line, "scenario")); break;
+          case Column::corunner: run.corunner = cell; break;
+          case Column::op: run.op = cell; break;
+          case Column::repetition: {
+            if (cell.empty()) {
+              run.repetition = 0;
+              break;
+            }
+            auto v = parse_integer(cell);
+            if (!v) throw input_error(where(name, line, column) + ": '" + cell + "' is not an integer");
+            run.repetition = *v;
+            break;
+          }
+          case Column::hp: {
+            auto v = number_cell(cell, name, line, hd.header[i]);
+            if (v) run.hp.emplace_hint(run.hp.end(), column, *v);
+            break;
+          }
+          case Column::cpu_package_j:
+            run.reading(EnergyDomain::cpu_package).joules = number_cell(cell, name, line, column);
+            break;
+          case Column::dram_j: run.reading(EnergyDomain::dram).joules = number_cell(cell, name, line, column); break;
+          case Column::gpu_j: run.reading(EnergyDomain::gpu).joules = number_cell(cell, name, line, column); break;
+          case Column::cpu_package_source:
+            run.reading(EnergyDomain::cpu_package).source = energy_source_from(cell, where(name, line, column));
+            break;
+          case Column::dram_source:
+            run.reading(EnergyDomain::dram).source = energy_source_from(cell, where(name, line, column));
+            break;
+          case Column::gpu_source:
+            run.reading(EnergyDomain::gpu).source = energy_source_from(cell, where(name, line, column));
+            break;
+          case Column::duration_s: run.duration_s = number_cell(cell, name, line, column); break;
+          case Column::performance: run.performance = number_cell(cell, name, line, column); break;
+          case Column::performance_metric: run.performance_metric = cell; break;
+          case Column::higher_is_better: direction = direction_cell(cell, name, line); break;
+          case Column::status:
+            // empty: succeeded (files without statuses hold finished runs)
+            if (!cell.empty()) run.status = run_status_from(cell, where(name, line, "status"));
+            break;
+          case Column::node: run.node = cell; break;
+          case Column::extra:
+            if (!cell.empty()) run.extra.emplace(column, std::move(cell));
+            break;
+        }
+      }
+      if (run.model.empty()) throw input_error(where(name, line, "model") + ": empty model name");
+      if (run.op.empty()) throw input_error(where(name, line, "operator") + ": empty operator (use 'original')");
+      if (run.op != "original" && !run.hp.count(run.op))
+        throw input_error(where(name, line, "hp." + run.op) + ": a run of operator '" + run.op +
+                          "' needs its value in column 'hp." + run.op + "'");
+      part.runs.push_back(std::move(run));
+      part.lines.push_back(line);
+      if (hd.has_direction) part.directions.push_back(direction);
+    }
+  } catch (...) {
+    part.error = std::current_exception();
+  }
+}
+
+// Splits the body into about `parts` pieces at line ends. Only for text without quotes: a
+// quoted field may hold a line break, and then only reading from the start finds the rows.
+std::vector<std::pair<std::string_view, long long>> split_rows(std::string_view body, long long first_line,
+                                                               std::size_t parts) {
+  std::vector<std::pair<std::string_view, long long>> out;
+  std::size_t start = 0;
+  long long line = first_line;
+  for (std::size_t k = 1; k <= parts && start < body.size(); ++k) {
+    std::size_t end = k == parts ? body.size() : body.size() / parts * k;
+    if (end < start) end = start;
+    if (end < body.size()) {
+      const auto nl = body.find('\n', end);
+      end = nl == std::string_view::npos ? body.size() : nl + 1;
+    }
+    const std::string_view piece = body.substr(start, end - start);
+    out.emplace_back(piece, line);
+    line += static_cast<long long>(std::count(piece.begin(), piece.end(), '\n'));
+    start = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+RunsTable read_runs_table(std::string_view text, const std::string& name) {
+  CsvReader header_reader(text, name);
+  const Header hd = read_header(header_reader, name);
+  const std::string_view body = text.substr(header_reader.position());
+  long long body_line = 1 + static_cast<long long>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(
+                                                                               header_reader.position()), '\n'));
+  // Rows are parsed in parallel parts for large files without quotes; the checks across
+  // rows then run over all rows in file order, so errors are those of a reading from the top.
+  std::size_t threads = 1;
+  if (body.size() > (4u << 20) && body.find('"') == std::string_view::npos)
+    threads = std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()), 16);
+  const auto pieces = split_rows(body, body_line, threads);
+  std::vector<Part> parts(pieces.size());
+  const auto rows_of = [](std::string_view piece) {
+    return static_cast<std::size_t>(std::count(piece.begin(), piece.end(), '\n')) + 1;
+  };
+  if (parts.size() <= 1) {
+    if (!pieces.empty()) read_rows(pieces[0].first, pieces[0].second, name, hd, rows_of(pieces[0].first), parts[0]);
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t k = 0; k < pieces.size(); ++k)
+      pool.emplace_back([&, k] { read_rows(pieces[k].first, pieces[k].second, name, hd, rows_of(pieces[k].first), parts[k]); });
+    for (auto& t : pool) t.join();
+  }
+
   std::map<std::string, ModelMetric, std::less<>> model_metrics;
   // Rows of one model usually come together: remember the last one looked up.
   ModelMetric* last_metric = nullptr;
@@ -226,97 +299,49 @@ RunsTable read_runs_table(std::string_view text, const std::string& name) {
     }
     return *last_metric;
   };
-
+  std::size_t total = 0;
+  for (const auto& p : parts) total += p.runs.size();
   RunsTable table;
-  const auto rows = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  table.runs.reserve(rows);
-  table.lines.reserve(rows);
-  std::vector<std::string> fields;
-  while (reader.next(fields, line)) {
-    if (fields.size() != header.size())
-      throw input_error(name + ":" + std::to_string(line) + ": " + std::to_string(fields.size()) +
-                        " fields, the header has " + std::to_string(header.size()));
-    RunRecord run;
-    run.status.clear();
-    bool has_status = false;
-    std::optional<bool> direction;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      std::string& cell = fields[i];
-      switch (kinds[i]) {
-        case Column::model: run.model = cell; break;
-        case Column::scenario: run.scenario = cell; break;
-        case Column::corunner: run.corunner = cell; break;
-        case Column::op: run.op = cell; break;
-        case Column::repetition: {
-          if (cell.empty()) {
-            run.repetition = 0;
-            break;
+  table.runs.reserve(total);
+  table.lines.reserve(total);
+  for (Part& part : parts) {
+    if (hd.has_direction || hd.has_metric_name) {
+      for (std::size_t r = 0; r < part.runs.size(); ++r) {
+        const RunRecord& run = part.runs[r];
+        const long long line = part.lines[r];
+        ModelMetric& m = metric_of(run.model);
+        const std::optional<bool> direction = hd.has_direction ? part.directions[r] : std::nullopt;
+        if (direction) {
+          if (!m.higher_is_better) {
+            m.higher_is_better = direction;
+            m.direction_line = line;
+          } else if (*m.higher_is_better != *direction) {
+            throw input_error(where(name, line, "higher_is_better") + ": model '" + run.model + "' is " +
+                              (*direction ? "higher" : "lower") + "-is-better here but " +
+                              (*m.higher_is_better ? "higher" : "lower") + "-is-better on line " +
+                              std::to_string(m.direction_line) + " (one direction per model)");
           }
-          auto v = parse_integer(cell);
-          if (!v) throw input_error(where(name, line, names[i]) + ": '" + cell + "' is not an integer");
-          run.repetition = *v;
-          break;
         }
-        case Column::hp: {
-          auto v = number_cell(cell, name, line, header[i]);
-          if (v) run.hp.emplace(names[i], *v);
-          break;
-        }
-        case Column::cpu_package_j: run.cpu_package_j = number_cell(cell, name, line, names[i]); break;
-        case Column::dram_j: run.dram_j = number_cell(cell, name, line, names[i]); break;
-        case Column::gpu_j: run.gpu_j = number_cell(cell, name, line, names[i]); break;
-        case Column::duration_s: run.duration_s = number_cell(cell, name, line, names[i]); break;
-        case Column::performance: run.performance = number_cell(cell, name, line, names[i]); break;
-        case Column::performance_metric: run.performance_metric = cell; break;
-        case Column::higher_is_better: direction = direction_cell(cell, name, line); break;
-        case Column::status:
-          run.status = cell;
-          has_status = true;
-          break;
-        case Column::node: run.node = cell; break;
-        case Column::extra:
-          if (!cell.empty()) run.extra.emplace(names[i], std::move(cell));
-          break;
-      }
-    }
-    if (!has_status || run.status.empty()) run.status = "succeeded";
-    if (run.model.empty()) throw input_error(where(name, line, "model") + ": empty model name");
-    if (run.scenario != "single" && run.scenario != "parallel")
-      throw input_error(where(name, line, "scenario") + ": '" + run.scenario + "' is not 'single' or 'parallel'");
-    if (run.op.empty()) throw input_error(where(name, line, "operator") + ": empty operator (use 'original')");
-    if (run.op != "original" && !run.hp.count(run.op))
-      throw input_error(where(name, line, "hp." + run.op) + ": a run of operator '" + run.op +
-                        "' needs its value in column 'hp." + run.op + "'");
-    if (has_direction || has_metric_name) {
-      ModelMetric& m = metric_of(run.model);
-      if (direction) {
-        if (!m.higher_is_better) {
-          m.higher_is_better = direction;
-          m.direction_line = line;
-        } else if (*m.higher_is_better != *direction) {
-          throw input_error(where(name, line, "higher_is_better") + ": model '" + run.model + "' is " +
-                            (*direction ? "higher" : "lower") + "-is-better here but " +
-                            (*m.higher_is_better ? "higher" : "lower") + "-is-better on line " +
-                            std::to_string(m.direction_line) + " (one direction per model)");
-        }
-      }
-      if (!run.performance_metric.empty()) {
-        if (m.metric.empty()) {
-          m.metric = run.performance_metric;
-          m.metric_line = line;
-        } else if (m.metric != run.performance_metric) {
-          throw input_error(where(name, line, "performance_metric") + ": model '" + run.model + "' measures '" +
-                            run.performance_metric + "' here but '" + m.metric + "' on line " +
-                            std::to_string(m.metric_line) + " (one metric per model)");
+        if (!run.performance_metric.empty()) {
+          if (m.metric.empty()) {
+            m.metric = run.performance_metric;
+            m.metric_line = line;
+          } else if (m.metric != run.performance_metric) {
+            throw input_error(where(name, line, "performance_metric") + ": model '" + run.model + "' measures '" +
+                              run.performance_metric + "' here but '" + m.metric + "' on line " +
+                              std::to_string(m.metric_line) + " (one metric per model)");
+          }
         }
       }
     }
-    table.runs.push_back(std::move(run));
-    table.lines.push_back(line);
+    if (part.error) std::rethrow_exception(part.error);
+    std::move(part.runs.begin(), part.runs.end(), std::back_inserter(table.runs));
+    table.lines.insert(table.lines.end(), part.lines.begin(), part.lines.end());
+    part = Part();
   }
   // A row without a direction (or metric name) takes its model's; a model that gives none
   // is higher-is-better (the documented default, and what files without the column mean).
-  if (has_direction || has_metric_name) {
+  if (hd.has_direction || hd.has_metric_name) {
     for (RunRecord& run : table.runs) {
       const ModelMetric& m = metric_of(run.model);
       run.higher_is_better = m.higher_is_better.value_or(true);
@@ -348,19 +373,37 @@ std::vector<RunRecord> read_runs_csv(std::istream& in, const std::string& name) 
   return read_runs_table(text, name).runs;
 }
 
-void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
-  std::set<std::string> hp_names, extra_names;
+std::vector<std::string> extra_columns(const std::vector<RunRecord>& runs) {
+  std::set<std::string> names;
+  std::array<bool, kEnergyDomainCount> sources{};
   for (const auto& run : runs) {
-    for (const auto& [k, v] : run.hp) hp_names.insert(k);
-    for (const auto& [k, v] : run.extra) extra_names.insert(k);
+    for (const auto& [k, v] : run.extra) names.insert(k);
+    for (auto d : kEnergyDomains) sources[index(d)] = sources[index(d)] || run.reading(d).source != EnergySource::unknown;
   }
   // An extra column must not shadow a fixed or hp column when read back.
-  for (auto it = extra_names.begin(); it != extra_names.end();) {
+  for (auto it = names.begin(); it != names.end();) {
     if (fixed_columns().count(*it) || it->rfind("hp.", 0) == 0)
-      it = extra_names.erase(it);
+      it = names.erase(it);
     else
       ++it;
   }
+  for (auto d : kEnergyDomains)
+    if (sources[index(d)]) names.insert(source_column(d));
+  return {names.begin(), names.end()};
+}
+
+std::string_view extra_cell(const RunRecord& run, const std::string& column) {
+  for (auto d : kEnergyDomains)
+    if (column == source_column(d)) return to_string(run.reading(d).source);
+  auto it = run.extra.find(column);
+  return it == run.extra.end() ? std::string_view() : std::string_view(it->second);
+}
+
+void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
+  std::set<std::string> hp_names;
+  for (const auto& run : runs)
+    for (const auto& [k, v] : run.hp) hp_names.insert(k);
+  const std::vector<std::string> extra_names = extra_columns(runs);
   out << "model,scenario,corunner,operator,repetition";
   for (const auto& h : hp_names) {
     out << ',';
@@ -374,9 +417,7 @@ void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
   out << '\n';
   for (const auto& run : runs) {
     write_field(out, run.model);
-    out << ',';
-    write_field(out, run.scenario);
-    out << ',';
+    out << ',' << to_string(run.scenario) << ',';
     write_field(out, run.corunner);
     out << ',';
     write_field(out, run.op);
@@ -386,26 +427,21 @@ void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs) {
       auto it = run.hp.find(h);
       if (it != run.hp.end()) out << format_exact(it->second);
     }
-    out << ',';
-    write_number(out, run.cpu_package_j);
-    out << ',';
-    write_number(out, run.dram_j);
-    out << ',';
-    write_number(out, run.gpu_j);
+    for (auto d : kEnergyDomains) {
+      out << ',';
+      write_number(out, run.reading(d).joules);
+    }
     out << ',';
     write_number(out, run.duration_s);
     out << ',';
     write_number(out, run.performance);
     out << ',';
     write_field(out, run.performance_metric);
-    out << (run.higher_is_better ? ",1," : ",0,");
-    write_field(out, run.status);
-    out << ',';
+    out << (run.higher_is_better ? ",1," : ",0,") << to_string(run.status) << ',';
     write_field(out, run.node);
     for (const auto& e : extra_names) {
       out << ',';
-      auto it = run.extra.find(e);
-      if (it != run.extra.end()) write_field(out, it->second);
+      write_field(out, extra_cell(run, e));
     }
     out << '\n';
   }

@@ -4,6 +4,9 @@
 #include "greentune/store/study_store.hpp"
 
 namespace greentune::store {
+namespace {
+std::string it_id(Statement& s) { return std::to_string(s.column_int(0)); }
+}  // namespace
 
 std::vector<RunRecord> load_run_records(const std::string& db_path) {
   StudyStore store = StudyStore::open(db_path);
@@ -22,7 +25,7 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
   for (const RunRow& r : store.runs()) {
     RunRecord rec;
     rec.model = r.model;
-    rec.scenario = r.scenario;
+    rec.scenario = scenario_from(r.scenario, db_path + ": run " + std::to_string(r.id) + ": scenario");
     rec.corunner = r.corunner;
     rec.op = r.op;
     rec.repetition = r.repetition;
@@ -33,7 +36,7 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
       rec.performance_metric = m->second.metric;
       rec.higher_is_better = m->second.higher_is_better;
     }
-    rec.status = r.status;
+    rec.status = run_status_from(r.status, db_path + ": run " + std::to_string(r.id) + ": status");
     rec.node = r.node;
     rec.extra["run_id"] = std::to_string(r.id);
     rec.extra["task_id"] = std::to_string(r.task_id);
@@ -56,11 +59,16 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
       std::optional<double> j = s.column_optional_double(2);
       bool flagged = s.column_int(5) != 0;
       if (flagged) j.reset();  // a flagged (implausible) reading is not a number to analyse
-      if (domain == "cpu_package") rec.cpu_package_j = j;
-      else if (domain == "dram") rec.dram_j = j;
-      else if (domain == "gpu") rec.gpu_j = j;
-      else if (j) rec.extra[domain + "_j"] = format_exact(*j);
-      rec.extra[domain + "_source"] = s.column_text(3);
+      const std::string source = s.column_text(3);
+      if (auto d = parse_energy_domain(domain)) {
+        EnergyReading& reading = rec.reading(*d);
+        reading.joules = j;
+        reading.source = energy_source_from(source, db_path + ": run " + it_id(s) + ": " + domain + " source");
+      } else {
+        // a domain this version does not know: kept verbatim
+        if (j) rec.extra[domain + "_j"] = format_exact(*j);
+        rec.extra[domain + "_source"] = source;
+      }
       if (!s.is_null(4)) rec.extra[domain + "_attributed_j"] = format_exact(s.column_double(4));
       if (flagged) rec.extra[domain + "_flagged"] = "1";
       std::string note = s.column_text(6);

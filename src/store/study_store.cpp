@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/run_model.hpp"
 
 namespace greentune::store {
 
@@ -80,7 +81,8 @@ const char* kRunColumns =
 }  // namespace
 
 bool is_final_status(const std::string& s) {
-  return s == "succeeded" || s == "failed" || s == "diverged" || s == "timeout";
+  const auto status = parse_run_status(s);
+  return status && is_final(*status);
 }
 
 std::string utc_now_iso() {
@@ -367,12 +369,16 @@ StatusCounts StudyStore::counts() {
     std::string st = s.column_text(0);
     long long n = s.column_int(1);
     c.total += n;
-    if (st == "pending") c.pending = n;
-    else if (st == "running") c.running = n;
-    else if (st == "succeeded") c.succeeded = n;
-    else if (st == "failed") c.failed = n;
-    else if (st == "diverged") c.diverged = n;
-    else if (st == "timeout") c.timeout = n;
+    const auto status = parse_run_status(st);
+    if (!status) continue;
+    switch (*status) {
+      case RunStatus::pending: c.pending = n; break;
+      case RunStatus::running: c.running = n; break;
+      case RunStatus::succeeded: c.succeeded = n; break;
+      case RunStatus::failed: c.failed = n; break;
+      case RunStatus::diverged: c.diverged = n; break;
+      case RunStatus::timeout: c.timeout = n; break;
+    }
   }
   return c;
 }

@@ -10,6 +10,10 @@
 namespace ga = greentune::analysis;
 namespace gs = greentune::stats;
 using greentune::RunRecord;
+using greentune::EnergyDomain;
+using greentune::EnergySource;
+using greentune::RunStatus;
+using greentune::Scenario;
 
 namespace {
 
@@ -24,13 +28,13 @@ std::vector<RunRecord> study(const std::string& model = "m", const std::string& 
     for (int r = 0; r < 5; ++r) {
       RunRecord run;
       run.model = model;
-      run.scenario = scenario;
+      run.scenario = greentune::scenario_from(scenario, "test");
       run.corunner = corunner;
       run.op = op;
       run.repetition = r;
       run.hp = {{"epochs", epochs}, {"lr", lr}};
-      run.cpu_package_j = (10 * epochs + noise[r]) * energy_factor;
-      run.dram_j = *run.cpu_package_j / 10;
+      run.reading(EnergyDomain::cpu_package).joules = (10 * epochs + noise[r]) * energy_factor;
+      run.reading(EnergyDomain::dram).joules = *run.reading(EnergyDomain::cpu_package).joules / 10;
       run.duration_s = epochs + noise[r] / 10;
       run.performance = perf_base + perf_step * r;
       runs.push_back(run);
@@ -76,7 +80,7 @@ TEST(Analysis, CorrelationUsesOriginalPlusThatOperatorsRuns) {
   EXPECT_EQ(c->n, 15u);  // 5 original + 10 epochs mutants; the lr mutants are not in it
   std::vector<double> x, y;
   for (const auto& run : runs)
-    if (run.op == "original" || run.op == "epochs") x.push_back(run.hp.at("epochs")), y.push_back(*run.cpu_package_j);
+    if (run.op == "original" || run.op == "epochs") x.push_back(run.hp.at("epochs")), y.push_back(*run.reading(EnergyDomain::cpu_package).joules);
   auto s = gs::spearman(x, y);
   auto p = gs::pearson(x, y);
   EXPECT_DOUBLE_EQ(c->spearman_rho, s.coefficient);
@@ -136,7 +140,7 @@ TEST(Analysis, AlphaAndNegligibleDecideTies) {
   EXPECT_EQ(find(r, "epochs", 5, ga::Metric::cpu_package_j)->outcome, ga::Outcome::tie);
   // One epochs-5 run above every original: Cliff's delta -0.6, Student's t p = 0.0052 (SciPy).
   auto runs = study();
-  runs[5].cpu_package_j = 102;
+  runs[5].reading(EnergyDomain::cpu_package).joules = 102;
   ga::AnalysisOptions n;
   n.test = gs::TestKind::t_test;
   r = ga::analyze(runs, n);
@@ -236,8 +240,8 @@ TEST(Analysis, ConstantMetricGivesUndefinedCorrelationNotNan) {
 
 TEST(Analysis, FailedRunsAreLeftOutWithANote) {
   auto runs = study();
-  runs[5].status = "failed";  // an epochs-5 run
-  runs[5].cpu_package_j = 1e9;
+  runs[5].status = RunStatus::failed;  // an epochs-5 run
+  runs[5].reading(EnergyDomain::cpu_package).joules = 1e9;
   auto r = ga::analyze(runs, ga::AnalysisOptions());
   EXPECT_EQ(r.runs_not_succeeded, 1u);
   EXPECT_EQ(r.runs_used, runs.size() - 1);
@@ -248,7 +252,7 @@ TEST(Analysis, FailedRunsAreLeftOutWithANote) {
 
 TEST(Analysis, EstimatedEnergyIsLeftOutUnlessAsked) {
   auto runs = study();
-  for (auto& run : runs) run.extra["cpu_package_source"] = "estimated";
+  for (auto& run : runs) run.reading(EnergyDomain::cpu_package).source = EnergySource::estimated;
   auto r = ga::analyze(runs, ga::AnalysisOptions());
   EXPECT_EQ(find_corr(r, "epochs", ga::Metric::cpu_package_j), nullptr);
   EXPECT_NE(find_corr(r, "epochs", ga::Metric::dram_j), nullptr);

@@ -20,6 +20,10 @@
 namespace fs = std::filesystem;
 namespace ga = greentune::analysis;
 using greentune::RunRecord;
+using greentune::EnergyDomain;
+using greentune::EnergySource;
+using greentune::RunStatus;
+using greentune::Scenario;
 
 namespace {
 
@@ -74,8 +78,8 @@ std::vector<RunRecord> small_study() {
       run.op = epochs == 10 ? "original" : "epochs";
       run.repetition = r + 1;
       run.hp = {{"epochs", epochs}, {"lr", 1.0}};
-      run.cpu_package_j = 10 * epochs + noise[r];
-      run.dram_j = epochs + noise[r] / 10;
+      run.reading(EnergyDomain::cpu_package).joules = 10 * epochs + noise[r];
+      run.reading(EnergyDomain::dram).joules = epochs + noise[r] / 10;
       run.duration_s = epochs * 2 + noise[r];
       run.performance = 0.9 + 0.001 * r + (epochs > 10 ? 0.05 : 0.0);
       runs.push_back(run);
@@ -136,7 +140,7 @@ TEST_F(AnalyzeCli, BadInputIsOneLineNamingTheLine) {
 
   auto runs = small_study();
   for (auto& run : runs)
-    if (run.op == "original") run.scenario = "parallel", run.corunner = "resnet20";
+    if (run.op == "original") run.scenario = Scenario::parallel, run.corunner = "resnet20";
   auto orphan = write("orphan.csv", csv_of(runs));
   r = run("--runs " + orphan.string());
   EXPECT_EQ(r.code, 2);
@@ -234,7 +238,7 @@ TEST_F(AnalyzeCli, ExportedLowerIsBetterModelKeepsItsDirection) {
          "performance\n";
   for (const auto& r : table.runs)
     old << r.model << ",single,," << r.op << "," << r.repetition << "," << r.hp.at("epochs") << ","
-        << r.hp.at("lr") << "," << *r.cpu_package_j << "," << *r.dram_j << ",," << *r.duration_s << ","
+        << r.hp.at("lr") << "," << *r.reading(EnergyDomain::cpu_package).joules << "," << *r.reading(EnergyDomain::dram).joules << ",," << *r.duration_s << ","
         << *r.performance << "\n";
   auto old_path = write("old.csv", old.str());
   auto from_old = run("--runs " + old_path.string() + " --json");

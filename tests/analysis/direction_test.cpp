@@ -13,6 +13,10 @@
 namespace ga = greentune::analysis;
 namespace st = greentune::store;
 using greentune::RunRecord;
+using greentune::EnergyDomain;
+using greentune::EnergySource;
+using greentune::RunStatus;
+using greentune::Scenario;
 
 namespace {
 
@@ -148,7 +152,7 @@ TEST(Direction, AFileWithoutTheColumnIsHigherIsBetter) {
       "model,scenario,corunner,operator,repetition,hp.epochs,cpu_package_j,dram_j,gpu_j,duration_s,performance\n";
   for (const auto& r : loss_study(false))
     text += r.model + ",single,," + r.op + "," + std::to_string(r.repetition) + "," +
-            std::to_string(r.hp.at("epochs")) + "," + std::to_string(*r.cpu_package_j) + ",,," +
+            std::to_string(r.hp.at("epochs")) + "," + std::to_string(*r.reading(EnergyDomain::cpu_package).joules) + ",,," +
             std::to_string(*r.duration_s) + "," + std::to_string(*r.performance) + "\n";
   std::istringstream in(text);
   const auto runs = st::read_runs_csv(in, "old.csv");
@@ -180,7 +184,7 @@ TEST(Direction, DisagreeingRunsOfOneModelAreAnErrorNamingBoth) {
   // Across scenarios too: a parallel group may not flip the model's direction.
   auto more = loss_study(false);
   auto par = loss_study(true);
-  for (auto& r : par) r.scenario = "parallel", r.corunner = "x";
+  for (auto& r : par) r.scenario = Scenario::parallel, r.corunner = "x";
   more.insert(more.end(), par.begin(), par.end());
   EXPECT_THROW(ga::analyze(more, ga::AnalysisOptions()), greentune::Error);
 }

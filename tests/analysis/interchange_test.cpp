@@ -8,6 +8,10 @@
 
 namespace st = greentune::store;
 using greentune::RunRecord;
+using greentune::EnergyDomain;
+using greentune::EnergySource;
+using greentune::RunStatus;
+using greentune::Scenario;
 
 namespace {
 
@@ -33,20 +37,21 @@ TEST(Interchange, RoundTripIsExact) {
   a.op = "lr";
   a.repetition = 3;
   a.hp = {{"epochs", 14}, {"lr", 0.1 + 0.2}, {"gamma", 1.0 / 3.0}};
-  a.cpu_package_j = 1234.5678901234567;
-  a.dram_j = 1e-300;
+  a.reading(EnergyDomain::cpu_package).joules = 1234.5678901234567;
+  a.reading(EnergyDomain::dram).joules = 1e-300;
   a.duration_s = 61.25;
   a.performance = 0.9912;
   a.node = "node-1";
-  a.extra = {{"cpu_package_source", "rapl"}, {"note", "has, a comma and \"quotes\"\nand a newline"}};
+  a.reading(EnergyDomain::cpu_package).source = EnergySource::rapl;
+  a.extra = {{"note", "has, a comma and \"quotes\"\nand a newline"}};
   RunRecord b;
   b.model = "resnet20";
-  b.scenario = "parallel";
+  b.scenario = Scenario::parallel;
   b.corunner = "mnist_cnn";
   b.repetition = 0;
   b.hp = {{"epochs", 200}, {"weight_decay", 1e-4}};
-  b.gpu_j = 5.0;
-  b.status = "failed";
+  b.reading(EnergyDomain::gpu).joules = 5.0;
+  b.status = RunStatus::failed;
   std::ostringstream out;
   st::write_runs_csv(out, {a, b});
   std::istringstream in(out.str());
@@ -57,16 +62,17 @@ TEST(Interchange, RoundTripIsExact) {
   EXPECT_EQ(runs[0].repetition, 3);
   EXPECT_EQ(runs[0].hp, a.hp);  // bit-for-bit
   EXPECT_EQ(runs[0].hp.at("lr"), 0.1 + 0.2);
-  EXPECT_EQ(*runs[0].cpu_package_j, *a.cpu_package_j);
-  EXPECT_EQ(*runs[0].dram_j, 1e-300);
-  EXPECT_FALSE(runs[0].gpu_j.has_value());  // empty cell: not measured, not 0
+  EXPECT_EQ(*runs[0].reading(EnergyDomain::cpu_package).joules, *a.reading(EnergyDomain::cpu_package).joules);
+  EXPECT_EQ(*runs[0].reading(EnergyDomain::dram).joules, 1e-300);
+  EXPECT_FALSE(runs[0].reading(EnergyDomain::gpu).joules.has_value());  // empty cell: not measured, not 0
   EXPECT_EQ(runs[0].node, "node-1");
-  EXPECT_EQ(runs[0].status, "succeeded");
+  EXPECT_EQ(runs[0].status, RunStatus::succeeded);
+  EXPECT_EQ(runs[0].reading(EnergyDomain::cpu_package).source, EnergySource::rapl);
   EXPECT_EQ(runs[0].extra, a.extra);
-  EXPECT_EQ(runs[1].scenario, "parallel");
+  EXPECT_EQ(runs[1].scenario, Scenario::parallel);
   EXPECT_EQ(runs[1].corunner, "mnist_cnn");
   EXPECT_EQ(runs[1].hp, b.hp);  // model without lr: no hp.lr value at all
-  EXPECT_EQ(runs[1].status, "failed");
+  EXPECT_EQ(runs[1].status, RunStatus::failed);
   EXPECT_FALSE(runs[1].performance.has_value());
   // Writing what was read gives the same text.
   std::ostringstream again;
@@ -219,4 +225,74 @@ TEST(Interchange, BadOrMixedDirectionIsAOneLineError) {
   EXPECT_NE(msg.find("runs.csv:3: column 'performance_metric'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'error_rate'"), std::string::npos) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos);
+}
+
+TEST(Interchange, StatusScenarioAndSourceTakeOneSpellingEach) {
+  const std::string header = std::string(kHeader) + ",status,dram_source\n";
+  auto table = st::read_runs_table(header + "m,parallel,x,original,0,14,1,1,1,,2,0.9,timeout,estimated\n"
+                                            "m,single,,original,1,14,1,1,1,,2,0.9,,\n",
+                                   "t.csv");
+  ASSERT_EQ(table.runs.size(), 2u);
+  EXPECT_EQ(table.runs[0].scenario, Scenario::parallel);
+  EXPECT_EQ(table.runs[0].status, RunStatus::timeout);
+  EXPECT_EQ(table.runs[0].reading(EnergyDomain::dram).source, EnergySource::estimated);
+  EXPECT_TRUE(table.runs[0].reading(EnergyDomain::dram).estimated());
+  EXPECT_EQ(table.runs[1].status, RunStatus::succeeded);  // empty status: a finished run
+  EXPECT_EQ(table.runs[1].reading(EnergyDomain::dram).source, EnergySource::unknown);
+  EXPECT_TRUE(table.runs[0].extra.empty());  // sources are readings, not extra columns
+
+  auto msg = error_of(header + "m,single,,original,0,14,1,1,1,,2,0.9,done,rapl\n");
+  EXPECT_NE(msg.find("runs.csv:2: column 'status': unknown run status 'done' (one of: pending, running, "
+                     "succeeded, failed, diverged, timeout)"),
+            std::string::npos)
+      << msg;
+  msg = error_of(header + "m,single,,original,0,14,1,1,1,,2,0.9,succeeded,Estimate\n");
+  EXPECT_NE(msg.find("runs.csv:2: column 'dram_source': unknown energy source 'Estimate'"), std::string::npos) << msg;
+  msg = error_of(header + "m,solo,,original,0,14,1,1,1,,2,0.9,succeeded,rapl\n");
+  EXPECT_NE(msg.find("runs.csv:2: column 'scenario': unknown scenario 'solo' (one of: single, parallel)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(Interchange, LargeFilesReadInPartsGiveTheSameRunsAndTheFirstError) {
+  // Over 4 MB without quotes: read in parallel parts; the runs, their lines and the first
+  // error are those of a reading from the top.
+  std::string text = std::string(kHeader) + ",higher_is_better\n";
+  std::string small = text;
+  for (int i = 0; i < 90000; ++i) {
+    std::string row = "model" + std::to_string(i % 97) + ",single,,original," + std::to_string(i) +
+                      ",14,1,1.5,2.25,,3.125,0.5,1\n";
+    text += row;
+    if (i < 10) small += row;
+  }
+  ASSERT_GT(text.size(), 4u << 20);
+  auto table = st::read_runs_table(text, "big.csv");
+  ASSERT_EQ(table.runs.size(), 90000u);
+  for (std::size_t i = 0; i < table.runs.size(); i += 997) {
+    EXPECT_EQ(table.runs[i].repetition, static_cast<long long>(i));
+    EXPECT_EQ(table.lines[i], static_cast<long long>(i) + 2);
+  }
+  EXPECT_EQ(st::read_runs_table(small, "small.csv").runs[9].model, table.runs[9].model);
+  // Two errors: a direction conflict early and a bad number late; the early one is reported.
+  std::string bad = text;
+  const std::string early = "model5,single,,original,5,14,1,1.5,2.25,,3.125,0.5,1\n";
+  bad.replace(bad.find(early), early.size(), "model5,single,,original,5,14,1,1.5,2.25,,3.125,0.5,0\n");
+  const std::string late = "model78,single,,original,89900,14,1,1.5,2.25,,3.125,0.5,1\n";
+  ASSERT_NE(bad.find(late), std::string::npos);
+  bad.replace(bad.find(late), late.size(), "model78,single,,original,89900,14,1,x,2.25,,3.125,0.5,1\n");
+  try {
+    st::read_runs_table(bad, "big.csv");
+    FAIL() << "no error";
+  } catch (const greentune::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("big.csv:104: column 'higher_is_better'"), std::string::npos) << e.what();
+  }
+  // Only the late error: it is found in its part and named with its line.
+  std::string late_only = text;
+  late_only.replace(late_only.find(late), late.size(), "model78,single,,original,89900,14,1,x,2.25,,3.125,0.5,1\n");
+  try {
+    st::read_runs_table(late_only, "big.csv");
+    FAIL() << "no error";
+  } catch (const greentune::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("big.csv:89902: column 'cpu_package_j'"), std::string::npos) << e.what();
+  }
 }

@@ -27,8 +27,8 @@ inline std::vector<RunRecord> epochs_study(const std::string& model,
       run.op = c == 0 ? "original" : "epochs";
       run.repetition = r + 1;
       run.hp = {{"epochs", epochs}};
-      run.cpu_package_j = 10 * epochs + noise[r];
-      run.dram_j = epochs + noise[r] / 10;
+      run.reading(EnergyDomain::cpu_package).joules = 10 * epochs + noise[r];
+      run.reading(EnergyDomain::dram).joules = epochs + noise[r] / 10;
       run.duration_s = 2 * epochs + noise[r];
       run.performance = performance + 0.001 * r;
       runs.push_back(run);
@@ -73,8 +73,8 @@ inline void write_study_db(const std::string& path, const std::vector<RunRecord>
     o.duration_s = r.duration_s;
     o.performance = r.performance;
     o.exit_code = 0;
-    o.energy.push_back({"cpu_package", r.cpu_package_j, "rapl", std::nullopt, false, ""});
-    o.energy.push_back({"dram", r.dram_j, "rapl", std::nullopt, false, ""});
+    o.energy.push_back({"cpu_package", r.reading(EnergyDomain::cpu_package).joules, "rapl", std::nullopt, false, ""});
+    o.energy.push_back({"dram", r.reading(EnergyDomain::dram).joules, "rapl", std::nullopt, false, ""});
     db.store_outcome(o);
   }
 }

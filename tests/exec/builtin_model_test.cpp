@@ -49,11 +49,11 @@ epochs = 1
   auto runs = store::load_run_records(dir + "/out/study.db");
   ASSERT_EQ(runs.size(), 2u);
   for (const auto& r : runs) {
-    EXPECT_EQ(r.status, "succeeded") << r.extra.at("status_reason");
+    EXPECT_EQ(r.status, RunStatus::succeeded) << r.extra.at("status_reason");
     ASSERT_TRUE(r.performance.has_value());
     EXPECT_GE(*r.performance, 0);
     EXPECT_LE(*r.performance, 1);
-    EXPECT_TRUE(r.cpu_package_j.has_value());
+    EXPECT_TRUE(r.reading(EnergyDomain::cpu_package).joules.has_value());
     EXPECT_EQ(r.hp.at("train_limit"), 128);
     EXPECT_NE(r.extra.at("train_result").find("\"torch_version\""), std::string::npos);
   }

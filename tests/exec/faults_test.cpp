@@ -70,9 +70,9 @@ TEST(Overrides, StudyFlagsApplyToTheDefinitionNotItsTextAndAreRecorded) {
   EXPECT_EQ(rec.value("meter", std::string()), "estimate");
   // --meter applied: the study says none, the runs were metered by the estimate.
   for (const auto& run : store::load_run_records(dir + "/out/study.db")) {
-    EXPECT_EQ(run.status, "succeeded");
-    ASSERT_TRUE(run.cpu_package_j.has_value());
-    EXPECT_EQ(run.extra.at("cpu_package_source"), "estimated");
+    EXPECT_EQ(run.status, RunStatus::succeeded);
+    ASSERT_TRUE(run.reading(EnergyDomain::cpu_package).joules.has_value());
+    EXPECT_EQ(run.reading(EnergyDomain::cpu_package).source, EnergySource::estimated);
   }
   EXPECT_NE(format_status(study_status(dir + "/out")).find("overrides: --meter estimate --cooldown 0"), std::string::npos);
   // A negative cool-down given through the library is refused.
@@ -167,7 +167,7 @@ hyperparameters = {lr = 0.25}
   ASSERT_EQ(run_study(o), 0) << err.str();
   std::regex times_re(R"((\d+)m([0-9.]+)s (\d+)m([0-9.]+)s)");
   for (const auto& r : store::load_run_records(dir + "/out/study.db")) {
-    ASSERT_EQ(r.status, "succeeded");
+    ASSERT_EQ(r.status, RunStatus::succeeded);
     // The shell's own user + system time, as `times` printed it (first line: the shell).
     std::string log = read_file(r.extra.at("stdout_log"));
     std::smatch m;

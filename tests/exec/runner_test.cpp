@@ -92,21 +92,21 @@ TEST(Runner, TinyStudyEndToEndStoresEveryRun) {
   std::set<std::tuple<std::string, std::string, std::string, std::string, double, long long>> keys;
   for (const auto& r : runs) {
     SCOPED_TRACE("run " + r.extra.at("run_id"));
-    EXPECT_EQ(r.status, "succeeded") << r.extra.at("status_reason");
+    EXPECT_EQ(r.status, RunStatus::succeeded) << r.extra.at("status_reason");
     ASSERT_TRUE(r.performance.has_value());
     // The script echoes the value it got on its command line: stored == used, bit for bit.
     double used = *r.performance;
     double planned = r.model == "a" ? r.hp.at("lr") : r.hp.at("gamma");
     EXPECT_EQ(std::memcmp(&used, &planned, sizeof used), 0) << format_exact(used) << " vs " << format_exact(planned);
-    ASSERT_TRUE(r.cpu_package_j.has_value());
-    EXPECT_GT(*r.cpu_package_j, 0);
-    EXPECT_EQ(r.extra.at("cpu_package_source"), "estimated");
+    ASSERT_TRUE(r.reading(EnergyDomain::cpu_package).joules.has_value());
+    EXPECT_GT(*r.reading(EnergyDomain::cpu_package).joules, 0);
+    EXPECT_EQ(r.reading(EnergyDomain::cpu_package).source, EnergySource::estimated);
     ASSERT_TRUE(r.duration_s.has_value());
     EXPECT_GE(*r.duration_s, 0.05);
     EXPECT_EQ(r.node, hostname());
     EXPECT_EQ(r.extra.at("exit_code"), "0");
-    EXPECT_FALSE(r.gpu_j.has_value());  // no GPU here: missing, not 0
-    if (r.scenario == "parallel") {
+    EXPECT_FALSE(r.reading(EnergyDomain::gpu).joules.has_value());  // no GPU here: missing, not 0
+    if (r.scenario == Scenario::parallel) {
       EXPECT_EQ(r.corunner, "b");
       EXPECT_EQ(r.extra.at("corunner_model"), "b");
       EXPECT_GE(std::stoi(r.extra.at("corunner_starts")), 1);
@@ -117,7 +117,7 @@ TEST(Runner, TinyStudyEndToEndStoresEveryRun) {
       EXPECT_EQ(r.extra.count("corunner_model"), 0u);
     }
     double tag = r.op == "original" ? 0 : r.hp.at(r.op);
-    keys.insert({r.model, r.scenario, r.corunner, r.op, tag, r.repetition});
+    keys.insert({r.model, to_string(r.scenario), r.corunner, r.op, tag, r.repetition});
     EXPECT_FALSE(store::load_power_series(dir + "/out/study.db", std::stoll(r.extra.at("run_id"))).empty());
   }
   EXPECT_EQ(keys.size(), 40u);  // every planned run exactly once
@@ -191,21 +191,21 @@ hyperparameters = {lr = 0.25, mode = 0}
   ASSERT_EQ(runs.size(), 4u);
   std::map<double, RunRecord> by_mode;
   for (const auto& r : runs) by_mode[r.hp.at("mode")] = r;
-  EXPECT_EQ(by_mode[0].status, "succeeded");
+  EXPECT_EQ(by_mode[0].status, RunStatus::succeeded);
   EXPECT_EQ(*by_mode[0].performance, 0.25);
-  EXPECT_EQ(by_mode[1].status, "failed");
+  EXPECT_EQ(by_mode[1].status, RunStatus::failed);
   EXPECT_NE(by_mode[1].extra.at("status_reason").find("exit code 3: boom: simulated crash"), std::string::npos)
       << by_mode[1].extra.at("status_reason");
   EXPECT_EQ(by_mode[1].extra.at("exit_code"), "3");
   EXPECT_FALSE(by_mode[1].performance.has_value());
-  EXPECT_EQ(by_mode[2].status, "timeout");
+  EXPECT_EQ(by_mode[2].status, RunStatus::timeout);
   EXPECT_NE(by_mode[2].extra.at("status_reason").find("timed out after"), std::string::npos);
   EXPECT_LT(*by_mode[2].duration_s, 10);
-  EXPECT_EQ(by_mode[3].status, "diverged");
+  EXPECT_EQ(by_mode[3].status, RunStatus::diverged);
   EXPECT_EQ(by_mode[3].extra.at("status_reason"), "performance is nan");
   // Failed runs still carry their energy: the energy was spent.
-  EXPECT_TRUE(by_mode[1].cpu_package_j.has_value());
-  EXPECT_TRUE(by_mode[2].cpu_package_j.has_value());
+  EXPECT_TRUE(by_mode[1].reading(EnergyDomain::cpu_package).joules.has_value());
+  EXPECT_TRUE(by_mode[2].reading(EnergyDomain::cpu_package).joules.has_value());
 }
 
 TEST(Runner, SymmetricJobsRunTogether) {
@@ -234,14 +234,14 @@ hyperparameters = {lr = 0.25}
     ASSERT_EQ(rs.size(), 2u);
     EXPECT_EQ(rs[0].hp, rs[1].hp);
     EXPECT_NE(rs[0].repetition, rs[1].repetition);
-    EXPECT_EQ(rs[0].scenario, "parallel");
+    EXPECT_EQ(rs[0].scenario, Scenario::parallel);
     EXPECT_EQ(rs[0].corunner, "symmetric:2");
     EXPECT_EQ(rs[0].extra.at("symmetric_jobs"), "2");
     // They ran at the same time: each started before the other finished.
     EXPECT_LT(rs[0].extra.at("started_at"), rs[1].extra.at("finished_at"));
     EXPECT_LT(rs[1].extra.at("started_at"), rs[0].extra.at("finished_at"));
-    EXPECT_EQ(rs[0].status, "succeeded");
-    EXPECT_EQ(rs[1].status, "succeeded");
+    EXPECT_EQ(rs[0].status, RunStatus::succeeded);
+    EXPECT_EQ(rs[1].status, RunStatus::succeeded);
   }
 }
 

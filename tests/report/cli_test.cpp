@@ -63,14 +63,14 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
       config_ids[key] = store.add_configuration(c);
     }
     store::TaskRow task;
-    task.scenario = r.scenario;
+    task.scenario = to_string(r.scenario);
     task.corunner = r.corunner;
     long long task_id = store.add_task(task);
     store::RunRow row;
     row.task_id = task_id;
     row.configuration_id = config_ids[key];
     row.model = r.model;
-    row.scenario = r.scenario;
+    row.scenario = to_string(r.scenario);
     row.corunner = r.corunner;
     row.op = r.op;
     row.repetition = r.repetition;
@@ -78,21 +78,19 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
     store::RunOutcome out;
     out.run_id = run_id;
     out.result_id = "result-" + std::to_string(run_id);
-    out.status = r.status;
+    out.status = to_string(r.status);
     out.started_at = "2026-11-26T22:00:00.000Z";
     out.finished_at = "2026-11-26T22:01:00.000Z";
     out.node = "testhost";
     out.duration_s = r.duration_s;
     out.performance = r.performance;
     out.exit_code = 0;
-    const std::pair<const char*, std::optional<double>> parts[] = {
-        {"cpu_package", r.cpu_package_j}, {"dram", r.dram_j}, {"gpu", r.gpu_j}};
-    for (const auto& [domain, joules] : parts) {
-      if (!joules) continue;
+    for (auto d : kEnergyDomains) {
+      if (!r.reading(d).joules) continue;
       store::DomainEnergy e;
-      e.domain = domain;
-      e.joules = joules;
-      e.source = r.extra.at(std::string(domain) + "_source");
+      e.domain = to_string(d);
+      e.joules = r.reading(d).joules;
+      e.source = to_string(r.reading(d).source);
       out.energy.push_back(e);
     }
     for (const auto& p : power.at(std::stoll(r.extra.at("run_id")))) out.samples.push_back({p.t_s, p.domain, p.watts, p.source});

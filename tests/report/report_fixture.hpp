@@ -52,7 +52,7 @@ inline std::vector<RunRecord> make_runs(std::uint64_t seed = 7) {
         for (int rep = 0; rep < 5; ++rep) {
           RunRecord r;
           r.model = m.name;
-          r.scenario = scenario;
+          r.scenario = scenario_from(scenario, "fixture");
           r.corunner = scenario == "parallel" ? "siamese" : "";
           r.op = op;
           r.repetition = rep;
@@ -62,18 +62,18 @@ inline std::vector<RunRecord> make_runs(std::uint64_t seed = 7) {
           double slow = scenario == "parallel" ? 1.35 : 1.0;
           double d = epochs * 6.0 * slow * (1 + 0.03 * noise(st)) * (m.name == "resnet20" ? 3 : 1);
           r.duration_s = d;
-          r.cpu_package_j = d * 28 * (1 + 0.02 * noise(st));
-          r.dram_j = d * 3.1 * (1 + 0.02 * noise(st));
-          if (m.gpu) r.gpu_j = d * 55 * (1 + 0.05 * noise(st)) / (1 + 0.1 * std::log10(lr + 1));
+          r.reading(EnergyDomain::cpu_package).joules = d * 28 * (1 + 0.02 * noise(st));
+          r.reading(EnergyDomain::dram).joules = d * 3.1 * (1 + 0.02 * noise(st));
+          if (m.gpu) r.reading(EnergyDomain::gpu).joules = d * 55 * (1 + 0.05 * noise(st)) / (1 + 0.1 * std::log10(lr + 1));
           r.performance = 0.99 - 0.02 * std::fabs(std::log10(lr / m.defaults.at("lr"))) +
                           0.002 * (epochs - m.defaults.at("epochs")) / 3 + 0.002 * noise(st);
           r.node = "testhost";
           r.extra["run_id"] = std::to_string(run_id++);
-          r.extra["cpu_package_source"] = "rapl";
-          r.extra["dram_source"] = m.dram_estimated ? "estimated" : "rapl";
-          if (m.gpu) r.extra["gpu_source"] = "nvml-energy";
+          r.reading(EnergyDomain::cpu_package).source = EnergySource::rapl;
+          r.reading(EnergyDomain::dram).source = m.dram_estimated ? EnergySource::estimated : EnergySource::rapl;
+          if (m.gpu) r.reading(EnergyDomain::gpu).source = EnergySource::nvml_energy;
           if (op == "lr" && cfg.at("lr") > 5 && rep == 4) {
-            r.status = "diverged";
+            r.status = RunStatus::diverged;
             r.performance.reset();
           }
           runs.push_back(std::move(r));
@@ -90,12 +90,12 @@ inline std::vector<RunRecord> make_runs(std::uint64_t seed = 7) {
 inline std::optional<double> metric_value(const RunRecord& r, analysis::Metric m) {
   using analysis::Metric;
   switch (m) {
-    case Metric::cpu_package_j: return r.cpu_package_j;
-    case Metric::dram_j: return is_estimated(r, "dram") ? std::nullopt : r.dram_j;
-    case Metric::gpu_j: return r.gpu_j;
+    case Metric::cpu_package_j: return r.reading(EnergyDomain::cpu_package).joules;
+    case Metric::dram_j: return is_estimated(r, "dram") ? std::nullopt : r.reading(EnergyDomain::dram).joules;
+    case Metric::gpu_j: return r.reading(EnergyDomain::gpu).joules;
     case Metric::total_j: {
-      if (!r.cpu_package_j) return std::nullopt;
-      return *r.cpu_package_j + (is_estimated(r, "dram") ? 0 : r.dram_j.value_or(0)) + r.gpu_j.value_or(0);
+      if (!r.reading(EnergyDomain::cpu_package).joules) return std::nullopt;
+      return *r.reading(EnergyDomain::cpu_package).joules + (is_estimated(r, "dram") ? 0 : r.reading(EnergyDomain::dram).joules.value_or(0)) + r.reading(EnergyDomain::gpu).joules.value_or(0);
     }
     case Metric::duration_s: return r.duration_s;
     case Metric::performance: return r.performance;
@@ -110,13 +110,13 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
   a.runs_total = runs.size();
   std::map<std::tuple<std::string, std::string, std::string>, std::vector<const RunRecord*>> groups;
   for (const auto& r : runs) {
-    if (r.status != "succeeded") {
+    if (r.status != RunStatus::succeeded) {
       ++a.runs_not_succeeded;
       continue;
     }
     ++a.runs_used;
     if (is_estimated(r, "dram")) ++a.estimated_values;
-    groups[{r.model, r.scenario, r.corunner}].push_back(&r);
+    groups[{r.model, to_string(r.scenario), r.corunner}].push_back(&r);
   }
   a.notes.push_back("estimated dram_j values were left out (use --include-estimated)");
   const Metric metrics[] = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j,
@@ -238,6 +238,17 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
         a.parallel_energy.push_back(e);
       }
   }
+  // The per-run values the report draws, by the same rules (estimated DRAM left out).
+  a.run_values.resize(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    if (runs[i].status != RunStatus::succeeded) continue;
+    for (Metric m : metrics) {
+      if (auto v = metric_value(runs[i], m)) {
+        a.run_values[i].value[static_cast<std::size_t>(m)] = *v;
+        a.run_values[i].present[static_cast<std::size_t>(m)] = true;
+      }
+    }
+  }
   return a;
 }
 
@@ -251,7 +262,7 @@ inline std::map<long long, std::vector<store::PowerPoint>> make_power(const std:
     for (double t = 0; t <= d; t += std::max(1.0, d / 60)) {
       double ramp = t < 3 ? t / 3 : 1;
       v.push_back({t, "cpu_package", 12 + 18 * ramp + 1.5 * noise(st), "rapl"});
-      if (r.gpu_j) v.push_back({t, "gpu", 30 + 28 * ramp + 3 * noise(st), "nvml-energy"});
+      if (r.reading(EnergyDomain::gpu).joules) v.push_back({t, "gpu", 30 + 28 * ramp + 3 * noise(st), "nvml-energy"});
     }
   }
   return out;

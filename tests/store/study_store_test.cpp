@@ -138,29 +138,30 @@ TEST(RunRecords, LoadGivesFullConfigurationsExactValuesAndMissingAsNullopt) {
   }
   auto recs = load_run_records(db);
   ASSERT_EQ(recs.size(), 3u);
-  EXPECT_EQ(recs[0].status, "pending");
-  EXPECT_FALSE(recs[0].cpu_package_j.has_value());
+  EXPECT_EQ(recs[0].status, RunStatus::pending);
+  EXPECT_FALSE(recs[0].reading(EnergyDomain::cpu_package).joules.has_value());
   const RunRecord& r = recs[1];
   EXPECT_EQ(r.model, "m");
   EXPECT_EQ(r.op, "lr");
-  EXPECT_EQ(r.scenario, "single");
+  EXPECT_EQ(r.scenario, Scenario::single);
   double lr = r.hp.at("lr");
   double expected = 0.30000000000000004;
   EXPECT_EQ(std::memcmp(&lr, &expected, sizeof lr), 0);
   EXPECT_EQ(r.hp.at("epochs"), 3);
-  ASSERT_TRUE(r.cpu_package_j.has_value());
-  EXPECT_EQ(*r.cpu_package_j, 123.5);
-  EXPECT_FALSE(r.dram_j.has_value());
-  EXPECT_FALSE(r.gpu_j.has_value());
+  ASSERT_TRUE(r.reading(EnergyDomain::cpu_package).joules.has_value());
+  EXPECT_EQ(*r.reading(EnergyDomain::cpu_package).joules, 123.5);
+  EXPECT_FALSE(r.reading(EnergyDomain::dram).joules.has_value());
+  EXPECT_FALSE(r.reading(EnergyDomain::gpu).joules.has_value());
   EXPECT_EQ(*r.duration_s, 5.25);
   EXPECT_EQ(*r.performance, 0.875);
   EXPECT_EQ(r.node, "node-a");
-  EXPECT_EQ(r.extra.at("cpu_package_source"), "estimated");
+  EXPECT_EQ(r.reading(EnergyDomain::cpu_package).source, EnergySource::estimated);
+  EXPECT_EQ(r.extra.count("cpu_package_source"), 0u);
   EXPECT_EQ(r.extra.at("cpu_package_attributed_j"), "100.25");
   EXPECT_EQ(r.extra.at("cpu_s"), "4.5");
   EXPECT_EQ(r.extra.at("run_id"), "2");
-  EXPECT_EQ(recs[2].status, "failed");
-  EXPECT_EQ(recs[2].scenario, "parallel");
+  EXPECT_EQ(recs[2].status, RunStatus::failed);
+  EXPECT_EQ(recs[2].scenario, Scenario::parallel);
   EXPECT_EQ(recs[2].corunner, "m");
   EXPECT_EQ(recs[2].extra.at("status_reason"), "exit code 1");
   EXPECT_FALSE(recs[2].performance.has_value());
@@ -188,7 +189,7 @@ TEST(RunRecords, FlaggedReadingsAreNotNumbers) {
     s.store_outcome(o);
   }
   auto recs = load_run_records(db);
-  EXPECT_FALSE(recs[0].cpu_package_j.has_value());
+  EXPECT_FALSE(recs[0].reading(EnergyDomain::cpu_package).joules.has_value());
   EXPECT_EQ(recs[0].extra.at("cpu_package_flagged"), "1");
 }
 

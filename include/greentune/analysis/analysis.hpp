@@ -98,6 +98,7 @@ struct TradeoffGrid {
   std::string scenario, hyperparameter;
   Metric metric = Metric::total_j;  // an energy metric
   std::array<std::array<std::size_t, 3>, 3> counts{};
+  bool estimated = false;  // some counted comparison used estimated energy (include_estimated only)
   std::size_t total() const;
 };
 
@@ -130,6 +131,7 @@ struct ParallelCorrelationRow {
   stats::StrengthBin single_strength = stats::StrengthBin::negligible;
   stats::StrengthBin parallel_strength = stats::StrengthBin::negligible;
   bool bin_changed = false, sign_changed = false;
+  bool estimated = false;  // either correlation used estimated energy (include_estimated only)
 };
 
 // The same configuration (the original, or one mutant value) alone and beside a co-runner.
@@ -143,6 +145,22 @@ struct ParallelEnergyRow {
   double mean_single = 0, mean_parallel = 0;
   double change_percent = 0;  // 100 * (parallel - single) / single
   double p = 1;               // the chosen test, parallel against single
+  bool estimated = false;     // some values are estimates (include_estimated only)
+};
+
+// One run's metric values as the analysis uses them, after the estimate policy: an energy
+// value from an estimate is absent unless include_estimated (then it is marked estimated).
+// total_j is the one definition of a run's total energy: the sum of the energy domains its
+// group (model, scenario, co-runner) measured, absent when the run lacks one of them.
+struct RunValues {
+  std::array<double, kMetricCount> value{};
+  std::array<bool, kMetricCount> present{};
+  std::array<bool, kMetricCount> estimated{};
+  std::optional<double> get(Metric m) const {
+    const auto i = static_cast<std::size_t>(m);
+    return present[i] ? std::optional<double>(value[i]) : std::nullopt;
+  }
+  bool is_estimated(Metric m) const { return estimated[static_cast<std::size_t>(m)]; }
 };
 
 struct AnalysisResult {
@@ -162,6 +180,9 @@ struct AnalysisResult {
   std::vector<GreenerRow> greener;
   std::vector<ParallelCorrelationRow> parallel_correlations;
   std::vector<ParallelEnergyRow> parallel_energy;
+  // The values of each input run (same index as the runs given to analyze()); all absent for
+  // a run that did not succeed. What the report draws per run.
+  std::vector<RunValues> run_values;
 };
 
 // `origins[i]` says where runs[i] came from (e.g. "runs.csv:12"), used in error messages;

@@ -9,6 +9,9 @@
 // takes its model's; rows of one model that disagree are an input_error. Without the
 // column (older files) every model is higher-is-better.
 // Numbers are written with format_exact, so a value read back is bit-for-bit the same.
+// status (pending|running|succeeded|failed|diverged|timeout; empty: succeeded), scenario and
+// <domain>_source (rapl|perf|nvml-energy|nvml-power|estimated; empty: not recorded) take
+// those spellings only (core/run_model.hpp); anything else is an input_error naming the cell.
 // Unknown columns are kept verbatim in RunRecord::extra and written back.
 // Bad input throws input_error "FILE:LINE: column 'NAME': ..." (one line).
 #include <iosfwd>
@@ -35,6 +38,12 @@ RunsTable read_runs_table_file(const std::string& path);
 // the measurements, performance_metric, higher_is_better, status, node, then the union of
 // extra keys (sorted).
 void write_runs_csv(std::ostream& out, const std::vector<RunRecord>& runs);
+
+// The extra columns of `runs` in the order write_runs_csv writes them (sorted): the keys of
+// RunRecord::extra, and "<domain>_source" for each domain some run records a source for.
+std::vector<std::string> extra_columns(const std::vector<RunRecord>& runs);
+// A run's text in one of those columns (empty: no value).
+std::string_view extra_cell(const RunRecord& run, const std::string& column);
 
 // The fixed columns every runs file must have.
 const std::vector<std::string>& required_run_columns();

@@ -1,0 +1,101 @@
+#pragma once
+// Internals of the analysis shared by its files: runs grouped by (model, scenario, co-runner),
+// samples of one metric, and the thread pool over groups.
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <exception>
+#include <map>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "greentune/analysis/analysis.hpp"
+
+namespace greentune::analysis::detail {
+
+constexpr std::array<Metric, kMetricCount> kMetrics = {Metric::cpu_package_j, Metric::dram_j,   Metric::gpu_j,
+                                                       Metric::total_j,       Metric::duration_s, Metric::performance};
+constexpr std::array<Metric, 3> kComponents = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j};
+
+struct Group {
+  std::string model, scenario, corunner;
+  std::vector<std::size_t> all;        // every run of the group (any status), input order
+  std::vector<std::size_t> original;   // succeeded original runs
+  std::map<std::string, std::vector<std::size_t>> by_operator;  // succeeded mutant runs
+  bool has_original_row = false;
+  bool higher_is_better = true;        // the model's performance direction
+  std::string performance_metric;      // its name (first non-empty one)
+};
+
+// What one group contributes; groups are analysed in parallel and merged in group order.
+struct GroupOutput {
+  std::vector<CorrelationRow> correlations;
+  std::vector<ComparisonRow> comparisons;
+  std::vector<GreenerRow> greener;
+  std::vector<std::string> notes;
+  // This group's share of the strength summary and trade-off grids, by (hyperparameter, metric).
+  std::map<std::pair<std::string, std::size_t>, StrengthSummaryRow> bins;
+  std::map<std::pair<std::string, std::size_t>, TradeoffGrid> grids;
+};
+
+// One metric's values over some runs (absent values skipped), and whether one was estimated.
+struct Sample {
+  std::vector<double> values;
+  bool estimated = false;
+};
+inline Sample sample(const std::vector<RunValues>& values, const std::vector<std::size_t>& runs, Metric metric) {
+  Sample s;
+  const auto m = static_cast<std::size_t>(metric);
+  s.values.reserve(runs.size());
+  for (std::size_t i : runs) {
+    const auto& v = values[i];
+    if (!v.present[m]) continue;
+    s.values.push_back(v.value[m]);
+    s.estimated = s.estimated || v.estimated[m];
+  }
+  return s;
+}
+
+// Threads for `runs` runs: as asked, else one per core (none for small inputs), at most `items`.
+inline std::size_t analysis_threads(const AnalysisOptions& options, std::size_t runs, std::size_t items) {
+  std::size_t threads = options.threads > 0 ? static_cast<std::size_t>(options.threads)
+                                            : std::min<std::size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                                                    std::max<std::size_t>(1, runs / 5000));
+  return std::min<std::size_t>({threads, 64, std::max<std::size_t>(1, items)});
+}
+
+// fn(i) for i in [0, n) on `threads` threads; an exception lands in errors[i] (rethrow the
+// first in index order for a deterministic error).
+template <class Fn>
+void parallel_for(std::size_t n, std::size_t threads, std::vector<std::exception_ptr>& errors, Fn&& fn) {
+  errors.assign(n, nullptr);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  if (threads <= 1) {
+    worker();
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+}
+
+// RQ3: each parallel group against its model's (first) single group: correlations side by
+// side and the energy of the same configuration alone and beside the co-runner.
+// correlation_range[i]: group i's rows in result.correlations.
+void parallel_vs_single(const std::vector<Group>& groups,
+                        const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range,
+                        const std::vector<RunRecord>& runs, const std::vector<RunValues>& values,
+                        const AnalysisOptions& options, AnalysisResult& result);
+
+}  // namespace greentune::analysis::detail
