@@ -28,6 +28,7 @@ build_pkgs=(
 test_pkgs=(
   python3 python3-torch python3-torchvision python3-scipy python3-numpy
   python3-pandas python3-pytest python3-venv python3-pip
+  python3-optuna
   chromium
   slurm-wlm munge
   sqlite3 procps

@@ -23,6 +23,7 @@ void add_analyze_command(CLI::App& app, CommandContext& ctx);   // analyze.cpp
 void add_report_command(CLI::App& app, CommandContext& ctx);    // report.cpp
 void add_run_task_command(CLI::App& app, CommandContext& ctx);  // run_task.cpp
 void add_collect_command(CLI::App& app, CommandContext& ctx);   // collect.cpp
+void add_tune_command(CLI::App& app, CommandContext& ctx);      // tune.cpp
 void add_help_command(CLI::App& app, CommandContext& ctx);      // help.cpp
 
 }  // namespace greentune::app

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
 
   CommandContext ctx;
   add_study_command(app, ctx);
+  add_tune_command(app, ctx);
   add_train_command(app, ctx);
   add_models_command(app, ctx);
   add_measure_command(app, ctx);

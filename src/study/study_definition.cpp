@@ -224,11 +224,12 @@ ModelDefinition builtin_definition(const std::string& name) {
 
 ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::string& key,
                             const StudyDefinition& study, const toml::table* global_budgets,
-                            const std::string& base_dir) {
-  p.check_keys(t, key + ".",
-               {"name", "command", "result", "metric_regex", "metric_key", "diverged_regex", "metric",
-                "higher_is_better", "working_dir", "env", "hyperparameters", "set", "budgets", "operators",
-                "mutants", "estimate_s"});
+                            const std::string& base_dir, const std::set<std::string>& extra_keys) {
+  std::set<std::string> allowed = {"name", "command", "result", "metric_regex", "metric_key", "diverged_regex",
+                                   "metric", "higher_is_better", "working_dir", "env", "hyperparameters", "set",
+                                   "budgets", "operators", "mutants", "estimate_s"};
+  allowed.insert(extra_keys.begin(), extra_keys.end());
+  p.check_keys(t, key + ".", allowed);
   auto name_node = t.get("name");
   if (!name_node) p.fail(&t, key, "missing 'name'");
   std::string name = p.str(*name_node, key + ".name");
@@ -341,6 +342,11 @@ ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::st
 }  // namespace
 
 StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir) {
+  return parse_study(text, source_name, base_dir, ParseExtensions{});
+}
+
+StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir,
+                            const ParseExtensions& extensions) {
   Parser p(source_name);
   toml::table root;
   try {
@@ -349,9 +355,11 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
     std::string desc(e.description());
     throw input_error(source_name + ":" + std::to_string(e.source().begin.line) + ": " + desc);
   }
-  p.check_keys(root, "",
-               {"name", "seed", "mutants", "repetitions", "order", "meter", "meter_interval_ms", "run_timeout_s",
-                "governor", "cooldown", "budgets", "scenarios", "models", "device"});
+  std::set<std::string> root_keys = {"name", "seed", "mutants", "repetitions", "order", "meter", "meter_interval_ms",
+                                     "run_timeout_s", "governor", "cooldown", "budgets", "scenarios", "models",
+                                     "device"};
+  root_keys.insert(extensions.root_keys.begin(), extensions.root_keys.end());
+  p.check_keys(root, "", root_keys);
   StudyDefinition s;
   s.source = source_name;
   s.text = text;
@@ -394,7 +402,8 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
   std::set<std::string> names;
   for (size_t i = 0; i < marr.size(); ++i) {
     std::string key = "models[" + std::to_string(i) + "]";
-    ModelDefinition m = parse_model(p, p.table(*marr.get(i), key), key, s, budgets, base_dir);
+    ModelDefinition m = parse_model(p, p.table(*marr.get(i), key), key, s, budgets, base_dir,
+                                   extensions.model_keys);
     if (!names.insert(m.name).second) p.fail(marr.get(i), key + ".name", "model '" + m.name + "' given twice");
     s.models.push_back(std::move(m));
   }

@@ -4,6 +4,7 @@
 // the format); errors are one line "FILE:LINE: KEY: what is wrong".
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,14 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
 StudyDefinition parse_study(const std::string& text, const std::string& source_name,
                             const std::string& base_dir);
 StudyDefinition load_study_file(const std::string& path);
+// For files that extend the study format (tune files): extra keys accepted at the top level and in
+// [[models]] entries; parse_study ignores them (the caller reads them from the same text).
+struct ParseExtensions {
+  std::set<std::string> root_keys;
+  std::set<std::string> model_keys;
+};
+StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir,
+                            const ParseExtensions& extensions);
 // The embedded quick default study (default_study.toml in the source tree).
 const std::string& default_study_text();
 

@@ -1,0 +1,357 @@
+#include "greentune/tune/tuner.hpp"
+
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cmath>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "greentune/core/error.hpp"
+#include "greentune/core/files.hpp"
+#include "greentune/core/format.hpp"
+#include "greentune/core/number_format.hpp"
+#include "greentune/core/subprocess.hpp"
+#include "greentune/energy/meter.hpp"
+#include "greentune/exec/environment.hpp"
+#include "greentune/exec/local_executor.hpp"
+#include "greentune/exec/runner.hpp"
+#include "greentune/exec/task.hpp"
+#include "state.hpp"
+
+namespace greentune::tune {
+
+using nlohmann::json;
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+extern "C" void on_tune_signal(int) { g_cancel.store(true); }
+
+class SignalScope {
+ public:
+  SignalScope() {
+    g_cancel.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_tune_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::string default_dir(const TuneDefinition& d) {
+  time_t now = ::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+  std::string name;
+  for (char c : d.study.name) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  return "greentune-tune-" + name + "-" + buf;
+}
+
+std::string describe_definition(const TuneDefinition& d) {
+  const auto& m = d.model();
+  std::string s = "tune '" + d.study.name + "': model " + m.name + " (" + (m.is_builtin() ? "built in" : "external") +
+                  "), objective " + d.objective + ", performance " + m.metric +
+                  (m.higher_is_better ? " (higher is better)" : " (lower is better)") + "\n";
+  s += "constraint: non-inferior to the original within margin " +
+       (d.margin_relative ? format_exact(d.margin * 100) + "%" : format_exact(d.margin)) + " at alpha " +
+       format_exact(d.alpha) + "\nbudget:";
+  if (d.budget_runs) s += " " + std::to_string(*d.budget_runs) + " runs";
+  if (d.budget_j) s += " " + format_energy(*d.budget_j);
+  if (d.budget_h) s += " " + format_exact(*d.budget_h) + " h";
+  s += " (the first reached ends it); confirmation reserve " + std::to_string(confirm_reserve_runs(d)) +
+       " runs; batches of " + std::to_string(d.batch) + "; seed " + std::to_string(d.seed) + "\nsearch space:\n";
+  for (const auto& dim : d.space) s += "  " + dim.describe() + " (original " + format_exact(dim.default_value) + ")\n";
+  if (d.budget_runs && m.estimate_s > 0)
+    s += "estimated duration: " + format_duration(static_cast<double>(*d.budget_runs) *
+                                                   (m.estimate_s + (d.study.cooldown.mode == "fixed" ? d.study.cooldown.seconds : 0))) +
+         "\n";
+  return s;
+}
+
+bool budget_spent(const TuneState& s) {
+  const auto& d = s.def;
+  if (d.budget_runs && static_cast<long long>(s.runs.size()) >= *d.budget_runs) return true;
+  if (d.budget_j && s.energy_spent_j() >= *d.budget_j) return true;
+  if (d.budget_h && s.hours_spent() >= *d.budget_h) return true;
+  return false;
+}
+
+bool search_spent(const TuneState& s) {
+  const auto& d = s.def;
+  if (s.runs_in("confirm") > 0) return true;
+  if (auto b = search_run_budget(d); b && static_cast<long long>(s.runs.size()) >= *b) return true;
+  double keep = 1 - d.confirm_fraction;
+  if (d.budget_j && s.energy_spent_j() >= keep * *d.budget_j) return true;
+  if (d.budget_h && s.hours_spent() >= keep * *d.budget_h) return true;
+  return false;
+}
+
+// Appends tasks (one run each) to the database in one transaction: (configuration id, phase) in
+// execution order; configurations with id 0 are new proposals (hp given).
+struct NewRun {
+  long long configuration_id = 0;
+  Configuration hp;
+  std::string op;
+};
+
+void add_runs(store::StudyStore& st, const TuneState& s, const std::vector<NewRun>& batch,
+              const std::optional<json>& candidates, std::optional<int> looks) {
+  long long next_cfg = 0, next_task = 0, next_run = 0;
+  for (const auto& c : s.configurations) next_cfg = std::max(next_cfg, c.id);
+  for (const auto& t : s.study.plan.tasks) next_task = std::max(next_task, t.id);
+  for (const auto& r : s.runs) next_run = std::max(next_run, r.id);
+  std::map<long long, long long> reps;
+  for (const auto& r : s.runs) ++reps[r.configuration_id];
+  const auto& m = s.def.model();
+  store::Transaction tx(st.db());
+  for (const auto& n : batch) {
+    long long cid = n.configuration_id;
+    if (cid == 0) {
+      store::ConfigurationRow row;
+      row.id = cid = ++next_cfg;
+      row.model = m.name;
+      row.op = "tune";
+      row.mutant = static_cast<int>(cid - 1);
+      row.hp = n.hp;
+      st.add_configuration(row);
+    }
+    store::TaskRow t;
+    t.id = ++next_task;
+    st.add_task(t);
+    store::RunRow r;
+    r.id = ++next_run;
+    r.task_id = t.id;
+    r.configuration_id = cid;
+    r.model = m.name;
+    r.op = n.op;
+    r.repetition = ++reps[cid];
+    st.add_run(r);
+  }
+  if (candidates) st.set_meta("tune.candidates", candidates->dump());
+  if (looks) st.set_meta("tune.looks", std::to_string(*looks));
+  tx.commit();
+}
+
+std::string run_line(const TuneState& s, const study::TaskResult& r) {
+  std::string out;
+  for (const auto& o : r.runs) {
+    const auto& pr = s.study.run(o.run_id);
+    const auto& c = s.configuration(pr.configuration_id);
+    std::string cfg = c.id == 1 ? "original" : "";
+    if (c.id != 1)
+      for (const auto& dim : s.def.space)
+        cfg += (cfg.empty() ? "" : " ") + dim.name + "=" + exec::format_hp_value(s.def.model(), dim.name, c.hp.at(dim.name));
+    std::string phase = "search";
+    for (const auto& d : s.runs)
+      if (d.id == o.run_id) phase = d.op;
+    out += "run " + std::to_string(o.run_id) + " [" + phase + "] " + cfg + ": " + o.status;
+    double j = 0;
+    bool any = false, est = false;
+    for (const auto& e : o.energy)
+      if (e.joules && !e.flagged) j += *e.joules, any = true, est = est || e.source == "estimated";
+    if (any) out += ", " + format_energy(j) + (est ? " (estimated)" : "");
+    if (o.duration_s) out += ", " + format_duration(*o.duration_s);
+    if (o.performance) out += ", " + s.def.model().metric + " " + format_exact(*o.performance);
+    if (!o.reason.empty()) out += " (" + o.reason + ")";
+  }
+  return out;
+}
+
+// What to do next when nothing is pending: a batch to add, or nothing (finished).
+std::vector<NewRun> next_batch(const TuneState& s, std::optional<json>& candidates, std::string& note) {
+  std::vector<NewRun> batch;
+  const auto& d = s.def;
+  if (!search_spent(s)) {
+    long long room = d.batch;
+    if (auto b = search_run_budget(d)) room = std::min<long long>(room, *b - static_cast<long long>(s.runs.size()));
+    bool add_original = s.runs_in("original") < d.original_runs && room > 0;
+    if (add_original) --room;
+    SearchInput in = s.search_input();
+    std::vector<Configuration> props;
+    if (room > 0 && !std::isnan(in.threshold)) props = propose(in, static_cast<int>(room));
+    // The original's extra runs go mid-batch (spread over the search against drift).
+    for (size_t i = 0; i < props.size(); ++i) {
+      if (add_original && i == props.size() / 2) batch.push_back({1, {}, "original"}), add_original = false;
+      batch.push_back({0, props[i], "search"});
+    }
+    if (add_original) batch.push_back({1, {}, "original"});
+    if (!batch.empty()) return batch;
+  }
+  if (budget_spent(s)) return batch;
+  long long left = d.budget_runs ? *d.budget_runs - static_cast<long long>(s.runs.size()) : LLONG_MAX;
+  auto pair = [&](long long cid, long long index) {
+    // ABBA interleaving: original first on even pairs, the candidate first on odd ones.
+    if (index % 2 == 0) batch.push_back({1, {}, "confirm"}), batch.push_back({cid, {}, "confirm"});
+    else batch.push_back({cid, {}, "confirm"}), batch.push_back({1, {}, "confirm"});
+  };
+  if (!s.candidates.empty()) {
+    long long cur = s.candidates.back();
+    SequentialLook look = look_at(s, cur);
+    if (look.verdict == Verdict::confirmed) return batch;
+    if (look.verdict == Verdict::undecided) {
+      if (left < 2) return batch;
+      pair(cur, static_cast<long long>(s.runs_of(cur, "confirm", false).size()));
+      return batch;
+    }
+    note = "candidate " + std::to_string(cur) + " rejected: " + look.reason;
+  }
+  // Next candidate: the lowest predicted objective among evaluated configurations likely feasible.
+  if (left < 2LL * d.confirm_min) return batch;
+  for (const auto& c : rank_candidates(s.search_input(), 0.8)) {
+    long long cid = 0;
+    for (const auto& row : s.configurations)
+      if (row.hp == c.hp) cid = row.id;
+    if (cid == 0 || std::find(s.candidates.begin(), s.candidates.end(), cid) != s.candidates.end()) continue;
+    json list = json::array();
+    for (size_t i = 0; i < s.candidates.size(); ++i)
+      list.push_back({{"configuration", s.candidates[i]}, {"first_run", s.candidate_first_run[i]}});
+    long long first = 0;
+    for (const auto& r : s.runs) first = std::max(first, r.id);
+    list.push_back({{"configuration", cid}, {"first_run", first + 1}});
+    candidates = list;
+    for (int i = 0; i < d.confirm_min; ++i) pair(cid, i);
+    return batch;
+  }
+  return batch;
+}
+
+}  // namespace
+
+int run_tune(const TuneOptions& o) {
+  std::ostream& out = o.out ? *o.out : std::cout;
+  std::ostream& err = o.err ? *o.err : std::cerr;
+  std::ostream& info = o.json ? err : out;
+  if (o.executor != "local")
+    throw usage_error("--executor " + o.executor + ": tune runs on the local executor only so far (see docs/tune.md)");
+  study::StudyPaths paths;
+  std::optional<store::StudyStore> st;
+  if (!o.resume.empty()) {
+    if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
+    if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
+    paths = study::StudyPaths::from_path(o.resume);
+    st.emplace(store::StudyStore::open(paths.db()));
+    TuneState s = load_tune_state(paths, *st);
+    int merged = exec::merge_result_files(s.study, *st);
+    long long reset = st->reset_in_flight();
+    info << "resuming tune '" << s.def.study.name << "' in " << paths.dir << ": " << merged
+         << " run(s) recovered from result files, " << reset << " interrupted run(s) to re-run\n";
+  } else {
+    if (o.tune_file.empty()) throw usage_error("tune needs a tune file (or --resume DIR)");
+    TuneDefinition def = load_tune_file(o.tune_file);
+    if (o.dry_run) {
+      out << describe_definition(def);
+      return 0;
+    }
+    std::string dir = o.out_dir.empty() ? default_dir(def) : o.out_dir;
+    study::StudyDefinition sd = def.study;
+    sd.repetitions = 1;
+    for (auto& m : sd.models) m.operators.clear();
+    study::create_study_directory(sd, dir);  // the original's first run is task 1
+    paths.dir = dir;
+    st.emplace(store::StudyStore::open(paths.db()));
+    st->set_meta("kind", "tune");
+    if (o.cooldown_s) st->set_meta("tune.cooldown_override", format_exact(*o.cooldown_s));
+    info << describe_definition(def) << "tune directory: " << paths.dir << "\n";
+  }
+  if (o.cooldown_s && !o.resume.empty()) st->set_meta("tune.cooldown_override", format_exact(*o.cooldown_s));
+
+  TuneState s = load_tune_state(paths, *st);
+  exec::GovernorGuard governor(s.study.definition.governor);
+  {
+    energy::MeterOptions mo;
+    mo.meter = o.meter_override.empty() ? s.study.definition.meter : o.meter_override;
+    energy::MeterSession probe(mo);
+    auto env = exec::collect_environment(probe.backends());
+    env["governor"] = governor.state();
+    st->set_environment(hostname(), env);
+  }
+  st->set_meta("executor", "local");
+  SignalScope signals;
+  exec::ExecuteOptions eo;
+  eo.greentune_bin = o.greentune_bin;
+  eo.meter_override = o.meter_override;
+  eo.cooldown_after = false;
+  eo.governor_state = governor.state();
+  eo.cancel = &g_cancel;
+  eo.on_run_start = [&](long long run_id, const std::string&) {
+    st->mark_running(run_id, hostname(), store::utc_now_iso());
+  };
+  bool first_task = true;
+  try {
+    for (;;) {
+      s = load_tune_state(paths, *st);
+      if (s.study.definition.cooldown.mode == "until-idle" && eo.idle_baseline_w < 0)
+        eo.idle_baseline_w = exec::measure_idle_baseline(s.study.definition, o.meter_override);
+      std::vector<long long> pending;
+      for (const auto& r : s.runs)
+        if (!r.final() && (pending.empty() || pending.back() != r.task_id)) pending.push_back(r.task_id);
+      if ((s.def.budget_j && s.energy_spent_j() >= *s.def.budget_j) ||
+          (s.def.budget_h && s.hours_spent() >= *s.def.budget_h))
+        break;  // what is still pending is left unrun (the budget is spent)
+      if (!pending.empty()) {
+        bool stop = false;
+        for (long long tid : pending) {
+          if (!first_task) exec::cool_down(s.study, eo);
+          first_task = false;
+          study::TaskResult r = exec::execute_task(s.study, tid, eo);
+          study::write_task_result(paths, r);
+          study::store_task_result(*st, r);
+          if (!o.quiet) err << run_line(s, r) << "\n";
+          TuneState now = load_tune_state(paths, *st);
+          if ((s.def.budget_j && now.energy_spent_j() >= *s.def.budget_j) ||
+              (s.def.budget_h && now.hours_spent() >= *s.def.budget_h)) {
+            stop = true;
+            break;
+          }
+        }
+        if (stop) break;
+        continue;
+      }
+      std::optional<json> candidates;
+      std::string note;
+      std::vector<NewRun> batch = next_batch(s, candidates, note);
+      if (!note.empty() && !o.quiet) err << "tune: " << note << "\n";
+      if (batch.empty()) break;
+      if (candidates && !o.quiet) err << "tune: confirming configuration " << (*candidates).back()["configuration"] << " against the original\n";
+      std::optional<int> looks;
+      if (candidates && !st->meta("tune.looks")) {
+        // Bonferroni over every look the remaining budget allows (all candidates together).
+        long long left = s.def.budget_runs ? *s.def.budget_runs - static_cast<long long>(s.runs.size()) : 10;
+        looks = static_cast<int>(std::max<long long>(1, left / 2 - s.def.confirm_min + 1));
+      }
+      add_runs(*st, s, batch, candidates, looks);
+    }
+  } catch (const exec::Cancelled&) {
+    long long reset = st->reset_in_flight();
+    governor.restore();
+    err << "greentune: interrupted; " << reset << " run(s) in flight go back to pending. Continue with:\n"
+        << "  greentune tune --resume " << paths.dir << "\n";
+    return 130;
+  } catch (...) {
+    st->reset_in_flight();
+    throw;
+  }
+  governor.restore();
+  st->set_meta("finished_at", store::utc_now_iso());
+  json summary = tune_summary(paths.dir);
+  if (o.json) out << summary.dump(2) << "\n";
+  else out << describe_summary(summary);
+  return 0;
+}
+
+}  // namespace greentune::tune
