@@ -117,12 +117,21 @@ TEST(Report, EstimatesAreMarked) {
   const auto& env = find_section(sections, "environment");
   EXPECT_NE(env.html.find("<td class=\"est\">estimated</td>"), std::string::npos);
   EXPECT_NE(env.html.find("badge est"), std::string::npos);  // "estimate (dram)" in the meters line
-  // resnet20's DRAM is estimated: its energy box plots say so on the axis and caption.
+  // resnet20's DRAM is estimated. The box plots draw the analysis's totals: with the
+  // estimates left out (the default) that is the measured package alone, not labelled...
   const auto& box = find_section(sections, "per-mutant").html;
-  EXPECT_NE(box.find("energy, estimated (J)"), std::string::npos);
-  EXPECT_NE(box.find("estimated, not measured"), std::string::npos);
+  EXPECT_EQ(box.find("energy, estimated (J)"), std::string::npos);
+  // ...and analysed with the estimates, the axis and caption say so.
+  auto with = fixture::make_input();
+  analysis::AnalysisOptions o;
+  o.include_estimated = true;
+  o.bootstrap_resamples = 50;
+  with.analysis = analysis::analyze(with.runs, o);
+  const std::string box_est = find_section(build_sections(with), "per-mutant").html;
+  EXPECT_NE(box_est.find("energy, estimated (J)"), std::string::npos);
+  EXPECT_NE(box_est.find("estimated, not measured"), std::string::npos);
   // mnist_cnn is fully measured: its energy charts are not labelled as estimates.
-  EXPECT_NE(box.find("mnist_cnn (single): total energy by epochs</title>"), std::string::npos);
+  EXPECT_NE(box_est.find("mnist_cnn (single): total energy by epochs</title>"), std::string::npos);
 }
 
 TEST(Report, CsvInputSaysWhatIsNotAvailable) {
