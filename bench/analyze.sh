@@ -3,26 +3,35 @@
 # (bench/analyze_generate.py: 5 repetitions per configuration, 16 configurations per model,
 # single + parallel). Prints wall and CPU seconds per phase (load = CSV parsing, analyze,
 # output) for text and JSON output, interleaved, each size REPEAT times.
-#   bench/analyze.sh [BUILD_DIR] [REPEAT]
+# With OLD_BUILD_DIR, the old binary's output of each size and mode is compared with the new
+# one's (cmp): a speed change must leave the results unchanged bit for bit.
+#   bench/analyze.sh [BUILD_DIR] [REPEAT] [OLD_BUILD_DIR]
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 repeat=${2:-3}
+old=${3:-}
+sizes=${SIZES:-10000 100000 1000000}  # SIZES="10000" for a quick check
 bin=$build/greentune
 work=${TMPDIR:-/tmp}/greentune-bench-analyze
 mkdir -p "$work"
-for n in 10000 100000 1000000; do
+for n in $sizes; do
   [ -f "$work/runs-$n.csv" ] || /usr/bin/python3 "$root/bench/analyze_generate.py" "$n" "$work/runs-$n.csv"
 done
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$repeat"); do
-  for n in 10000 100000 1000000; do
+  for n in $sizes; do
     for mode in text json; do
       flag=; [ "$mode" = json ] && flag=--json
       start=$(date +%s.%N)
       GREENTUNE_ANALYZE_TIMING=1 "$bin" analyze --runs "$work/runs-$n.csv" $flag > "$work/out.$mode" 2> "$work/timing"
       end=$(date +%s.%N)
       printf '%8d runs %-4s total %6.2f s wall | %s\n' "$n" "$mode" "$(echo "$end - $start" | bc)" "$(cat "$work/timing")"
+      if [ -n "$old" ] && [ "$i" = 1 ]; then
+        "$old/greentune" analyze --runs "$work/runs-$n.csv" $flag > "$work/old.$mode"
+        if cmp -s "$work/out.$mode" "$work/old.$mode"; then same=identical; else same=DIFFERENT; fi
+        printf '%8d runs %-4s output against %s: %s\n' "$n" "$mode" "$old/greentune" "$same"
+      fi
     done
   done
 done
