@@ -16,6 +16,6 @@ build="${BUILD_DIR:-$root/build}"
 study_dir="${STUDY_DIR:-$root/greentune-quick-$(date -u +%Y%m%dT%H%M%SZ)}"
 "$build/greentune" study -o "$study_dir"
 phase "study"
-"$build/greentune" report "$study_dir/study.db" -o "$study_dir/report"
+"$build/greentune" report --include-estimated "$study_dir/study.db" -o "$study_dir/report"  # no sensor: labelled estimates
 phase "report"
 echo "quickstart: study in $study_dir; open $study_dir/report/report.html"
