@@ -38,6 +38,11 @@ void add_common(std::vector<HyperparameterSpec>& hps) {
                            "budget: train on the first N training samples (0 = all)", true));
   hps.push_back(integer_hp("test_limit", 0, 0, 1e9,
                            "budget: evaluate on the first N test samples (0 = all)", true));
+  hps.push_back(integer_hp("substitute_data", 0, 0, 1,
+                           "budget: 1 lets a stand-in dataset replace a missing one (Fashion-MNIST for MNIST or "
+                           "CIFAR-10, with the original's sample counts; recorded in the result); 0: a missing "
+                           "dataset is an error",
+                           true));
 }
 
 std::vector<ModelSpec> make_catalog() {
@@ -94,12 +99,12 @@ std::vector<ModelSpec> make_catalog() {
   {
     ModelSpec m;
     m.name = "resnet20";
-    m.description = "ResNet-20 for CIFAR-10 (option A shortcuts); SGD momentum, MultiStepLR at 50%/75%";
+    m.description = "ResNet-20 for CIFAR-10 (option A shortcuts); SGD momentum, MultiStepLR at epochs 100 and 150";
     m.dataset = "cifar10";
     m.metric = "top1_accuracy";
     m.hyperparameters = {
         integer_hp("epochs", 200, 1, 10000, "training epochs"),
-        real_hp("lr", 0.2, 0, 1000, true, "SGD learning rate"),
+        real_hp("lr", 0.1, 0, 1000, true, "SGD learning rate (upstream trainer.py default)"),
         real_hp("weight_decay", 1e-4, 0, 1, false, "L2 weight decay"),
         integer_hp("batch_size", 128, 1, 65536, "training batch size"),
         real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"),
@@ -111,9 +116,9 @@ std::vector<ModelSpec> make_catalog() {
   {
     ModelSpec m;
     m.name = "hrnet18";
-    m.description = "HRNet-W18 person re-identification + ClassBlock (bottleneck 512); SGD momentum";
+    m.description = "HRNet-W18 person re-identification + ClassBlock (bottleneck 512); SGD momentum, backbone at 0.1 lr";
     m.dataset = "market1501";
-    m.metric = "rank1_accuracy";
+    m.metric = "val_accuracy";
     m.hyperparameters = {
         integer_hp("epochs", 60, 1, 10000, "training epochs"),
         real_hp("lr", 0.05, 0, 1000, true, "SGD learning rate"),
@@ -123,6 +128,10 @@ std::vector<ModelSpec> make_catalog() {
         real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"),
         integer_hp("image_height", 256, 32, 1024,
                    "budget: input height in pixels, width = height/2 (upstream 256x128)", true),
+        integer_hp("retrieval", 0, 0, 1,
+                   "budget: 1 adds upstream's retrieval evaluation after training (rank-1 and mAP over query and "
+                   "gallery, about 19,700 images twice on Market-1501)",
+                   true),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "weight_decay"};

@@ -11,6 +11,21 @@ static json optional_number(const std::optional<double>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+// "lr": a number for one parameter group, an array for several.
+static json history_json(const std::vector<EpochRecord>& history) {
+  json out = json::array();
+  for (const auto& e : history) {
+    json j = {{"epoch", e.epoch}};
+    if (e.layer > 0) j["layer"] = e.layer;
+    j["lr"] = e.lr.size() == 1 ? json(e.lr[0]) : json(e.lr);
+    j["train_loss"] = optional_number(e.train_loss);
+    j["metric"] = optional_number(e.metric);
+    j["seconds"] = e.seconds;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 json to_json(const TrainResult& r) {
   json hps = json::object();
   for (const auto& [k, v] : r.hyperparameters) hps[k] = v;
@@ -31,6 +46,8 @@ json to_json(const TrainResult& r) {
       {"device", r.device},
       {"torch_version", r.torch_version},
       {"cpu_threads", r.cpu_threads},
+      {"history", history_json(r.history)},
+      {"extra_metrics", r.extra_metrics},
   };
 }
 
@@ -67,6 +84,21 @@ TrainResult train_result_from_json(const json& j) {
     r.device = j.value("device", std::string("cpu"));
     r.torch_version = j.value("torch_version", std::string());
     r.cpu_threads = json_integer(j, "cpu_threads", 0, "train result: ");
+    if (j.contains("extra_metrics") && j.at("extra_metrics").is_object())
+      for (const auto& [k, v] : j.at("extra_metrics").items()) r.extra_metrics[k] = v.get<double>();
+    if (j.contains("history") && j.at("history").is_array()) {
+      for (const json& h : j.at("history")) {
+        EpochRecord e;
+        e.epoch = json_integer<long long>(h.at("epoch"), "train result: history epoch");
+        e.layer = json_integer(h, "layer", 0LL, "train result: history ");
+        if (h.contains("lr") && h.at("lr").is_number()) e.lr = {h.at("lr").get<double>()};
+        if (h.contains("lr") && h.at("lr").is_array()) e.lr = h.at("lr").get<std::vector<double>>();
+        e.train_loss = read_optional(h, "train_loss");
+        e.metric = read_optional(h, "metric");
+        e.seconds = h.value("seconds", 0.0);
+        r.history.push_back(std::move(e));
+      }
+    }
   } catch (const json::exception& e) {
     throw input_error(std::string("train result: ") + e.what());
   }

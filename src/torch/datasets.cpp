@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "greentune/core/error.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 const char* const kMnistHint =
     "get MNIST (train-images-idx3-ubyte.gz etc., e.g. from https://ossci-datasets.s3.amazonaws.com/mnist/) "
-    "into DATA/mnist, or install Debian's dataset-fashion-mnist to train on Fashion-MNIST instead";
+    "into DATA/mnist, or let Fashion-MNIST (Debian's dataset-fashion-mnist) stand in for it with "
+    "--substitute-data (study file: substitute_data = 1 under [budgets])";
 const char* const kFashionHint =
     "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or put its IDX files "
     "into DATA/fashion-mnist";
@@ -270,7 +272,18 @@ std::vector<std::string> dataset_candidates(const std::string& name, const DataO
   return out;
 }
 
+void check_data_root(const DataOptions& options) {
+  const std::string root = data_root(options);
+  if (root.empty()) return;
+  std::error_code ec;
+  const char* from = options.data_dir ? "--data-dir" : "GREENTUNE_DATA";
+  if (!fs::exists(root, ec)) throw data_error("data directory '" + root + "' (" + from + ") does not exist");
+  if (!fs::is_directory(root, ec))
+    throw data_error("data directory '" + root + "' (" + from + ") is not a directory");
+}
+
 std::optional<std::string> find_dataset_dir(const std::string& name, const DataOptions& options) {
+  check_data_root(options);
   for (const auto& dir : dataset_candidates(name, options))
     if (holds(name, dir)) return dir;
   return std::nullopt;
@@ -280,18 +293,24 @@ std::optional<std::string> find_dataset_dir(const std::string& name, const DataO
 
 SplitDataset load_mnist(const DataOptions& options, Limits limits, std::ostream& log) {
   if (auto dir = find_dataset_dir("mnist", options)) return read_idx_dataset(*dir, limits, "mnist");
+  if (!options.substitute) {
+    auto tried = dataset_candidates("mnist", options);
+    std::string where = tried.empty() ? "no data directory given (--data-dir or GREENTUNE_DATA)" : "looked in " + join(tried);
+    throw data_error("MNIST not found (" + where + "); " + kMnistHint);
+  }
   auto fashion = fashion_or_nothing(options);
   if (!fashion) {
     auto tried = dataset_candidates("mnist", options);
     auto tried_f = dataset_candidates("fashion-mnist", options);
     tried.insert(tried.end(), tried_f.begin(), tried_f.end());
     std::string where = tried.empty() ? "no data directory given (--data-dir or GREENTUNE_DATA)" : "looked in " + join(tried);
-    throw data_error("MNIST not found and no Fashion-MNIST to stand in for it (" + where + "); " + kMnistHint);
+    throw data_error("MNIST not found and no Fashion-MNIST to stand in for it (" + where + "); " + kMnistHint +
+                     "; " + kFashionHint);
   }
   SplitDataset s = read_idx_dataset(*fashion, limits, "fashion-mnist");
   s.info.substitute_for = "mnist";
-  s.info.note = "Fashion-MNIST stands in for MNIST (MNIST not found)";
-  log << "greentune: note: MNIST not found; using Fashion-MNIST from " << *fashion << " instead\n";
+  s.info.note = "Fashion-MNIST stands in for MNIST (MNIST not found, substitution asked for); same sample counts";
+  log << "greentune: note: MNIST not found; using Fashion-MNIST from " << *fashion << " instead (substitution asked for)\n";
   return s;
 }
 
@@ -318,20 +337,30 @@ SplitDataset load_cifar10(const DataOptions& options, Limits limits, std::ostrea
   }
   auto tried = dataset_candidates("cifar10", options);
   std::string where = tried.empty() ? "no data directory given (--data-dir or GREENTUNE_DATA)" : "looked in " + join(tried);
-  auto fashion = allow_fashion_substitute ? fashion_or_nothing(options) : std::nullopt;
-  if (!fashion)
+  if (!allow_fashion_substitute) throw data_error("CIFAR-10 not found (" + where + "); " + kCifarHint);
+  if (!options.substitute)
     throw data_error("CIFAR-10 not found (" + where + "); " + kCifarHint +
-                     (allow_fashion_substitute ? " (or install dataset-fashion-mnist to stand in for it)" : ""));
-  SplitDataset s = read_idx_dataset(*fashion, limits, "fashion-mnist");
+                     "; or let Fashion-MNIST stand in for it with --substitute-data (study file: substitute_data = 1 "
+                     "under [budgets])");
+  auto fashion = fashion_or_nothing(options);
+  if (!fashion)
+    throw data_error("CIFAR-10 not found (" + where + ") and no Fashion-MNIST to stand in for it; " + kCifarHint +
+                     "; or " + kFashionHint);
+  // Equal work: CIFAR-10's 50,000 training and 10,000 test images, not Fashion-MNIST's 60,000.
+  Limits cut = limits;
+  cut.train = limits.train > 0 ? std::min(limits.train, kCifar10Train) : kCifar10Train;
+  cut.test = limits.test > 0 ? std::min(limits.test, kCifar10Test) : kCifar10Test;
+  SplitDataset s = read_idx_dataset(*fashion, cut, "fashion-mnist");
   auto pad = [](const torch::Tensor& x) {  // [N,1,28,28] -> [N,3,32,32]
     return torch::constant_pad_nd(x, {2, 2, 2, 2}, 0).repeat({1, 3, 1, 1}).contiguous();
   };
   s.train.images = pad(s.train.images);
   s.test.images = pad(s.test.images);
   s.info.substitute_for = "cifar10";
-  s.info.note = "Fashion-MNIST padded to 32x32x3 stands in for CIFAR-10 (CIFAR-10 not found)";
+  s.info.note = "Fashion-MNIST padded to 32x32x3 stands in for CIFAR-10 (CIFAR-10 not found, substitution asked "
+                "for); its first 50,000 training and 10,000 test images, CIFAR-10's counts";
   log << "greentune: note: CIFAR-10 not found (" << where << "); using Fashion-MNIST from " << *fashion
-      << ", padded to 32x32x3, instead\n";
+      << ", padded to 32x32x3 and cut to CIFAR-10's 50,000/10,000 images, instead (substitution asked for)\n";
   return s;
 }
 
@@ -344,6 +373,38 @@ torch::Tensor normalize_images(const torch::Tensor& images_u8, const std::vector
   torch::Tensor m = torch::tensor(std::vector<float>(mean.begin(), mean.end())).to(opts).view({1, c, 1, 1});
   torch::Tensor s = torch::tensor(std::vector<float>(std.begin(), std.end())).to(opts).view({1, c, 1, 1});
   return x.sub_(m).div_(s);
+}
+
+torch::Tensor normalize_images_serial(const torch::Tensor& images_u8, const std::vector<double>& mean,
+                                      const std::vector<double>& std) {
+  const torch::Tensor src = images_u8.contiguous();
+  torch::Tensor out = torch::empty(src.sizes(), torch::kFloat32);
+  const int64_t c = src.dim() >= 2 ? src.size(1) : 1;
+  const int64_t plane = c > 0 && src.numel() > 0 ? src.numel() / (src.size(0) * c) : 0;
+  const uint8_t* in = src.data_ptr<uint8_t>();
+  float* o = out.data_ptr<float>();
+  const int64_t planes = plane > 0 ? src.numel() / plane : 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    const size_t k = mean.size() == 1 ? 0 : static_cast<size_t>(p % c);
+    // normalize_images: (x / 255 - mean) / std in float32, the same operations in the same order.
+    const float m = static_cast<float>(mean.at(k)), sd = static_cast<float>(std.at(k));
+    for (int64_t j = 0; j < plane; ++j) o[p * plane + j] = (static_cast<float>(in[p * plane + j]) / 255.0f - m) / sd;
+  }
+  return out;
+}
+
+torch::Tensor take_batch_serial(const torch::Tensor& data, const torch::Tensor& indices, int64_t start, int64_t count) {
+  const torch::Tensor src = data.contiguous();
+  std::vector<int64_t> shape(src.sizes().begin(), src.sizes().end());
+  shape[0] = count;
+  torch::Tensor out = torch::empty(shape, src.options());
+  const int64_t row = src.numel() / std::max<int64_t>(1, src.size(0)) * static_cast<int64_t>(src.element_size());
+  const torch::Tensor idx = indices.to(torch::kLong).contiguous();
+  const int64_t* ix = idx.data_ptr<int64_t>() + start;
+  const auto* in = static_cast<const uint8_t*>(src.data_ptr());
+  auto* o = static_cast<uint8_t*>(out.data_ptr());
+  for (int64_t i = 0; i < count; ++i) std::memcpy(o + i * row, in + ix[i] * row, static_cast<size_t>(row));
+  return out;
 }
 
 }  // namespace greentune::dl

@@ -5,6 +5,8 @@
 #include <jpeglib.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -156,10 +158,29 @@ Market1501 load_market1501(const DataOptions& options, Limits limits, std::ostre
   for (auto& [id, label] : classes) label = next++;
   for (auto& r : m.train) r.label = classes[r.identity];
   m.num_classes = next;
+  // Upstream's prepare.py: one image of each identity moves to the val split, the rest is
+  // trained on (upstream takes the first its directory walk yields; here the first in file-name
+  // order). test_limit caps val as it caps query and gallery.
+  std::vector<ReidImage> rest;
+  std::map<int, bool> seen;
+  for (auto& r : m.train) {
+    if (seen.emplace(r.identity, true).second)
+      m.val.push_back(r);
+    else
+      rest.push_back(r);
+  }
+  m.train = std::move(rest);
+  if (limits.test > 0 && int64_t(m.val.size()) > limits.test) m.val.resize(size_t(limits.test));
+  if (m.train.empty())
+    throw data_error("Market-1501: '" + (fs::path(*dir) / "bounding_box_train").string() +
+                     "' has one image per identity; training needs a second one of some identity (the first of each "
+                     "goes to the val split)");
   m.info.name = "market1501";
   m.info.path = *dir;
   m.info.train_samples = static_cast<long long>(m.train.size());
-  m.info.test_samples = static_cast<long long>(m.query.size());
+  m.info.test_samples = static_cast<long long>(m.val.size());
+  m.info.note = "bounding_box_train split as upstream's prepare.py: the first image (file-name order) of each of " +
+                std::to_string(m.num_classes) + " identities is the val split";
   return m;
 }
 
@@ -169,18 +190,52 @@ torch::Tensor load_reid_batch(const std::vector<ReidImage>& images, const std::v
   for (size_t i = 0; i < indices.size(); ++i) {
     const ReidImage& img = images.at(size_t(indices[i]));
     torch::Tensor x = read_jpeg(img.path);
-    if (x.size(1) != height || x.size(2) != width) {
-      torch::Tensor f = x.unsqueeze(0).to(torch::kFloat32);
-      f = torch::nn::functional::interpolate(
-          f, torch::nn::functional::InterpolateFuncOptions()
-                 .size(std::vector<int64_t>{height, width})
-                 .mode(torch::kBilinear)
-                 .align_corners(false));
-      x = f.squeeze(0).round_().clamp_(0, 255).to(torch::kUInt8);
-    }
-    out[int64_t(i)].copy_(x);
+    resize_bilinear(x, out[int64_t(i)]);
   }
   return out;
+}
+
+void resize_bilinear(const torch::Tensor& image_u8, torch::Tensor out_u8) {
+  const torch::Tensor src = image_u8.contiguous();
+  const int64_t c = src.size(0), ih = src.size(1), iw = src.size(2);
+  const int64_t oh = out_u8.size(1), ow = out_u8.size(2);
+  TORCH_CHECK(out_u8.is_contiguous() && out_u8.size(0) == c, "resize_bilinear: bad output tensor");
+  const uint8_t* in = src.data_ptr<uint8_t>();
+  uint8_t* o = out_u8.data_ptr<uint8_t>();
+  if (ih == oh && iw == ow) {
+    std::memcpy(o, in, static_cast<size_t>(c * ih * iw));
+    return;
+  }
+  // PyTorch's bilinear interpolation with align_corners=false, in float.
+  auto source = [](int64_t dst, int64_t in_size, int64_t out_size, int64_t* i0, int64_t* i1, float* l1) {
+    const float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+    float pos = scale * (static_cast<float>(dst) + 0.5f) - 0.5f;
+    if (pos < 0) pos = 0;
+    *i0 = static_cast<int64_t>(pos);
+    *i1 = *i0 + (*i0 < in_size - 1 ? 1 : 0);
+    *l1 = pos - static_cast<float>(*i0);
+  };
+  const auto columns = static_cast<size_t>(ow);
+  std::vector<int64_t> x0(columns), x1(columns);
+  std::vector<float> lx(columns);
+  for (int64_t x = 0; x < ow; ++x) source(x, iw, ow, &x0[size_t(x)], &x1[size_t(x)], &lx[size_t(x)]);
+  for (int64_t y = 0; y < oh; ++y) {
+    int64_t y0 = 0, y1 = 0;
+    float ly = 0;
+    source(y, ih, oh, &y0, &y1, &ly);
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const uint8_t* r0 = in + (ch * ih + y0) * iw;
+      const uint8_t* r1 = in + (ch * ih + y1) * iw;
+      uint8_t* dst = o + (ch * oh + y) * ow;
+      for (int64_t x = 0; x < ow; ++x) {
+        const size_t k = size_t(x);
+        const float top = (1 - lx[k]) * r0[x0[k]] + lx[k] * r0[x1[k]];
+        const float bottom = (1 - lx[k]) * r1[x0[k]] + lx[k] * r1[x1[k]];
+        const float v = std::nearbyint((1 - ly) * top + ly * bottom);
+        dst[x] = static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+      }
+    }
+  }
 }
 
 }  // namespace greentune::dl

@@ -134,4 +134,10 @@ double current_lr(const torch::optim::Optimizer& optimizer) {
   return optimizer.param_groups().at(0).options().get_lr();
 }
 
+std::vector<double> group_lrs(const torch::optim::Optimizer& optimizer) {
+  std::vector<double> out;
+  for (const auto& group : optimizer.param_groups()) out.push_back(group.options().get_lr());
+  return out;
+}
+
 }  // namespace greentune::dl

@@ -13,6 +13,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
+#include "greentune/torch/prefetch.hpp"
 #include "greentune/torch/registry.hpp"
 
 namespace greentune::dl {
@@ -174,6 +175,17 @@ std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& resul
   return out;
 }
 
+void record_epoch(TrainResult& result, int64_t epoch, std::vector<double> lrs, const EpochLoss& loss,
+                  std::optional<double> metric, double seconds) {
+  EpochRecord e;
+  e.epoch = epoch;
+  e.lr = std::move(lrs);
+  e.train_loss = loss.mean_loss;
+  e.metric = metric;
+  e.seconds = seconds;
+  result.history.push_back(std::move(e));
+}
+
 void log_epoch(const TrainContext& ctx, int64_t epoch, int64_t epochs, const EpochLoss& loss,
                const std::string& metric_text, double lr, double samples, const std::string& unit) {
   const double per_s = samples / std::max(loss.train_s, 1e-9);
@@ -196,6 +208,16 @@ double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)
     correct += forward(x).argmax(1).eq(y).sum();
   }
   return static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
+}
+
+CudnnBenchmarkGuard::CudnnBenchmarkGuard(const torch::Device& device) : active_(device.is_cuda()) {
+  if (!active_) return;
+  previous_ = at::globalContext().benchmarkCuDNN();
+  at::globalContext().setBenchmarkCuDNN(true);
+}
+
+CudnnBenchmarkGuard::~CudnnBenchmarkGuard() {
+  if (active_) at::globalContext().setBenchmarkCuDNN(previous_);
 }
 
 std::string torch_version_string() {
@@ -222,7 +244,9 @@ TrainResult train(const std::string& model, const Configuration& overrides, cons
   DataOptions data;
   data.data_dir = options.data_dir;
   data.fashion_mnist_default = options.fashion_mnist_default;
+  data.substitute = config.count("substitute_data") && config.at("substitute_data") != 0;
   TrainContext ctx(spec, config, device, data, log, options.verbosity);
+  ctx.set_data_workers(data_workers(options.data_workers));
   seed_everything(static_cast<uint64_t>(ctx.hp_int("seed")));
   ctx.info("libtorch " + torch_version_string() + ", device " + device.str() +
            (options.device == "auto" ? " (auto)" : "") + ", " + std::to_string(torch::get_num_threads()) + " threads");

@@ -39,11 +39,17 @@ std::string data_error_of(F&& f) {
 }
 
 // root: the --data-dir given; nullopt: none given (GREENTUNE_DATA then applies).
-DataOptions options_for(std::optional<std::string> root, const std::string& fashion_default = "/nonexistent/fashion") {
+// substitute: whether a stand-in may replace a missing dataset (--substitute-data).
+DataOptions options_for(std::optional<std::string> root, const std::string& fashion_default = "/nonexistent/fashion",
+                        bool substitute = false) {
   DataOptions o;
   o.data_dir = std::move(root);
   o.fashion_mnist_default = fashion_default;
+  o.substitute = substitute;
   return o;
+}
+DataOptions substituting(std::optional<std::string> root, const std::string& fashion_default = "/nonexistent/fashion") {
+  return options_for(std::move(root), fashion_default, true);
 }
 
 // Unsets GREENTUNE_DATA for the scope of a test and restores it.
@@ -165,11 +171,42 @@ TEST(Mnist, FashionMnistStandsInAndSaysSo) {
   TempDir tmp;
   write_mnist(tmp.path() + "/fashion-mnist", {.train = 32, .test = 8});
   std::ostringstream log;
-  SplitDataset d = load_mnist(options_for(tmp.path()), {}, log);
+  SplitDataset d = load_mnist(substituting(tmp.path()), {}, log);
   EXPECT_EQ(d.info.name, "fashion-mnist");
   EXPECT_EQ(d.info.substitute_for, "mnist");
   EXPECT_THAT(d.info.note, HasSubstr("Fashion-MNIST"));
   EXPECT_THAT(log.str(), HasSubstr("MNIST not found; using Fashion-MNIST from " + tmp.path() + "/fashion-mnist"));
+}
+
+TEST(Mnist, NoSubstitutionUnlessAskedFor) {
+  TempDir tmp;
+  write_mnist(tmp.path() + "/fashion-mnist", {.train = 32, .test = 8});
+  std::ostringstream log;
+  std::string msg = data_error_of([&] { load_mnist(options_for(tmp.path()), {}, log); });
+  EXPECT_THAT(msg, HasSubstr("MNIST not found"));
+  EXPECT_THAT(msg, HasSubstr("--substitute-data"));
+  EXPECT_THAT(msg, HasSubstr("ossci-datasets"));  // where to download it
+  EXPECT_EQ(msg.find('\n'), std::string::npos);
+  EXPECT_EQ(log.str(), "");
+}
+
+TEST(DataRoot, GivenRootThatDoesNotExistIsAnError) {
+  TempDir tmp;
+  std::ostringstream log;
+  for (bool substitute : {false, true}) {
+    std::string msg =
+        data_error_of([&] { load_mnist(options_for(tmp.path() + "/nonexistent", "/nonexistent/fashion", substitute), {}, log); });
+    EXPECT_THAT(msg, HasSubstr("data directory '" + tmp.path() + "/nonexistent' (--data-dir) does not exist"));
+    msg = data_error_of([&] { load_cifar10(options_for(tmp.path() + "/nonexistent", "/nonexistent/fashion", substitute), {}, log, true); });
+    EXPECT_THAT(msg, HasSubstr("does not exist"));
+  }
+  ScopedEnv env("GREENTUNE_DATA", (tmp.path() + "/gone").c_str());
+  EXPECT_THAT(data_error_of([&] { load_mnist(options_for(std::nullopt), {}, log); }),
+              HasSubstr("'" + tmp.path() + "/gone' (GREENTUNE_DATA) does not exist"));
+  write_file_bytes(tmp.path() + "/file", {1, 2, 3});
+  EXPECT_THAT(data_error_of([&] { load_mnist(options_for(tmp.path() + "/file"), {}, log); }),
+              HasSubstr("is not a directory"));
+  EXPECT_EQ(log.str(), "");
 }
 
 TEST(Mnist, DebianFashionMnistIsTheDefault) {
@@ -177,7 +214,7 @@ TEST(Mnist, DebianFashionMnistIsTheDefault) {
   write_mnist(tmp.path() + "/debian", {.train = 20, .test = 8, .gzip = true});
   ScopedEnv env("GREENTUNE_DATA", nullptr);
   std::ostringstream log;
-  SplitDataset d = load_mnist(options_for("", tmp.path() + "/debian"), {}, log);
+  SplitDataset d = load_mnist(substituting("", tmp.path() + "/debian"), {}, log);
   EXPECT_EQ(d.info.name, "fashion-mnist");
   EXPECT_EQ(d.info.path, tmp.path() + "/debian");
   EXPECT_EQ(d.info.substitute_for, "mnist");
@@ -201,7 +238,7 @@ TEST(Mnist, RootNamedFashionHoldsFashionMnist) {
   TempDir tmp;
   write_mnist(tmp.path() + "/my-fashion-data", {.train = 20, .test = 8});
   std::ostringstream log;
-  SplitDataset d = load_mnist(options_for(tmp.path() + "/my-fashion-data"), {}, log);
+  SplitDataset d = load_mnist(substituting(tmp.path() + "/my-fashion-data"), {}, log);
   EXPECT_EQ(d.info.name, "fashion-mnist");
   EXPECT_EQ(d.info.substitute_for, "mnist");
 }
@@ -209,7 +246,7 @@ TEST(Mnist, RootNamedFashionHoldsFashionMnist) {
 TEST(Mnist, MissingEverythingIsOneLineNamingPathsAndRemedy) {
   TempDir tmp;
   std::ostringstream log;
-  std::string msg = data_error_of([&] { load_mnist(options_for(tmp.path()), {}, log); });
+  std::string msg = data_error_of([&] { load_mnist(substituting(tmp.path()), {}, log); });
   EXPECT_THAT(msg, HasSubstr(tmp.path() + "/mnist"));
   EXPECT_THAT(msg, HasSubstr("/nonexistent/fashion"));
   EXPECT_THAT(msg, HasSubstr("dataset-fashion-mnist"));
@@ -242,7 +279,9 @@ TEST(Mnist, RealDebianFashionMnistIfInstalled) {
   if (!fs::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   ScopedEnv env("GREENTUNE_DATA", nullptr);
   std::ostringstream log;
-  SplitDataset d = load_mnist(DataOptions{}, {.train = 100, .test = 50}, log);
+  DataOptions options;
+  options.substitute = true;
+  SplitDataset d = load_mnist(options, {.train = 100, .test = 50}, log);
   EXPECT_EQ(d.info.name, "fashion-mnist");
   EXPECT_EQ(d.train.images.sizes(), (std::vector<int64_t>{100, 1, 28, 28}));
   EXPECT_EQ(d.test.size(), 50);
@@ -282,7 +321,9 @@ TEST(Cifar10, FashionMnistPaddedStandsInWhenAllowed) {
   TempDir tmp;
   write_mnist(tmp.path() + "/fashion-mnist", {.train = 12, .test = 6});
   std::ostringstream log;
-  SplitDataset d = load_cifar10(options_for(tmp.path()), {}, log, true);
+  EXPECT_THAT(data_error_of([&] { load_cifar10(options_for(tmp.path()), {}, log, true); }),
+              HasSubstr("--substitute-data"));
+  SplitDataset d = load_cifar10(substituting(tmp.path()), {}, log, true);
   EXPECT_EQ(d.info.name, "fashion-mnist");
   EXPECT_EQ(d.info.substitute_for, "cifar10");
   EXPECT_THAT(d.info.note, HasSubstr("32x32x3"));
@@ -294,9 +335,23 @@ TEST(Cifar10, FashionMnistPaddedStandsInWhenAllowed) {
   EXPECT_TRUE(torch::equal(d.train.images.select(1, 0), d.train.images.select(1, 2)));
   EXPECT_TRUE(torch::equal(d.train.images.select(1, 1).slice(1, 2, 30).slice(2, 2, 30), original));
 
-  std::string msg = data_error_of([&] { load_cifar10(options_for(tmp.path()), {}, log, false); });
+  std::string msg = data_error_of([&] { load_cifar10(substituting(tmp.path()), {}, log, false); });
   EXPECT_THAT(msg, HasSubstr("CIFAR-10 not found"));
   EXPECT_THAT(msg, HasSubstr(tmp.path() + "/cifar10"));
+}
+
+TEST(Cifar10, FashionMnistStandInHasCifarSampleCounts) {
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  if (!fs::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  std::ostringstream log;
+  SplitDataset d = load_cifar10(substituting("", dir), {}, log, true);
+  EXPECT_EQ(d.train.size(), kCifar10Train);  // not Fashion-MNIST's 60,000: the original's work per epoch
+  EXPECT_EQ(d.test.size(), kCifar10Test);
+  EXPECT_EQ(d.info.train_samples, 50000);
+  EXPECT_THAT(d.info.note, HasSubstr("50,000"));
+  SplitDataset limited = load_cifar10(substituting("", dir), {.train = 70000, .test = 20}, log, true);
+  EXPECT_EQ(limited.train.size(), 50000);
+  EXPECT_EQ(limited.test.size(), 20);
 }
 
 TEST(Market1501, ParsesFileNames) {
@@ -320,8 +375,12 @@ TEST(Market1501, ListsSplitsWithContiguousLabels) {
   Market1501 m = load_market1501(options_for(tmp.path()), {}, log);
   EXPECT_EQ(m.root, tmp.path() + "/market1501");
   EXPECT_EQ(m.info.name, "market1501");
-  ASSERT_EQ(m.train.size(), 12u);
+  // 12 images of 3 identities: the first of each is the val split (upstream's prepare.py).
+  ASSERT_EQ(m.train.size(), 9u);
+  ASSERT_EQ(m.val.size(), 3u);
   EXPECT_EQ(m.num_classes, 3);
+  EXPECT_EQ(m.val.front().label, 0);
+  EXPECT_EQ(m.val.back().label, 2);
   EXPECT_EQ(m.train.front().identity, 1);
   EXPECT_EQ(m.train.front().label, 0);
   EXPECT_EQ(m.train.back().identity, 3);
@@ -338,7 +397,9 @@ TEST(Market1501, ListsSplitsWithContiguousLabels) {
   EXPECT_EQ(distractors, 1);
 
   Market1501 limited = load_market1501(options_for(tmp.path()), {.train = 5, .test = 2}, log);
-  EXPECT_EQ(limited.train.size(), 5u);
+  // The first 5 files: 4 of identity 1, 1 of identity 2; both firsts are val.
+  EXPECT_EQ(limited.train.size(), 3u);
+  EXPECT_EQ(limited.val.size(), 2u);
   EXPECT_EQ(limited.num_classes, 2);
   EXPECT_EQ(limited.query.size(), 2u);
 }
@@ -351,8 +412,22 @@ TEST(Market1501, DecodesAndResizesJpegs) {
   torch::Tensor img = read_jpeg(m.train[0].path);
   EXPECT_EQ(img.sizes(), (std::vector<int64_t>{3, 128, 64}));
   EXPECT_EQ(img.dtype(), torch::kUInt8);
-  torch::Tensor batch = load_reid_batch(m.train, {0, 3}, 256, 128);
+  ASSERT_EQ(m.train.size(), 2u);  // one image per identity is val
+  torch::Tensor batch = load_reid_batch(m.train, {0, 1}, 256, 128);
   EXPECT_EQ(batch.sizes(), (std::vector<int64_t>{2, 3, 256, 128}));
+  // The resize is PyTorch's bilinear interpolation (align_corners=false), rounded.
+  for (std::vector<int64_t> size : {std::vector<int64_t>{256, 128}, std::vector<int64_t>{64, 32}, std::vector<int64_t>{100, 47}}) {
+    torch::Tensor expected = torch::nn::functional::interpolate(
+                                 img.unsqueeze(0).to(torch::kFloat32),
+                                 torch::nn::functional::InterpolateFuncOptions().size(size).mode(torch::kBilinear).align_corners(false))
+                                 .squeeze(0)
+                                 .round()
+                                 .clamp(0, 255);
+    torch::Tensor out = torch::empty({3, size[0], size[1]}, torch::kUInt8);
+    resize_bilinear(img, out);
+    EXPECT_LE((out.to(torch::kFloat32) - expected).abs().max().item<float>(), 1.0f) << size[0] << "x" << size[1];
+    EXPECT_LT((out.to(torch::kFloat32) - expected).abs().mean().item<float>(), 0.01f);
+  }
   // Different identities wear different colours: the decoded batches differ clearly.
   EXPECT_GT((batch[0].to(torch::kFloat) - batch[1].to(torch::kFloat)).abs().mean().item<double>(), 10.0);
 }

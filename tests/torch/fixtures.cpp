@@ -1,5 +1,8 @@
 #include "fixtures.hpp"
 
+#include <gtest/gtest.h>
+
+#include <cmath>
 #include <sstream>
 
 #include "greentune/torch/trainer.hpp"
@@ -221,6 +224,34 @@ TrainResult train_on_fixture(const std::string& model, const std::string& root, 
   TrainResult result = dl::train(model, config, options);
   if (log_text) *log_text = log.str();
   return result;
+}
+
+void expect_history(const TrainResult& r, size_t entries, size_t groups, int layers) {
+  ASSERT_EQ(r.history.size(), entries) << r.model;
+  for (size_t i = 0; i < entries; ++i) {
+    const EpochRecord& e = r.history[i];
+    if (layers > 0) {
+      EXPECT_EQ(e.layer, static_cast<long long>(i + 1));
+    } else {
+      EXPECT_EQ(e.epoch, static_cast<long long>(i + 1));
+      EXPECT_EQ(e.layer, 0);
+    }
+    EXPECT_EQ(e.lr.size(), groups);
+    ASSERT_TRUE(e.train_loss.has_value());
+    EXPECT_TRUE(std::isfinite(*e.train_loss));
+    EXPECT_GT(e.seconds, 0);
+  }
+  EXPECT_EQ(r.history.back().metric, r.performance);
+  nlohmann::json j = to_json(r);
+  ASSERT_TRUE(j.contains("history"));
+  EXPECT_EQ(j["history"].size(), entries);
+  TrainResult back = train_result_from_json(j);
+  ASSERT_EQ(back.history.size(), entries);
+  for (size_t i = 0; i < entries; ++i) {
+    EXPECT_EQ(back.history[i].lr, r.history[i].lr);
+    EXPECT_EQ(back.history[i].train_loss, r.history[i].train_loss);
+    EXPECT_EQ(back.history[i].metric, r.history[i].metric);
+  }
 }
 
 }  // namespace greentune::testing

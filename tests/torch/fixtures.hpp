@@ -79,4 +79,10 @@ void write_file_bytes(const std::string& path, const std::vector<uint8_t>& bytes
 TrainResult train_on_fixture(const std::string& model, const std::string& root, const Configuration& config,
                              std::string* log_text = nullptr);
 
+// Checks a finished run's per-epoch history: `entries` entries numbered 1..entries (mnist_ff:
+// `layers` > 0 entries, one per layer), `groups` learning rates each, finite training losses,
+// the metric on the last entry equal to the result's, positive durations, and the same
+// history after a JSON round trip.
+void expect_history(const TrainResult& r, size_t entries, size_t groups, int layers = 0);
+
 }  // namespace greentune::testing

@@ -1,11 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <torch/torch.h>
 
+#include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/hrnet18.hpp"
 #include "greentune/torch/trainer.hpp"
 #include "fixtures.hpp"
@@ -62,6 +65,49 @@ TEST(HrNet18, Rank1FollowsMarketProtocol) {
   EXPECT_DOUBLE_EQ(*r, 0.5);
   // No valid query at all: not measured.
   EXPECT_FALSE(gm::rank1_accuracy(rows({0.0f}), {9}, {1}, gf, gid, gcam).has_value());
+
+  // mAP with upstream's compute_mAP: the one match first -> AP 1; second after a distractor ->
+  // (0/1 + 1/2) / 2 = 0.25.
+  auto m1 = gm::retrieval_metrics(rows({0.0f}), {7}, {1}, gf, gid, gcam);
+  EXPECT_EQ(m1.queries, 1);
+  EXPECT_DOUBLE_EQ(*m1.mean_ap, 1.0);
+  auto m2 = gm::retrieval_metrics(rows({0.0f}), {7}, {1}, gf2, gid, gcam);
+  EXPECT_DOUBLE_EQ(*m2.rank1, 0.0);
+  EXPECT_DOUBLE_EQ(*m2.mean_ap, 0.25);
+  // Two matches at kept ranks 0 and 2: (1 + 1)/2/2 + (1/2 + 2/3)/2/2 = 0.7916...
+  const std::vector<int> gid3 = {7, 8, 7}, gcam3 = {2, 2, 3};
+  auto m3 = gm::retrieval_metrics(rows({0.0f}), {7}, {1}, rows({0.0f, 0.1f, 0.2f}), gid3, gcam3);
+  EXPECT_DOUBLE_EQ(*m3.rank1, 1.0);
+  EXPECT_NEAR(*m3.mean_ap, 0.5 + (0.5 + 2.0 / 3.0) / 4, 1e-12);
+}
+
+// The val split of upstream's prepare.py on a fake Market-1501 tree (real JPEGs, real file
+// names): the first image of each identity in file-name order is val, the rest is trained on.
+TEST(HrNet18, ValSplitTakesTheFirstImageOfEachIdentity) {
+  greentune::testing::TempDir dir;
+  greentune::testing::MarketFixture f;
+  f.identities = 3;
+  f.per_identity = 3;
+  greentune::testing::write_market1501(dir.path() + "/market1501", f);
+  greentune::dl::DataOptions options;
+  options.data_dir = dir.path();
+  std::ostringstream log;
+  auto m = greentune::dl::load_market1501(options, {}, log);
+  ASSERT_EQ(m.val.size(), 3u);
+  ASSERT_EQ(m.train.size(), 6u);
+  EXPECT_EQ(m.num_classes, 3);
+  std::vector<std::string> all;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/market1501/bounding_box_train"))
+    all.push_back(e.path().string());
+  std::sort(all.begin(), all.end());
+  for (int id = 0; id < 3; ++id) {
+    EXPECT_EQ(m.val[size_t(id)].path, all[size_t(3 * id)]);  // 3 files per identity, sorted
+    EXPECT_EQ(m.val[size_t(id)].label, id);
+    for (const auto& t : m.train) EXPECT_NE(t.path, m.val[size_t(id)].path);
+  }
+  EXPECT_EQ(m.info.train_samples, 6);
+  EXPECT_EQ(m.info.test_samples, 3);
+  EXPECT_NE(m.info.note.find("val split"), std::string::npos);
 }
 
 namespace {
@@ -74,27 +120,44 @@ std::string small_market(const greentune::testing::TempDir& dir) {
   return dir.path();
 }
 
-// 64x32 inputs, 16 training images in batches of 8: two optimisation steps per epoch.
+// 64x32 inputs, 12 training images (16 less one val image per identity) in batches of 8: one
+// optimisation step per epoch.
 const greentune::Configuration kSmall = {{"epochs", 1}, {"batch_size", 8}, {"image_height", 64}};
 
 }  // namespace
 
-TEST(HrNet18, TrainsOnMarketFixtureAndMeasuresRank1) {
+// Trains on all but one image per identity (12 of 16), reports upstream's val accuracy after
+// every epoch, the backbone at 0.1*lr, and with retrieval = 1 rank-1 and mAP as well.
+TEST(HrNet18, TrainsOnTheSplitAndReportsValAccuracyPerEpoch) {
   greentune::testing::TempDir dir;
   std::string log;
-  auto r = greentune::testing::train_on_fixture("hrnet18", small_market(dir), kSmall, &log);
+  auto config = kSmall;
+  config["epochs"] = 2;
+  config["batch_size"] = 4;
+  config["retrieval"] = 1;
+  auto r = greentune::testing::train_on_fixture("hrnet18", small_market(dir), config, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
-  EXPECT_EQ(r.metric, "rank1_accuracy");
-  EXPECT_EQ(r.epochs_completed, 1);
+  EXPECT_EQ(r.metric, "val_accuracy");
+  EXPECT_EQ(r.epochs_completed, 2);
   EXPECT_EQ(r.dataset.name, "market1501");
+  EXPECT_EQ(r.dataset.train_samples, 12);
+  EXPECT_EQ(r.dataset.test_samples, 4);
   EXPECT_EQ(r.hyperparameters.at("image_height"), 64);
-  ASSERT_TRUE(r.final_train_loss.has_value());
-  EXPECT_TRUE(std::isfinite(*r.final_train_loss));
   ASSERT_TRUE(r.performance.has_value()) << log;
-  EXPECT_GE(*r.performance, 0.0);
-  EXPECT_LE(*r.performance, 1.0);
-  EXPECT_NE(log.find("input 64x32"), std::string::npos) << log;
-  EXPECT_NE(log.find("rank-1"), std::string::npos) << log;
+  // 4 val images in one batch of 4: a multiple of 1/4.
+  EXPECT_NEAR(*r.performance * 4, std::round(*r.performance * 4), 1e-9);
+  greentune::testing::expect_history(r, 2, 2);
+  for (const auto& e : r.history) {
+    ASSERT_TRUE(e.metric.has_value());
+    EXPECT_DOUBLE_EQ(e.lr[0], 0.1 * 0.05);  // backbone
+    EXPECT_DOUBLE_EQ(e.lr[1], 0.05);        // ClassBlock
+  }
+  EXPECT_NE(log.find("12 train, 4 val"), std::string::npos) << log;
+  EXPECT_NE(log.find("val accuracy"), std::string::npos) << log;
+  ASSERT_EQ(r.extra_metrics.count("rank1"), 1u) << log;
+  ASSERT_EQ(r.extra_metrics.count("mAP"), 1u);
+  EXPECT_GE(r.extra_metrics.at("mAP"), 0.0);
+  EXPECT_LE(r.extra_metrics.at("mAP"), 1.0);
 }
 
 TEST(HrNet18, SameSeedSameLossAndDivergenceIsAResult) {
@@ -106,6 +169,7 @@ TEST(HrNet18, SameSeedSameLossAndDivergenceIsAResult) {
   EXPECT_EQ(*a.final_train_loss, *b.final_train_loss);
   EXPECT_EQ(a.performance, b.performance);
 
+  EXPECT_TRUE(a.extra_metrics.empty());  // retrieval is off by default
   auto huge = kSmall;
   huge["lr"] = 1000;
   huge["epochs"] = 3;

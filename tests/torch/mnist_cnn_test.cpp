@@ -150,6 +150,11 @@ TEST_F(MnistCnnTest, LearnsTheFixtureAndReportsEverything) {
   EXPECT_EQ(r.hyperparameters.at("gamma"), 0.7);
   EXPECT_EQ(r.hyperparameters.at("dropout"), 0.5);
   EXPECT_EQ(r.hyperparameters.at("seed"), 1);
+  // The learning curve and StepLR's schedule, epoch by epoch.
+  greentune::testing::expect_history(r, 2, 1);
+  EXPECT_EQ(r.history[0].lr[0], 1.0);
+  EXPECT_DOUBLE_EQ(r.history[1].lr[0], 0.7);
+  EXPECT_TRUE(r.history[0].metric.has_value());
 }
 
 TEST_F(MnistCnnTest, SameSeedSameLossOtherSeedOtherLoss) {

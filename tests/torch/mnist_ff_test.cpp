@@ -82,6 +82,12 @@ TEST(MnistFF, TrainsOnMnistFixtureAndBeatsChance) {
   ASSERT_TRUE(r.performance.has_value());
   EXPECT_GT(*r.performance, 0.3) << log;  // 10 classes: chance is 0.1
   EXPECT_NE(log.find("training batch 200"), std::string::npos) << log;
+  // One history entry per layer (its 60 iterations), the test accuracy on the last.
+  greentune::testing::expect_history(r, 2, 1, /*layers=*/2);
+  EXPECT_EQ(r.history[0].epoch, 60);
+  EXPECT_EQ(r.history[0].lr[0], 0.03);
+  EXPECT_FALSE(r.history[0].metric.has_value());
+  ASSERT_EQ(r.extra_metrics.count("train_accuracy"), 1u);  // upstream prints the train error too
 }
 
 TEST(MnistFF, SameSeedSameLossOtherSeedOtherLoss) {

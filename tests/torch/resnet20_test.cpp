@@ -2,11 +2,14 @@
 
 #include <cmath>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <torch/torch.h>
 
+#include "greentune/core/error.hpp"
 #include "greentune/torch/models/resnet20.hpp"
+#include "greentune/torch/optim.hpp"
 #include "greentune/torch/trainer.hpp"
 #include "fixtures.hpp"
 
@@ -56,19 +59,53 @@ std::string small_cifar(const greentune::testing::TempDir& dir) {
 
 }  // namespace
 
-TEST(ResNet20, RandomCropFlipKeepsShapeAndShiftsWithinPadding) {
+TEST(ResNet20, RandomCropFlipIsAPaddedCropMaybeMirrored) {
   torch::manual_seed(5);
   auto x = torch::randint(1, 256, {64, 3, 8, 8}, torch::kLong).to(torch::kUInt8);
-  auto y = gm::random_crop_flip(x, 2);
+  std::mt19937_64 rng(11);
+  auto y = gm::random_crop_flip(x, 2, rng);
   ASSERT_EQ(y.sizes(), x.sizes());
-  // Every output is a shifted (and maybe mirrored) copy: its non-zero pixels are original values
-  // and, with a shift of at most 2 each way, at least a 6x6 window survives.
-  for (int64_t i = 0; i < 64; ++i) EXPECT_GE((y[i][0] != 0).sum().item<int64_t>(), 36);
-  // Not the identity for every image, and reproducible under the same seed.
-  EXPECT_FALSE(torch::equal(x, y));
-  torch::manual_seed(5);
-  auto x2 = torch::randint(1, 256, {64, 3, 8, 8}, torch::kLong).to(torch::kUInt8);
-  EXPECT_TRUE(torch::equal(gm::random_crop_flip(x2, 2), y));
+  // Every output is the 8x8 window at some offset (0..4 each way) of the zero-padded image,
+  // mirrored or not, the same window for all channels (torch's own pad/slice/flip as reference).
+  auto padded = torch::constant_pad_nd(x, {2, 2, 2, 2}, 0);
+  int flipped = 0, moved = 0;
+  for (int64_t i = 0; i < 64; ++i) {
+    bool found = false;
+    for (int64_t dy = 0; dy <= 4 && !found; ++dy)
+      for (int64_t dx = 0; dx <= 4 && !found; ++dx)
+        for (bool flip : {false, true}) {
+          auto crop = padded[i].slice(1, dy, dy + 8).slice(2, dx, dx + 8);
+          if (flip) crop = crop.flip({2});
+          if (torch::equal(crop, y[i])) {
+            found = true;
+            flipped += flip;
+            moved += dy != 2 || dx != 2;
+            break;
+          }
+        }
+    EXPECT_TRUE(found) << "image " << i;
+  }
+  EXPECT_GT(flipped, 16);  // p = .5 each
+  EXPECT_LT(flipped, 48);
+  EXPECT_GT(moved, 48);  // 24 of 25 offsets move the image
+  // The same stream gives the same batch; another stream another one.
+  std::mt19937_64 same(11), other(12);
+  EXPECT_TRUE(torch::equal(gm::random_crop_flip(x, 2, same), y));
+  EXPECT_FALSE(torch::equal(gm::random_crop_flip(x, 2, other), y));
+}
+
+// Upstream's MultiStepLR(milestones=[100, 150]) whatever the number of epochs: checked on the
+// schedule itself (200 scheduler steps), without training 200 epochs.
+TEST(ResNet20, LearningRateDropsExactlyAtEpochs100And150) {
+  EXPECT_EQ(gm::resnet20_milestones(), (std::vector<unsigned>{100, 150}));
+  auto w = torch::zeros({1}, torch::requires_grad());
+  torch::optim::SGD sgd({w}, torch::optim::SGDOptions(0.2).momentum(0.9));
+  gm::MultiStepLR scheduler(sgd, gm::resnet20_milestones(), 0.1);
+  for (int epoch = 1; epoch <= 200; ++epoch) {  // lr used during `epoch`, then the step after it
+    const double expected = epoch <= 100 ? 0.2 : (epoch <= 150 ? 0.02 : 0.002);
+    EXPECT_NEAR(gm::current_lr(sgd), expected, 1e-12) << "epoch " << epoch;
+    scheduler.step();
+  }
 }
 
 TEST(ResNet20, TrainsOnCifarFixture) {
@@ -88,6 +125,37 @@ TEST(ResNet20, TrainsOnCifarFixture) {
   // MultiStepLR at 50% / 75% of 2 epochs: decayed after epoch 1 (lr 0.005 shown for epoch 2).
   EXPECT_NE(log.find("epoch 2/2"), std::string::npos) << log;
   EXPECT_NE(log.find("lr 0.00500"), std::string::npos) << log;
+}
+
+// A 4-epoch run keeps the learning rate constant (no milestone before epoch 100) and records
+// one history entry per epoch; the batches are the same whatever the number of data workers.
+TEST(ResNet20, FourEpochsKeepTheLearningRateAndWorkersDoNotChangeTheRun) {
+  greentune::testing::TempDir dir;
+  const std::string root = small_cifar(dir);
+  const greentune::Configuration config = {{"epochs", 4}, {"batch_size", 32}, {"train_limit", 64}, {"test_limit", 32}};
+  auto run = [&](int workers) {
+    gm::TrainOptions options;
+    options.data_dir = root;
+    options.fashion_mnist_default = root + "/none";
+    options.data_workers = workers;
+    std::ostringstream log;
+    options.log = &log;
+    return gm::train("resnet20", config, options);
+  };
+  auto r = run(0);
+  ASSERT_EQ(r.status, "ok") << r.reason;
+  greentune::testing::expect_history(r, 4, 1);
+  for (const auto& e : r.history) {
+    EXPECT_EQ(e.lr[0], 0.1);  // upstream trainer.py default
+    EXPECT_TRUE(e.metric.has_value());
+  }
+  for (int workers : {1, 3}) {
+    auto w = run(workers);
+    ASSERT_EQ(w.status, "ok") << w.reason;
+    ASSERT_EQ(w.history.size(), 4u);
+    for (size_t i = 0; i < 4; ++i) EXPECT_EQ(w.history[i].train_loss, r.history[i].train_loss) << workers;
+    EXPECT_EQ(w.performance, r.performance);
+  }
 }
 
 TEST(ResNet20, SameSeedSameLoss) {
@@ -122,8 +190,13 @@ TEST(ResNet20, FashionMnistStandsInForMissingCifarAndIsRecorded) {
   f.test = 32;
   greentune::testing::write_mnist(dir.path() + "/fashion-mnist", f);
   std::string log;
-  auto r = greentune::testing::train_on_fixture("resnet20", dir.path(), {{"epochs", 1}, {"batch_size", 32}}, &log);
+  // Not without being asked for.
+  EXPECT_THROW(greentune::testing::train_on_fixture("resnet20", dir.path(), {{"epochs", 1}, {"batch_size", 32}}),
+               greentune::Error);
+  auto r = greentune::testing::train_on_fixture("resnet20", dir.path(),
+                                                {{"epochs", 1}, {"batch_size", 32}, {"substitute_data", 1}}, &log);
   EXPECT_EQ(r.status, "ok") << r.reason;
+  EXPECT_EQ(r.hyperparameters.at("substitute_data"), 1);
   EXPECT_EQ(r.dataset.name, "fashion-mnist");
   EXPECT_EQ(r.dataset.substitute_for, "cifar10");
   EXPECT_EQ(r.dataset.train_samples, 64);

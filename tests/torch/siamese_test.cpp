@@ -81,6 +81,55 @@ TEST(Siamese, TrainsOnPairsOfTheMnistFixture) {
   // 48 test pairs: the accuracy is a multiple of 1/48
   EXPECT_NEAR(*r.performance * 48, std::round(*r.performance * 48), 1e-9);
   EXPECT_NE(log.find("epoch 2/2"), std::string::npos) << log;
+  greentune::testing::expect_history(r, 2, 1);
+  EXPECT_DOUBLE_EQ(r.history[1].lr[0], 0.7);  // StepLR(1, 0.7)
+}
+
+// Upstream feeds the raw bytes as float: 0..255, no scaling, no normalisation.
+TEST(Siamese, InputIsRawPixelValues) {
+  auto images = torch::tensor(std::vector<uint8_t>{0, 1, 128, 255}, torch::kUInt8).view({1, 1, 2, 2});
+  auto x = greentune::dl::siamese_prepare(images, torch::kCPU);
+  EXPECT_EQ(x.dtype(), torch::kFloat32);
+  EXPECT_TRUE(torch::equal(x, torch::tensor(std::vector<float>{0, 1, 128, 255}).view({1, 1, 2, 2})));
+}
+
+// Positive pairs are two distinct images of one class, also when a class has only two images;
+// a class with a single image only appears in negative pairs.
+TEST(Siamese, PositivePairsAreDistinctImages) {
+  // class 0: images 0,1; class 1: image 2 only; class 2: images 3,4,5
+  auto labels = torch::tensor(std::vector<int64_t>{0, 0, 1, 2, 2, 2});
+  std::mt19937_64 rng(4);
+  auto pairs = greentune::dl::make_pairs(labels, 2000, rng);
+  const auto* f = pairs.first.data_ptr<int64_t>();
+  const auto* s = pairs.second.data_ptr<int64_t>();
+  const auto* t = pairs.target.data_ptr<float>();
+  const auto* l = labels.data_ptr<int64_t>();
+  int positives = 0;
+  for (int64_t i = 0; i < 2000; ++i) {
+    if (t[i] == 1.0f) {
+      ++positives;
+      EXPECT_NE(f[i], s[i]) << "pair " << i;
+      EXPECT_EQ(l[f[i]], l[s[i]]);
+      EXPECT_NE(l[f[i]], 1);
+    } else {
+      EXPECT_NE(l[f[i]], l[s[i]]);
+    }
+  }
+  EXPECT_EQ(positives, 1000);
+}
+
+// The 1-channel stem keeps PyTorch's default initialisation (Kaiming uniform, a = sqrt(5):
+// bound 1/sqrt(fan_in) = 1/7 for 1x7x7), the other convolutions torchvision's Kaiming normal.
+TEST(Siamese, StemHasPyTorchDefaultInitialisation) {
+  torch::manual_seed(3);
+  greentune::dl::ResNet18Trunk trunk(1);
+  torch::Tensor stem = trunk->named_parameters()["stem.weight"];
+  ASSERT_EQ(stem.sizes(), (std::vector<int64_t>{64, 1, 7, 7}));
+  EXPECT_LE(stem.abs().max().item<double>(), 1.0 / 7.0 + 1e-6);
+  EXPECT_GT(stem.abs().max().item<double>(), 0.9 / 7.0);
+  // Kaiming normal (fan_out, ReLU) elsewhere: std sqrt(2 / (64*9)) = 0.059, with values far beyond 1/sqrt(fan_in)'s bound.
+  torch::Tensor conv = trunk->named_parameters()["layers.0.conv1.weight"];
+  EXPECT_NEAR(conv.std().item<double>(), std::sqrt(2.0 / (64 * 9)), 0.005);
 }
 
 TEST(Siamese, SameSeedSameLoss) {

@@ -167,6 +167,32 @@ TEST_F(TrainCli, MissingDatasetExitsWithDataError) {
   EXPECT_THAT(r.stderr_text, HasSubstr("dataset-fashion-mnist"));
 }
 
+// Substitution is never silent nor accidental: a --data-dir that does not exist is an error
+// (not a run on another dataset), and a stand-in is used only with --substitute-data.
+TEST_F(TrainCli, MissingDataDirIsAnErrorAndSubstitutionIsAskedFor) {
+  TempDir tmp;
+  greentune::testing::write_mnist(tmp.path() + "/fashion", {.train = 64, .test = 16});
+  for (const char* model : {"mnist_cnn", "resnet20"}) {
+    SubprocessResult r = run_bin({"train", "--model", model, "--data-dir", tmp.path() + "/nonexistent",
+                                  "--fashion-mnist-dir", tmp.path() + "/fashion", "--substitute-data", "-q"});
+    EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
+    EXPECT_THAT(r.stderr_text, HasSubstr("'" + tmp.path() + "/nonexistent' (--data-dir) does not exist"));
+    EXPECT_EQ(line_count(r.stderr_text), 1) << r.stderr_text;
+  }
+  std::vector<std::string> args = {"train", "--model", "mnist_cnn", "--data-dir", "", "--fashion-mnist-dir",
+                                   tmp.path() + "/fashion", "--set", "epochs=1", "--json", "-q"};
+  SubprocessResult refused = run_bin(args);
+  EXPECT_EQ(refused.exit_code, 3) << refused.stderr_text;
+  EXPECT_THAT(refused.stderr_text, HasSubstr("--substitute-data"));
+  args.push_back("--substitute-data");
+  SubprocessResult r = run_bin(args);
+  ASSERT_TRUE(r.ok()) << r.describe() << "\n" << r.stderr_text;
+  TrainResult result = train_result_from_json(nlohmann::json::parse(r.stdout_text));
+  EXPECT_EQ(result.dataset.substitute_for, "mnist");
+  EXPECT_EQ(result.hyperparameters.at("substitute_data"), 1);
+  EXPECT_THAT(result.dataset.note, HasSubstr("substitution asked for"));
+}
+
 TEST_F(TrainCli, AutoDeviceFallsBackToCpuAndRecordsIt) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "this machine has CUDA";
   auto args = base();

@@ -18,8 +18,14 @@
 //   cifar10        ROOT/cifar10, ROOT/cifar-10-batches-bin, ROOT/cifar10/cifar-10-batches-bin, ROOT
 //   market1501     ROOT/market1501, ROOT/Market-1501-v15.09.15, ROOT/Market-1501, ROOT
 //
-// Substitutions: Fashion-MNIST for MNIST when MNIST is absent; for CIFAR-10 (only where the
-// model allows it, e.g. resnet20) Fashion-MNIST padded to 32x32 and repeated to 3 channels.
+// A root that is given (--data-dir or $GREENTUNE_DATA) but does not exist is an error.
+//
+// Substitutions happen only when asked for (DataOptions.substitute: the hyperparameter
+// `substitute_data`, `greentune train --substitute-data`, a study's [budgets]
+// substitute_data = 1), are printed and recorded in DatasetInfo, and do the original's work
+// per epoch: Fashion-MNIST (60,000/10,000, as MNIST) for MNIST; for CIFAR-10 (only where the
+// model allows it, e.g. resnet20) the first 50,000 training and 10,000 test images of
+// Fashion-MNIST, padded to 32x32 and repeated to 3 channels.
 // Missing or corrupt data throws greentune::data_error naming the path and how to get the data.
 #include <cstdint>
 #include <optional>
@@ -62,12 +68,22 @@ struct DataOptions {
   // Extra fallback directory for fashion-mnist (Debian's package). Tests set it to a path
   // that does not exist to simulate a machine without the package.
   std::string fashion_mnist_default = "/usr/share/datasets/fashion-mnist";
+  // A stand-in dataset may replace a missing one (see the substitution rules above).
+  bool substitute = false;
 };
+
+// CIFAR-10's sample counts: what its Fashion-MNIST stand-in is cut to.
+constexpr int64_t kCifar10Train = 50000;
+constexpr int64_t kCifar10Test = 10000;
+
+// Throws data_error when a root is given but is not an existing directory.
+void check_data_root(const DataOptions& options);
 
 // The root actually used: options.data_dir when set, else $GREENTUNE_DATA, else "".
 std::string data_root(const DataOptions& options);
 
 // Directory holding a dataset's files, or nullopt if none of its candidate places holds them.
+// Throws (check_data_root) when the given root does not exist.
 // name: "mnist", "fashion-mnist", "cifar10", "market1501".
 std::optional<std::string> find_dataset_dir(const std::string& name, const DataOptions& options);
 
@@ -87,12 +103,13 @@ struct Limits {
   int64_t test = 0;   // 0 = all (hyperparameter test_limit)
 };
 
-// MNIST if present, else Fashion-MNIST (substitution printed on `log` and recorded).
+// MNIST if present, else (options.substitute) Fashion-MNIST (printed on `log` and recorded).
 // Images uint8 [N,1,28,28], labels int64 [N].
 SplitDataset load_mnist(const DataOptions& options, Limits limits, std::ostream& log);
 
-// CIFAR-10 if present; else, when allow_fashion_substitute, Fashion-MNIST padded to
-// 32x32 (2 pixels each side) and repeated to 3 channels (printed and recorded).
+// CIFAR-10 if present; else, when options.substitute and allow_fashion_substitute, the first
+// 50,000/10,000 Fashion-MNIST images padded to 32x32 (2 pixels each side) and repeated to 3
+// channels (printed and recorded).
 // Images uint8 [N,3,32,32], labels int64 [N].
 SplitDataset load_cifar10(const DataOptions& options, Limits limits, std::ostream& log,
                           bool allow_fashion_substitute);
@@ -108,7 +125,8 @@ struct ReidImage {
 
 struct Market1501 {
   std::string root;
-  std::vector<ReidImage> train;    // bounding_box_train (labels assigned)
+  std::vector<ReidImage> train;    // bounding_box_train less the val images (labels assigned)
+  std::vector<ReidImage> val;      // the first image (file-name order) of each training identity
   std::vector<ReidImage> gallery;  // bounding_box_test
   std::vector<ReidImage> query;    // query
   int64_t num_classes = 0;         // identities in train
@@ -118,19 +136,36 @@ struct Market1501 {
 // Parses "0002_c1s1_000451_03.jpg" -> identity 2, camera 1; nullopt if not in that form.
 std::optional<ReidImage> parse_market1501_name(const std::string& file_name);
 
-// Lists the three subfolders (sorted by file name, deterministic). Limits apply to train
-// (first N after sorting) and to query/gallery (first N each). Throws data_error if the
-// folder or a subfolder is missing, or a split holds no well-named JPEG.
+// Lists the three subfolders (sorted by file name, deterministic) and splits
+// bounding_box_train as upstream's prepare.py: the first image of each identity is `val`,
+// the others `train` (labels: identities in ascending order, shared by both). Limits apply
+// to bounding_box_train before the split (first N after sorting) and to val, query and
+// gallery (first N each). info counts train and val. Throws data_error if the folder or a
+// subfolder is missing, a split holds no well-named JPEG, or nothing is left to train on.
 Market1501 load_market1501(const DataOptions& options, Limits limits, std::ostream& log);
 
-// Decodes and resizes (bilinear) a batch of images to uint8 [B,3,height,width].
+// Decodes and resizes (bilinear) a batch of images to uint8 [B,3,height,width]. Plain loops
+// and libjpeg on the calling thread (no libtorch parallel region): data-loading workers call it.
 torch::Tensor load_reid_batch(const std::vector<ReidImage>& images, const std::vector<int64_t>& indices,
                               int64_t height, int64_t width);
+
+// Bilinear resize (PyTorch's align_corners=false arithmetic, rounded) of a uint8 [C,H,W]
+// image into `out_u8` [C,h,w] (contiguous).
+void resize_bilinear(const torch::Tensor& image_u8, torch::Tensor out_u8);
 
 // ---- tensor helpers ----
 
 // uint8 images -> float (x/255 - mean)/std per channel (mean/std size 1 or C).
 torch::Tensor normalize_images(const torch::Tensor& images_u8, const std::vector<double>& mean,
                                const std::vector<double>& std);
+
+// The same values as normalize_images (CPU, float32), computed in one plain loop on the
+// calling thread: no libtorch parallel region, so data-loading workers can call it.
+torch::Tensor normalize_images_serial(const torch::Tensor& images_u8, const std::vector<double>& mean,
+                                      const std::vector<double>& std);
+
+// Rows indices[start, start+count) of a CPU tensor, copied row by row on the calling thread
+// (take_batch's result without a libtorch parallel region).
+torch::Tensor take_batch_serial(const torch::Tensor& data, const torch::Tensor& indices, int64_t start, int64_t count);
 
 }  // namespace greentune::dl

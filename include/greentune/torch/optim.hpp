@@ -78,4 +78,7 @@ class MultiStepLR : public torch::optim::LRScheduler {
 // Current learning rate of the first parameter group.
 double current_lr(const torch::optim::Optimizer& optimizer);
 
+// Current learning rate of every parameter group, in group order.
+std::vector<double> group_lrs(const torch::optim::Optimizer& optimizer);
+
 }  // namespace greentune::dl

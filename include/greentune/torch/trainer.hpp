@@ -27,13 +27,17 @@ struct TrainOptions {
   std::ostream* log = nullptr;    // progress and substitution notices; nullptr = std::cerr
   int verbosity = 1;              // 0 quiet, 1 one line per epoch, 2 also every ~10% of an epoch
   int threads = 0;                // intra-op threads; 0 = OMP_NUM_THREADS, else every CPU (effective_threads)
+  int data_workers = -1;          // threads preparing batches (resnet20, hrnet18); -1 = 2, 0 = none (prefetch.hpp)
   // Tests: where Debian's Fashion-MNIST is looked for (see DataOptions).
   std::string fashion_mnist_default = "/usr/share/datasets/fashion-mnist";
 };
 
-// Evaluation batch size used by evaluate_*: large batches were measured to be much slower
-// on few cores (10k images at 1000 were 10x slower than at 64 on 2 cores).
-constexpr int64_t kEvalBatchSize = 64;
+// Evaluation batch sizes: the upstream scripts' test batch sizes (docs/models.md has the
+// measurement of 1000 against 64 on a 2-core CPU after the allocator fix).
+constexpr int64_t kEvalBatchSize = 64;          // default of evaluate_accuracy
+constexpr int64_t kMnistEvalBatch = 1000;       // pytorch/examples mnist --test-batch-size
+constexpr int64_t kSiameseEvalBatch = 1000;     // pytorch/examples siamese_network --test-batch-size
+constexpr int64_t kResnet20EvalBatch = 128;     // akamaster/pytorch_resnet_cifar10 val_loader
 
 class TrainContext {
  public:
@@ -46,6 +50,9 @@ class TrainContext {
   const DataOptions& data() const { return data_; }
   std::ostream& log() const { return *log_; }
   int verbosity() const { return verbosity_; }
+  // Threads that prepare training batches ahead (prefetch.hpp); 0 = on the training thread.
+  int data_workers() const { return data_workers_; }
+  void set_data_workers(int workers) { data_workers_ = workers; }
 
   // Hyperparameter value; throws runtime_error if the model's spec lacks it (a bug).
   double hp(const std::string& name) const;
@@ -68,6 +75,7 @@ class TrainContext {
   DataOptions data_;
   std::ostream* log_;
   int verbosity_;
+  int data_workers_ = 2;
 };
 
 // ---- library entry point ----
@@ -137,6 +145,12 @@ struct EpochLoss {
 std::optional<EpochLoss> train_epoch(const TrainContext& ctx, TrainResult& result, int64_t epoch, int64_t steps,
                                      const std::function<StepLoss(int64_t step)>& step);
 
+// Appends epoch `epoch`'s entry to result.history: the learning rate of each parameter
+// group, the epoch's mean training loss, the metric measured after it (if any) and the
+// epoch's wall time (training and evaluation).
+void record_epoch(TrainResult& result, int64_t epoch, std::vector<double> lrs, const EpochLoss& loss,
+                  std::optional<double> metric, double seconds);
+
 // The end-of-epoch progress line: "epoch E/N: train loss L, <metric_text>, lr R, S <unit>".
 void log_epoch(const TrainContext& ctx, int64_t epoch, int64_t epochs, const EpochLoss& loss,
                const std::string& metric_text, double lr, double samples, const std::string& unit);
@@ -149,6 +163,21 @@ double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)
                          const TensorDataset& data,
                          const std::function<torch::Tensor(const torch::Tensor&)>& prepare,
                          const torch::Device& device, int64_t batch_size = kEvalBatchSize);
+
+// cuDNN's benchmark mode (autotuned convolution algorithms, upstream's
+// `cudnn.benchmark = True` in resnet20's and hrnet18's scripts) for the guard's lifetime when
+// `device` is CUDA; the previous setting is restored after. Nothing on the CPU.
+class CudnnBenchmarkGuard {
+ public:
+  explicit CudnnBenchmarkGuard(const torch::Device& device);
+  ~CudnnBenchmarkGuard();
+  CudnnBenchmarkGuard(const CudnnBenchmarkGuard&) = delete;
+  CudnnBenchmarkGuard& operator=(const CudnnBenchmarkGuard&) = delete;
+
+ private:
+  bool active_ = false;
+  bool previous_ = false;
+};
 
 // "1.13.0" etc. (the libtorch headers this was built against).
 std::string torch_version_string();

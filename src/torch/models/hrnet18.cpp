@@ -1,14 +1,18 @@
-// Training loop and rank-1 evaluation of the HRNet-18 person re-identification model
-// (layumi/Person_reID_baseline_pytorch, ft_net_hr).
+// Training loop, per-epoch val accuracy and the optional retrieval evaluation of the HRNet-18
+// person re-identification model (layumi/Person_reID_baseline_pytorch, ft_net_hr).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <numeric>
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/hrnet18.hpp"
 #include "greentune/torch/models/resnet20.hpp"  // random_crop_flip
 #include "greentune/torch/optim.hpp"
+#include "greentune/torch/prefetch.hpp"
 #include "greentune/torch/trainer.hpp"
 
 namespace greentune::dl {
@@ -17,63 +21,112 @@ namespace {
 const std::vector<double> kMean = {0.485, 0.456, 0.406};
 const std::vector<double> kStd = {0.229, 0.224, 0.225};
 
-torch::Tensor reid_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
-  return normalize_images(images_u8.to(device), kMean, kStd);
+struct ReidBatch {
+  torch::Tensor x;  // float [B,3,H,W], normalised
+  torch::Tensor y;  // int64 [B]
+};
+
+// Images [first, first+count) of `images`, decoded, resized and normalised (no augmentation).
+ReidBatch plain_batch(const std::vector<ReidImage>& images, int64_t first, int64_t count, int64_t height,
+                      int64_t width) {
+  std::vector<int64_t> idx(static_cast<size_t>(count));
+  std::iota(idx.begin(), idx.end(), first);
+  std::vector<int64_t> labels;
+  for (int64_t i : idx) labels.push_back(images[static_cast<size_t>(i)].label);
+  return ReidBatch{normalize_images_serial(load_reid_batch(images, idx, height, width), kMean, kStd),
+                   torch::tensor(labels, torch::kLong)};
 }
 
 // Retrieval features of a split: (f(x) + f(mirror x)) L2-normalised, on the CPU.
 torch::Tensor extract_features(ReidHrNet& net, const std::vector<ReidImage>& images, int64_t height, int64_t width,
-                               const torch::Device& device) {
+                               const torch::Device& device, int workers) {
   torch::NoGradGuard no_grad;
   net->eval();
   const auto n = static_cast<int64_t>(images.size());
+  const int64_t batch = kHrnetRetrievalBatch;
+  const int64_t steps = (n + batch - 1) / batch;
+  BatchPrefetcher<ReidBatch> batches(steps, workers, 2 * std::max(workers, 1), [&](int64_t step) {
+    return plain_batch(images, step * batch, std::min(batch, n - step * batch), height, width);
+  });
   std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < n; start += kEvalBatchSize) {
-    const int64_t count = std::min(kEvalBatchSize, n - start);
-    std::vector<int64_t> idx(static_cast<size_t>(count));
-    for (int64_t i = 0; i < count; ++i) idx[static_cast<size_t>(i)] = start + i;
-    torch::Tensor x = reid_prepare(load_reid_batch(images, idx, height, width), device);
+  for (int64_t step = 0; step < steps; ++step) {
+    torch::Tensor x = batches.next().x.to(device);
     torch::Tensor f = net->features(x) + net->features(x.flip({3}));
     parts.push_back((f / f.norm(2, 1, true).clamp_min(1e-12)).to(torch::kCPU));
   }
   return torch::cat(parts, 0);
 }
 
+std::vector<int> identities(const std::vector<ReidImage>& v) {
+  std::vector<int> out;
+  for (const auto& i : v) out.push_back(i.identity);
+  return out;
+}
+
+std::vector<int> cameras(const std::vector<ReidImage>& v) {
+  std::vector<int> out;
+  for (const auto& i : v) out.push_back(i.camera);
+  return out;
+}
+
 }  // namespace
 
-std::optional<double> rank1_accuracy(const torch::Tensor& query_features, const std::vector<int>& query_ids,
-                                     const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
-                                     const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras) {
+RetrievalMetrics retrieval_metrics(const torch::Tensor& query_features, const std::vector<int>& query_ids,
+                                   const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
+                                   const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras) {
   const auto nq = static_cast<size_t>(query_features.size(0));
   const auto ng = static_cast<size_t>(gallery_features.size(0));
   if (query_ids.size() != nq || query_cameras.size() != nq || gallery_ids.size() != ng ||
       gallery_cameras.size() != ng)
-    throw runtime_error("rank1_accuracy: feature rows and id/camera lists differ in length");
+    throw runtime_error("retrieval_metrics: feature rows and id/camera lists differ in length");
   torch::Tensor scores =
       torch::matmul(query_features.to(torch::kCPU, torch::kFloat), gallery_features.to(torch::kCPU, torch::kFloat).t())
           .contiguous();
   const float* s = scores.data_ptr<float>();
-  int64_t valid = 0, hits = 0;
+  RetrievalMetrics out;
+  int64_t hits = 0;
+  double ap_sum = 0;
+  std::vector<size_t> order(ng);
   for (size_t q = 0; q < nq; ++q) {
-    bool has_match = false;
-    float best = -std::numeric_limits<float>::infinity();
-    size_t best_j = ng;
-    for (size_t j = 0; j < ng; ++j) {
+    // Ranking by score (ties: gallery order), junk (identity -1, and the query's identity seen
+    // by the query's camera) removed.
+    std::iota(order.begin(), order.end(), size_t{0});
+    const float* row = s + q * ng;
+    std::stable_sort(order.begin(), order.end(), [row](size_t a, size_t b) { return row[a] > row[b]; });
+    std::vector<int64_t> good_ranks;  // 0-based ranks of correct matches among the kept images
+    int64_t rank = 0;
+    for (size_t j : order) {
       const bool same_id = gallery_ids[j] == query_ids[q];
-      if (gallery_ids[j] == -1 || (same_id && gallery_cameras[j] == query_cameras[q])) continue;  // junk
-      if (same_id) has_match = true;
-      const float v = s[q * ng + j];
-      if (best_j == ng || v > best) {
-        best = v;
-        best_j = j;
-      }
+      if (gallery_ids[j] == -1 || (same_id && gallery_cameras[j] == query_cameras[q])) continue;
+      if (same_id) good_ranks.push_back(rank);
+      ++rank;
     }
-    if (!has_match) continue;
-    ++valid;
-    if (gallery_ids[best_j] == query_ids[q]) ++hits;
+    if (good_ranks.empty()) continue;  // no correct match in another camera: left out, as upstream
+    ++out.queries;
+    if (good_ranks.front() == 0) ++hits;
+    // Upstream's compute_mAP: average of the precisions before and at each correct match.
+    const double ngood = static_cast<double>(good_ranks.size());
+    double ap = 0;
+    for (size_t i = 0; i < good_ranks.size(); ++i) {
+      const double r = static_cast<double>(good_ranks[i]);
+      const double precision = static_cast<double>(i + 1) / (r + 1);
+      const double old_precision = good_ranks[i] != 0 ? static_cast<double>(i) / r : 1.0;
+      ap += (old_precision + precision) / 2 / ngood;
+    }
+    ap_sum += ap;
   }
-  if (valid == 0) return std::nullopt;
-  return static_cast<double>(hits) / static_cast<double>(valid);
+  if (out.queries > 0) {
+    out.rank1 = static_cast<double>(hits) / static_cast<double>(out.queries);
+    out.mean_ap = ap_sum / static_cast<double>(out.queries);
+  }
+  return out;
+}
+
+std::optional<double> rank1_accuracy(const torch::Tensor& query_features, const std::vector<int>& query_ids,
+                                     const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
+                                     const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras) {
+  return retrieval_metrics(query_features, query_ids, query_cameras, gallery_features, gallery_ids, gallery_cameras)
+      .rank1;
 }
 
 TrainResult train_hrnet18(const TrainContext& ctx) {
@@ -83,81 +136,109 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
   result.dataset = market.info;
 
   const int64_t epochs = ctx.hp_int("epochs");
+  const double lr = ctx.hp("lr");
+  const uint64_t seed = static_cast<uint64_t>(ctx.hp_int("seed"));
   const int64_t height = ctx.hp_int("image_height");
   const int64_t width = std::max<int64_t>(1, height / 2);
   const int64_t padding = std::lround(10.0 * static_cast<double>(height) / 256.0);
+  const int workers = ctx.data_workers();
   const auto n = static_cast<int64_t>(market.train.size());
-  int64_t num_classes = 0;
-  for (const auto& img : market.train) num_classes = std::max(num_classes, img.label + 1);
-  if (n < 2 || num_classes < 1)
-    throw data_error("hrnet18: " + market.root + "/bounding_box_train holds " + std::to_string(n) +
-                     " usable images; training needs at least 2");
+  const auto n_val = static_cast<int64_t>(market.val.size());
+  const int64_t num_classes = market.num_classes;
+  if (n < 2)
+    throw data_error("hrnet18: " + market.root + "/bounding_box_train leaves " + std::to_string(n) +
+                     " training image(s) after the val split; training needs at least 2");
   // Full batches only, as upstream; a training set smaller than one batch is one batch.
   const int64_t batch_size = std::min(ctx.hp_int("batch_size"), n);
   if (batch_size < 2)
     throw input_error("hrnet18: batch_size must be at least 2 (BatchNorm over one image is undefined)");
   const int64_t steps_per_epoch = n / batch_size;
-  ctx.info("dataset " + market.info.name + " (" + std::to_string(n) + " train images of " +
-           std::to_string(num_classes) + " identities, " + std::to_string(market.query.size()) + " query, " +
-           std::to_string(market.gallery.size()) + " gallery), input " + std::to_string(height) + "x" +
-           std::to_string(width) + ", device " + device.str());
+  // Upstream's val loader: batches of batch_size, the last partial one skipped; accuracy over all val images.
+  const int64_t val_batch = ctx.hp_int("batch_size");
+  const int64_t val_steps = n_val / val_batch;
+  ctx.info("dataset " + market.info.name + " (" + std::to_string(n) + " train, " + std::to_string(n_val) +
+           " val images of " + std::to_string(num_classes) + " identities), input " + std::to_string(height) + "x" +
+           std::to_string(width) + ", device " + device.str() + ", " + std::to_string(workers) + " data workers");
 
+  const CudnnBenchmarkGuard cudnn_benchmark(device);  // as upstream on CUDA
   ReidHrNet net(num_classes, ctx.hp("dropout"));
   net->to(device);
-  torch::optim::SGD optimizer(net->parameters(), torch::optim::SGDOptions(ctx.hp("lr"))
-                                                     .momentum(ctx.hp("momentum"))
-                                                     .weight_decay(ctx.hp("weight_decay"))
-                                                     .nesterov(ctx.hp("momentum") > 0));
+  // Upstream: the backbone at 0.1 lr, the classifier block at lr; one momentum/decay/Nesterov.
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto group_options = [&](double group_lr) {
+    return std::make_unique<torch::optim::SGDOptions>(torch::optim::SGDOptions(group_lr)
+                                                          .momentum(ctx.hp("momentum"))
+                                                          .weight_decay(ctx.hp("weight_decay"))
+                                                          .nesterov(ctx.hp("momentum") > 0));
+  };
+  groups.emplace_back(net->backbone()->parameters(), group_options(0.1 * lr));
+  groups.emplace_back(net->head()->parameters(), group_options(lr));
+  torch::optim::SGD optimizer(groups, torch::optim::SGDOptions(lr));
   StepLR scheduler(optimizer, static_cast<unsigned>(std::max<int64_t>(1, epochs * 2 / 3)), 0.1);
 
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = market.train[static_cast<size_t>(i)].label;
   const torch::Tensor label_tensor = torch::tensor(labels, torch::kLong);
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    const double epoch_start = monotonic_seconds();
     net->train();
-    torch::Tensor order = shuffled_indices(n);
+    const torch::Tensor order = shuffled_indices(n);
     const auto* ord = order.data_ptr<int64_t>();
-    torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
-    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
+    // Decoding, resizing, augmentation and normalisation in data-loading workers.
+    BatchPrefetcher<ReidBatch> batches(steps_per_epoch, workers, 2 * std::max(workers, 1), [&](int64_t step) {
       std::vector<int64_t> idx(ord + step * batch_size, ord + (step + 1) * batch_size);
-      torch::Tensor images = load_reid_batch(market.train, idx, height, width);
-      torch::Tensor x = reid_prepare(random_crop_flip(images, padding), device);
-      torch::Tensor y = take_batch(label_tensor, order, step * batch_size, batch_size).to(device);
+      std::mt19937_64 rng = batch_rng(seed, epoch, step);
+      torch::Tensor images = random_crop_flip(load_reid_batch(market.train, idx, height, width), padding, rng);
+      return ReidBatch{normalize_images_serial(images, kMean, kStd),
+                       take_batch_serial(label_tensor, order, step * batch_size, batch_size)};
+    });
+    auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t) {
+      ReidBatch batch = batches.next();
+      torch::Tensor x = batch.x.to(device), y = batch.y.to(device);
       clear_gradients(optimizer);
-      torch::Tensor logits = net->forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
+      torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
       optimizer.step();
-      correct += logits.detach().argmax(1).eq(y).sum();
       return StepLoss{loss, batch_size};
     });
     if (!epoch_loss) return result;
+
+    // The val pass after every epoch, as upstream's loop.
+    {
+      torch::NoGradGuard no_grad;
+      net->eval();
+      BatchPrefetcher<ReidBatch> val(val_steps, workers, 2 * std::max(workers, 1), [&](int64_t step) {
+        return plain_batch(market.val, step * val_batch, val_batch, height, width);
+      });
+      torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
+      for (int64_t step = 0; step < val_steps; ++step) {
+        ReidBatch b = val.next();
+        correct += net->forward(b.x.to(device)).argmax(1).eq(b.y.to(device)).sum();
+      }
+      result.performance = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(std::max<int64_t>(1, n_val));
+    }
     result.epochs_completed = epoch;
-    const double seen = static_cast<double>(steps_per_epoch * batch_size);
-    log_epoch(ctx, epoch, epochs, *epoch_loss, "train accuracy " + fixed(static_cast<double>(correct.item<int64_t>()) / seen, 4),
-              current_lr(optimizer), seen, "img/s");
+    record_epoch(result, epoch, group_lrs(optimizer), *epoch_loss, result.performance,
+                 monotonic_seconds() - epoch_start);
+    log_epoch(ctx, epoch, epochs, *epoch_loss, "val accuracy " + fixed(*result.performance, 4), current_lr(optimizer),
+              static_cast<double>(steps_per_epoch * batch_size), "img/s");
     scheduler.step();
   }
 
-  // Retrieval evaluation (upstream's test.py + evaluate_gpu.py), once after training.
-  auto ids = [](const std::vector<ReidImage>& v) {
-    std::vector<int> out;
-    for (const auto& i : v) out.push_back(i.identity);
-    return out;
-  };
-  auto cams = [](const std::vector<ReidImage>& v) {
-    std::vector<int> out;
-    for (const auto& i : v) out.push_back(i.camera);
-    return out;
-  };
-  torch::Tensor qf = extract_features(net, market.query, height, width, device);
-  torch::Tensor gf = extract_features(net, market.gallery, height, width, device);
-  result.performance = rank1_accuracy(qf, ids(market.query), cams(market.query), gf, ids(market.gallery),
-                                      cams(market.gallery));
-  if (result.performance)
-    ctx.info("rank-1 " + fixed(*result.performance, 4) + " over " + std::to_string(market.query.size()) + " queries");
-  else
-    ctx.info("rank-1 not measured: no query has a same-identity gallery image from another camera");
+  if (ctx.hp_int("retrieval") != 0) {  // upstream's test.py + evaluate_gpu.py, once after training
+    torch::Tensor qf = extract_features(net, market.query, height, width, device, workers);
+    torch::Tensor gf = extract_features(net, market.gallery, height, width, device, workers);
+    RetrievalMetrics m = retrieval_metrics(qf, identities(market.query), cameras(market.query), gf,
+                                           identities(market.gallery), cameras(market.gallery));
+    if (m.rank1) {
+      result.extra_metrics["rank1"] = *m.rank1;
+      result.extra_metrics["mAP"] = *m.mean_ap;
+      ctx.info("retrieval: rank-1 " + fixed(*m.rank1, 4) + ", mAP " + fixed(*m.mean_ap, 4) + " over " +
+               std::to_string(m.queries) + " queries");
+    } else {
+      ctx.info("retrieval not measured: no query has a same-identity gallery image from another camera");
+    }
+  }
   return result;
 }
 

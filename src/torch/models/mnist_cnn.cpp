@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/kernels.hpp"
 #include "greentune/torch/optim.hpp"
@@ -63,6 +64,7 @@ TrainResult train_mnist_cnn(const TrainContext& ctx) {
 
   const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    const double epoch_start = monotonic_seconds();
     model->train();
     torch::Tensor order = shuffled_indices(n).to(device);
     auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
@@ -79,8 +81,10 @@ TrainResult train_mnist_cnn(const TrainContext& ctx) {
 
     // As the original example: test after every epoch, then decay the learning rate.
     model->eval();
-    result.performance = evaluate_accuracy(forward, data.test, prepare, device);
+    result.performance = evaluate_accuracy(forward, data.test, prepare, device, kMnistEvalBatch);
     result.epochs_completed = epoch;
+    record_epoch(result, epoch, group_lrs(optimizer), *epoch_loss, result.performance,
+                 monotonic_seconds() - epoch_start);
     log_epoch(ctx, epoch, epochs, *epoch_loss, "test accuracy " + fixed(*result.performance, 4), current_lr(optimizer),
               double(n), "img/s");
     scheduler.step();

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/mnist_ff.hpp"
 #include "greentune/torch/trainer.hpp"
@@ -48,6 +49,7 @@ TrainResult train_mnist_ff(const TrainContext& ctx) {
   auto& layers = net->layers();
   for (size_t li = 0; li < layers.size(); ++li) {
     FFLayer& layer = layers[li];
+    const double layer_start = monotonic_seconds();
     torch::optim::Adam optimizer(layer->parameters(), torch::optim::AdamOptions(lr));
     torch::Tensor loss;
     for (int64_t it = 1; it <= iterations; ++it) {
@@ -72,6 +74,13 @@ TrainResult train_mnist_ff(const TrainContext& ctx) {
                  2);
     }
     result.final_train_loss = loss.item<double>();
+    EpochRecord entry;  // one history entry per layer: its block of iterations
+    entry.epoch = iterations;
+    entry.layer = static_cast<long long>(li + 1);
+    entry.lr = {lr};
+    entry.train_loss = result.final_train_loss;
+    entry.seconds = monotonic_seconds() - layer_start;
+    result.history.push_back(entry);
     ctx.info("layer " + std::to_string(li + 1) + "/" + std::to_string(layers.size()) + " trained: loss " +
              fixed(*result.final_train_loss, 4));
     torch::NoGradGuard no_grad;  // the next layer sees this layer's outputs as constants
@@ -84,6 +93,16 @@ TrainResult train_mnist_ff(const TrainContext& ctx) {
   {
     torch::NoGradGuard no_grad;
     net->eval();
+    // Upstream prints the train error before the test error: a prediction over the training batch.
+    int64_t train_correct = 0;
+    for (int64_t start = 0; start < m; start += kFFEvalBatch) {
+      const int64_t count = std::min(kFFEvalBatch, m - start);
+      train_correct += net->predict(x.slice(0, start, start + count))
+                           .eq(y.slice(0, start, start + count).to(device))
+                           .sum()
+                           .item<int64_t>();
+    }
+    result.extra_metrics["train_accuracy"] = static_cast<double>(train_correct) / static_cast<double>(std::max<int64_t>(1, m));
     const int64_t nt = data.test.size();
     int64_t correct = 0;
     for (int64_t start = 0; start < nt; start += kFFEvalBatch) {
@@ -94,6 +113,7 @@ TrainResult train_mnist_ff(const TrainContext& ctx) {
     }
     result.performance = nt > 0 ? static_cast<double>(correct) / static_cast<double>(nt) : 0.0;
   }
+  if (!result.history.empty()) result.history.back().metric = result.performance;  // measured after the last layer
   ctx.info("test accuracy " + fixed(*result.performance, 4));
   return result;
 }

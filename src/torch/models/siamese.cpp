@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "greentune/core/subprocess.hpp"
 #include "greentune/torch/datasets.hpp"
 #include "greentune/torch/models/siamese.hpp"
 #include "greentune/torch/optim.hpp"
@@ -10,16 +11,16 @@
 namespace greentune::dl {
 namespace {
 
-torch::Tensor siamese_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
-  return normalize_images(images_u8.to(device), {0.1307}, {0.3081});
-}
-
 // Pairs are drawn by std::mt19937_64 streams derived from the seed (one for the test pairs,
 // one for training), independent of how much libtorch's generator is used elsewhere.
 constexpr uint64_t kTestPairStream = 0x7e57'0000'0000'0001ULL;
 constexpr uint64_t kTrainPairStream = 0x7a1e'0000'0000'0002ULL;
 
 }  // namespace
+
+torch::Tensor siamese_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
+  return images_u8.to(device).to(torch::kFloat32);  // upstream: .float() of the raw bytes, no scaling
+}
 
 double evaluate_pairs(SiameseNetwork& net, const torch::Tensor& images, const PairIndices& pairs,
                       const torch::Device& device) {
@@ -28,8 +29,8 @@ double evaluate_pairs(SiameseNetwork& net, const torch::Tensor& images, const Pa
   const int64_t n = pairs.target.numel();
   if (n == 0) return 0;
   int64_t correct = 0;
-  for (int64_t start = 0; start < n; start += kEvalBatchSize) {
-    const int64_t count = std::min(kEvalBatchSize, n - start);
+  for (int64_t start = 0; start < n; start += kSiameseEvalBatch) {
+    const int64_t count = std::min(kSiameseEvalBatch, n - start);
     auto a = siamese_prepare(take_batch(images, pairs.first, start, count), device);
     auto b = siamese_prepare(take_batch(images, pairs.second, start, count), device);
     auto target = pairs.target.slice(0, start, start + count).to(device);
@@ -65,6 +66,7 @@ TrainResult train_siamese(const TrainContext& ctx) {
   const torch::Tensor& images = data.train.images;
   const int64_t steps_per_epoch = (n + batch_size - 1) / batch_size;
   for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+    const double epoch_start = monotonic_seconds();
     net->train();
     const PairIndices pairs = make_pairs(data.train.labels, n, train_rng);
     auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t step) {
@@ -82,6 +84,8 @@ TrainResult train_siamese(const TrainContext& ctx) {
 
     result.performance = evaluate_pairs(net, data.test.images, test_pairs, device);
     result.epochs_completed = epoch;
+    record_epoch(result, epoch, group_lrs(optimizer), *epoch_loss, result.performance,
+                 monotonic_seconds() - epoch_start);
     log_epoch(ctx, epoch, epochs, *epoch_loss, "test pair accuracy " + fixed(*result.performance, 4),
               current_lr(optimizer), double(n), "pairs/s");
     scheduler.step();

@@ -53,6 +53,9 @@ ResNet18TrunkImpl::ResNet18TrunkImpl(int64_t in_channels) {
       torch::nn::init::zeros_(bn->bias);
     }
   }
+  // Upstream replaces torchvision's 3-channel conv1 by a fresh 1-channel Conv2d after that
+  // initialisation: the stem keeps PyTorch's default (Kaiming uniform, a = sqrt(5)).
+  stem_->reset_parameters();
 }
 
 torch::Tensor ResNet18TrunkImpl::forward(const torch::Tensor& x) {
@@ -92,12 +95,17 @@ PairIndices make_pairs(const torch::Tensor& labels, int64_t count, std::mt19937_
     if (p[i] < 0) throw data_error("siamese: negative class label in the dataset");
     by_class[static_cast<size_t>(p[i])].push_back(i);
   }
-  std::vector<int64_t> classes;  // classes that have at least one image
-  for (int64_t c = 0; c < num_classes; ++c)
-    if (!by_class[static_cast<size_t>(c)].empty()) classes.push_back(c);
+  std::vector<int64_t> classes;        // classes that have at least one image
+  std::vector<int64_t> pair_classes;   // classes with two images or more (positive pairs)
+  for (int64_t c = 0; c < num_classes; ++c) {
+    const size_t size = by_class[static_cast<size_t>(c)].size();
+    if (size > 0) classes.push_back(c);
+    if (size > 1) pair_classes.push_back(static_cast<int64_t>(classes.size()) - 1);
+  }
   if (classes.size() < 2)
     throw data_error("siamese: pairs need images of at least two classes (found " +
                      std::to_string(classes.size()) + ")");
+  if (pair_classes.empty()) throw data_error("siamese: positive pairs need a class with two images or more");
 
   auto draw = [&](int64_t bound) {  // uniform integer in [0, bound)
     return std::uniform_int_distribution<int64_t>(0, bound - 1)(rng);
@@ -110,19 +118,26 @@ PairIndices make_pairs(const torch::Tensor& labels, int64_t count, std::mt19937_
   auto* s = out.second.data_ptr<int64_t>();
   auto* t = out.target.data_ptr<float>();
   const auto k = static_cast<int64_t>(classes.size());
+  const auto kp = static_cast<int64_t>(pair_classes.size());
   for (int64_t i = 0; i < count; ++i) {
-    const int64_t ci = draw(k);
+    const bool positive = i % 2 == 0;
+    const int64_t ci = positive ? pair_classes[static_cast<size_t>(draw(kp))] : draw(k);
     const auto& first_pool = by_class[static_cast<size_t>(classes[static_cast<size_t>(ci)])];
-    f[i] = first_pool[static_cast<size_t>(draw(static_cast<int64_t>(first_pool.size())))];
-    int64_t cj = ci;
-    if (i % 2 == 0) {
+    const auto first_size = static_cast<int64_t>(first_pool.size());
+    const int64_t a = draw(first_size);
+    f[i] = first_pool[static_cast<size_t>(a)];
+    if (positive) {
+      // Another image of the same class, never the same one (as upstream's redraw loop).
+      int64_t b = draw(first_size - 1);
+      if (b >= a) ++b;
+      s[i] = first_pool[static_cast<size_t>(b)];
       t[i] = 1.0f;
     } else {
-      cj = (ci + 1 + draw(k - 1)) % k;  // any other class, uniformly
+      const int64_t cj = (ci + 1 + draw(k - 1)) % k;  // any other class, uniformly
+      const auto& second_pool = by_class[static_cast<size_t>(classes[static_cast<size_t>(cj)])];
+      s[i] = second_pool[static_cast<size_t>(draw(static_cast<int64_t>(second_pool.size())))];
       t[i] = 0.0f;
     }
-    const auto& second_pool = by_class[static_cast<size_t>(classes[static_cast<size_t>(cj)])];
-    s[i] = second_pool[static_cast<size_t>(draw(static_cast<int64_t>(second_pool.size())))];
   }
   return out;
 }

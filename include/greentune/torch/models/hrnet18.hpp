@@ -100,6 +100,8 @@ class ReidHrNetImpl : public torch::nn::Module {
   ReidHrNetImpl(int64_t num_identities, double dropout);
   torch::Tensor forward(const torch::Tensor& x);   // identity logits
   torch::Tensor features(const torch::Tensor& x);  // 512-d retrieval feature (before the classifier)
+  HrNetW18& backbone() { return backbone_; }
+  ClassBlock& head() { return head_; }  // upstream's `classifier` (trained at the full lr)
 
  private:
   HrNetW18 backbone_{nullptr};
@@ -108,6 +110,17 @@ class ReidHrNetImpl : public torch::nn::Module {
 TORCH_MODULE(ReidHrNet);
 
 class TrainContext;
+
+// Retrieval evaluation under the Market-1501 protocol of upstream's evaluate_gpu.py: rank-1
+// (CMC at 1) and mean average precision (compute_mAP's formula), over the queries that count.
+struct RetrievalMetrics {
+  std::optional<double> rank1;
+  std::optional<double> mean_ap;
+  int64_t queries = 0;  // queries with a correct match in another camera
+};
+RetrievalMetrics retrieval_metrics(const torch::Tensor& query_features, const std::vector<int>& query_ids,
+                                   const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
+                                   const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras);
 
 // Rank-1 accuracy under the Market-1501 protocol. Features are L2-normalised rows; the score
 // is their dot product. For each query, gallery images with identity -1 (junk) and those of
@@ -119,12 +132,21 @@ std::optional<double> rank1_accuracy(const torch::Tensor& query_features, const 
                                      const std::vector<int>& query_cameras, const torch::Tensor& gallery_features,
                                      const std::vector<int>& gallery_ids, const std::vector<int>& gallery_cameras);
 
-// The whole run: Market-1501 resized to image_height x image_height/2 (bilinear), training
-// augmentation as upstream (zero padding of 10 px at 256x128, scaled with the size; random
-// crop; horizontal flip; ImageNet normalisation), SGD(lr, momentum, weight_decay, Nesterov),
+// Retrieval feature extraction batch (upstream's test.py uses 256; 64 keeps a 2-core CPU's
+// memory in bounds).
+constexpr int64_t kHrnetRetrievalBatch = 64;
+
+// The whole run: Market-1501's bounding_box_train split as upstream's prepare.py (one val
+// image per identity, load_market1501), resized to image_height x image_height/2 (bilinear),
+// training augmentation as upstream (zero padding of 10 px at 256x128, scaled with the size;
+// random crop; horizontal flip; ImageNet normalisation) prepared in data-loading workers,
+// SGD(momentum, weight_decay, Nesterov) with the backbone at 0.1*lr and the ClassBlock at lr,
 // cross entropy over training identities, StepLR(gamma .1) after 2/3 of the epochs, full
-// batches only (a last partial batch is skipped, as upstream). After training: 512-d
-// features of query and gallery (image + its mirror image, summed, L2-normalised) and rank-1.
+// batches only (a last partial batch is skipped, as upstream). The metric is upstream's val
+// accuracy after every epoch: full batches of batch_size (the last partial one skipped, as
+// upstream), correct predictions divided by all val images. With the hyperparameter
+// retrieval = 1: 512-d features of query and gallery (image + mirror image, summed,
+// L2-normalised), rank-1 and mAP in result.extra_metrics.
 TrainResult train_hrnet18(const TrainContext& ctx);
 
 }  // namespace greentune::dl

@@ -4,6 +4,9 @@
 // basic blocks with 16/32/64 channels (stride 2 at the start of stages 2 and 3), option-A
 // shortcuts (stride-2 subsampling plus zero channel padding, no parameters), global average
 // pooling and one linear classifier. Kaiming-normal initialisation of conv and linear weights.
+#include <random>
+#include <vector>
+
 #include <torch/torch.h>
 
 #include "greentune/core/train_result.hpp"
@@ -40,14 +43,20 @@ TORCH_MODULE(ResNet20);
 class TrainContext;
 
 // Standard CIFAR augmentation on a uint8 batch [B, C, H, W]: zero-pad `padding` pixels on
-// each side, crop a random HxW window, flip horizontally with probability .5 (libtorch's
-// seeded default generator).
-torch::Tensor random_crop_flip(const torch::Tensor& images_u8, int64_t padding);
+// each side, crop a random HxW window, flip horizontally with probability .5. Draws three
+// numbers per image from `rng` (row offset, column offset, flip); plain loops on the calling
+// thread (safe in data-loading workers).
+torch::Tensor random_crop_flip(const torch::Tensor& images_u8, int64_t padding, std::mt19937_64& rng);
+
+// Upstream's MultiStepLR milestones (epochs after which lr is multiplied by 0.1): 100 and
+// 150, fixed, whatever the number of epochs.
+std::vector<unsigned> resnet20_milestones();
 
 // The whole run: CIFAR-10 (or the recorded Fashion-MNIST 32x32x3 substitute), per-channel
-// normalisation (mean .485/.456/.406, std .229/.224/.225 as upstream), augmentation, SGD(lr,
-// momentum, weight_decay), cross entropy, MultiStepLR(gamma .1) after epochs/2 and 3*epochs/4,
-// top-1 test accuracy after every epoch.
+// normalisation (mean .485/.456/.406, std .229/.224/.225 as upstream), augmentation
+// prepared in data-loading workers (same batches for any number), SGD(lr, momentum,
+// weight_decay), cross entropy, MultiStepLR(gamma .1) at epochs 100 and 150, top-1 test
+// accuracy (batch 128) after every epoch.
 TrainResult train_resnet20(const TrainContext& ctx);
 
 }  // namespace greentune::dl

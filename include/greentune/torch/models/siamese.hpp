@@ -1,6 +1,6 @@
 #pragma once
 // The siamese network of pytorch/examples `siamese_network`: one ResNet-18 trunk (1-channel
-// 7x7/2 stem, no pretrained weights, classifier removed) shared by both images of a pair;
+// 7x7/2 stem with PyTorch's default initialisation, no pretrained weights, classifier removed) shared by both images of a pair;
 // the two 512-d features are concatenated and fed to Linear(1024, 256)-ReLU-Linear(256, 1)
 // and a sigmoid: the probability that both images show the same digit.
 #include <random>
@@ -52,9 +52,9 @@ class SiameseNetworkImpl : public torch::nn::Module {
 TORCH_MODULE(SiameseNetwork);
 
 // Balanced pairs as upstream draws them: pair i takes a random class and a random image of
-// it; even i pairs it with another image of the same class (target 1), odd i with an image
-// of a different random class (target 0). `labels` holds class ids 0..num_classes-1; classes
-// without images are skipped. Returns indices [N, 2] (int64) and targets [N] (float).
+// it; even i pairs it with a different image of the same class (target 1; classes with one
+// image are not drawn for these), odd i with an image of a different random class (target
+// 0). `labels` holds class ids 0..num_classes-1; classes without images are skipped.
 struct PairIndices {
   torch::Tensor first, second;  // [N] int64 indices into the image set
   torch::Tensor target;         // [N] float, 1 = same class
@@ -70,7 +70,11 @@ class TrainContext;
 // from `seed`.
 TrainResult train_siamese(const TrainContext& ctx);
 
-// Accuracy of thresholded predictions on pairs, in eval mode, batch kEvalBatchSize.
+// The network's input as upstream feeds it: the raw 0-255 pixel values as float, no scaling
+// or normalisation.
+torch::Tensor siamese_prepare(const torch::Tensor& images_u8, const torch::Device& device);
+
+// Accuracy of thresholded predictions on pairs, in eval mode, batch kSiameseEvalBatch.
 double evaluate_pairs(SiameseNetwork& net, const torch::Tensor& images, const PairIndices& pairs,
                       const torch::Device& device);
 
