@@ -184,7 +184,7 @@ std::vector<Configuration> propose(const SearchInput& in, int count) {
   return out;
 }
 
-std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability) {
+std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability, int confirm_pairs) {
   std::vector<Candidate> out;
   if (in.observations.empty()) return out;
   Models m = fit_models(in);
@@ -199,7 +199,10 @@ std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probabi
     Prediction po = m.objective.predict(u);
     c.objective_mean = std::exp(po.mean);
     c.performance_mean = m.has_performance ? m.performance.predict(u).mean : 0;
-    c.feasible_probability = feasible_probability(m, u, in.threshold);
+    double slack = confirm_pairs > 0 && m.has_performance
+                       ? 2.5 * m.performance.noise_sd() * std::sqrt(2.0 / confirm_pairs)
+                       : 0.0;
+    c.feasible_probability = feasible_probability(m, u, in.threshold + slack);
     c.runs = runs[hp];
     if (c.feasible_probability >= min_probability && po.mean < original) out.push_back(c);
   }

@@ -212,7 +212,7 @@ std::vector<NewRun> next_batch(const TuneState& s, std::optional<json>& candidat
   }
   // Next candidate: the lowest predicted objective among evaluated configurations likely feasible.
   if (left < 2LL * d.confirm_min) return batch;
-  for (const auto& c : rank_candidates(s.search_input(), 0.8)) {
+  for (const auto& c : rank_candidates(s.search_input(), 0.8, d.confirm_min)) {
     long long cid = 0;
     for (const auto& row : s.configurations)
       if (row.hp == c.hp) cid = row.id;

@@ -41,7 +41,10 @@ struct Candidate {
 };
 // Evaluated configurations (not the original) predicted to use less than the original and to be
 // feasible with probability >= min_probability, best (lowest predicted objective) first.
-std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability);
+// `confirm_pairs` > 0 asks for room to confirm: the predicted performance must clear the
+// threshold by 2.5 x the performance noise x sqrt(2 / confirm_pairs) (a candidate right at the
+// margin could not pass a non-inferiority test with that many confirmation runs).
+std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability, int confirm_pairs = 0);
 
 // Configuration -> unit-cube point of the space.
 std::vector<double> to_unit(const std::vector<SearchDimension>& space, const Configuration& hp);
