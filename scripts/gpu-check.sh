@@ -68,6 +68,8 @@ else
 fi
 
 # 2. Build greentune against the python's torch (CUDA-enabled libtorch in both modes).
+#    GPU_CHECK_BIN=PATH (rehearsal only) uses a greentune already built against the same torch
+#    (build-torch2/greentune) instead, and says so.
 build="$work/build"
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 [[ -f "$build/CMakeCache.txt" ]] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${gen[1]:-Unix Makefiles}" "$build/CMakeCache.txt" && rm -rf "$build"
@@ -76,15 +78,22 @@ if ! cmake -S . -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DGREENTUNE_B
       -DGREENTUNE_TORCH_FROM_PYTHON="$python" "${cmake_extra[@]}" >"$out/cmake.log" 2>&1; then
   fail "cmake (cmake.log)"; tail -30 "$out/cmake.log"; exit 1
 fi
+log "configured against $(sed -n 's/.*libtorch from .*: \(.*\)/\1/p' "$out/cmake.log" | head -1) in $((SECONDS - t)) s"
+if [[ -n "${GPU_CHECK_BIN:-}" ]]; then
+  [[ "$device" == cpu ]] || { fail "GPU_CHECK_BIN is for the cpu rehearsal only"; exit 1; }
+  bin="$GPU_CHECK_BIN"
+  log "SKIPPED (cpu rehearsal): build; using $bin ($("$bin" --version))"
+else
 if ! cmake --build "$build" -j "$(nproc)" --target greentune >"$out/build.log" 2>&1; then
   fail "build (build.log)"; grep -m20 -E "error" "$out/build.log"; exit 1
 fi
 bin="$build/greentune"
+log "built $("$bin" --version) in $((SECONDS - t)) s"
+fi
 # Fashion-MNIST stands in for MNIST/CIFAR-10 (none other travels): asked for explicitly where
 # this greentune has the flag.
 subst=(); subst_toml=""
 if "$bin" train --help | grep -q -- --substitute-data; then subst=(--substitute-data); subst_toml="substitute_data = 1"; fi
-log "built $("$bin" --version) against libtorch $(sed -n 's/.*libtorch from .*: \(.*\)/\1/p' "$out/cmake.log" | head -1) in $((SECONDS - t)) s"
 
 # 3. Training speed: greentune and the same loop in PyTorch Python, interleaved, 2 rounds.
 #    Both figures are img/s of the training phase only (device synchronised at its edges).
