@@ -21,6 +21,7 @@
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/task.hpp"
+#include "greentune/report/tune_report.hpp"
 #include "state.hpp"
 
 namespace greentune::tune {
@@ -349,8 +350,9 @@ int run_tune(const TuneOptions& o) {
   governor.restore();
   st->set_meta("finished_at", store::utc_now_iso());
   json summary = tune_summary(paths.dir);
+  write_file_atomic(paths.dir + "/report.html", report::tune_report_html(summary));
   if (o.json) out << summary.dump(2) << "\n";
-  else out << describe_summary(summary);
+  else out << describe_summary(summary) << "report: " << paths.dir << "/report.html\n";
   return 0;
 }
 

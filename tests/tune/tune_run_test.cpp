@@ -117,6 +117,12 @@ TEST(TuneRun, JsonSummaryHasTheIssueKeysAndTheRunsRespectTheBudget) {
     EXPECT_LT(rec["energy_saving_ci"][0].get<double>(), rec["energy_saving_j"].get<double>());
     EXPECT_TRUE(j["payback_trainings"].is_number());
   }
+  // The report page: the Pareto plot and the convergence chart, inline SVG.
+  std::string html = read_file(l.dir.path() + "/run/report.html");
+  EXPECT_NE(html.find("Pareto plot"), std::string::npos);
+  EXPECT_NE(html.find(">original<"), std::string::npos);
+  EXPECT_NE(html.find("Convergence"), std::string::npos);
+  EXPECT_GE(html.find("<svg"), 0u);
   // Terminal summary of the same directory.
   auto again = run_greentune({"tune", "--resume", l.dir.path() + "/run"}, l.env, 60);
   ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
