@@ -147,11 +147,12 @@ TEST(HrNet18, TrainsOnTheSplitAndReportsValAccuracyPerEpoch) {
   // 4 val images in one batch of 4: a multiple of 1/4.
   EXPECT_NEAR(*r.performance * 4, std::round(*r.performance * 4), 1e-9);
   greentune::testing::expect_history(r, 2, 2);
-  for (const auto& e : r.history) {
-    ASSERT_TRUE(e.metric.has_value());
-    EXPECT_DOUBLE_EQ(e.lr[0], 0.1 * 0.05);  // backbone
-    EXPECT_DOUBLE_EQ(e.lr[1], 0.05);        // ClassBlock
-  }
+  for (const auto& e : r.history) ASSERT_TRUE(e.metric.has_value());
+  EXPECT_DOUBLE_EQ(r.history[0].lr[0], 0.1 * 0.05);  // backbone
+  EXPECT_DOUBLE_EQ(r.history[0].lr[1], 0.05);        // ClassBlock
+  // StepLR(step = 2 * 2 // 3 = 1 epoch, gamma 0.1) decays both groups after epoch 1.
+  EXPECT_DOUBLE_EQ(r.history[1].lr[0], 0.1 * 0.1 * 0.05);
+  EXPECT_DOUBLE_EQ(r.history[1].lr[1], 0.1 * 0.05);
   EXPECT_NE(log.find("12 train, 4 val"), std::string::npos) << log;
   EXPECT_NE(log.find("val accuracy"), std::string::npos) << log;
   ASSERT_EQ(r.extra_metrics.count("rank1"), 1u) << log;
@@ -171,7 +172,11 @@ TEST(HrNet18, SameSeedSameLossAndDivergenceIsAResult) {
 
   EXPECT_TRUE(a.extra_metrics.empty());  // retrieval is off by default
   auto huge = kSmall;
+  // lr 1000 with weight decay 1 multiplies the ClassBlock's weights by about -999 per step
+  // (the backbone's by -99: it trains at 0.1 * lr); 6 steps per epoch at batch 2.
   huge["lr"] = 1000;
+  huge["weight_decay"] = 1;
+  huge["batch_size"] = 2;
   huge["epochs"] = 3;
   auto d = greentune::testing::train_on_fixture("hrnet18", root, huge);
   EXPECT_EQ(d.status, "diverged");

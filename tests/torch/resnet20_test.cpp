@@ -122,9 +122,12 @@ TEST(ResNet20, TrainsOnCifarFixture) {
   ASSERT_TRUE(r.performance.has_value());
   EXPECT_GE(*r.performance, 0.0);
   EXPECT_LE(*r.performance, 1.0);
-  // MultiStepLR at 50% / 75% of 2 epochs: decayed after epoch 1 (lr 0.005 shown for epoch 2).
+  // Milestones at epochs 100 and 150: no decay in a 2-epoch run.
   EXPECT_NE(log.find("epoch 2/2"), std::string::npos) << log;
-  EXPECT_NE(log.find("lr 0.00500"), std::string::npos) << log;
+  EXPECT_EQ(log.find("lr 0.00500"), std::string::npos) << log;
+  EXPECT_NE(log.find("epoch 2/2: train loss"), std::string::npos) << log;
+  greentune::testing::expect_history(r, 2, 1);
+  EXPECT_EQ(r.history[1].lr[0], 0.05);
 }
 
 // A 4-epoch run keeps the learning rate constant (no milestone before epoch 100) and records
