@@ -159,17 +159,21 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     d.performance = r.performance;
     d.duration_s = r.duration_s;
     if (d.final()) {
+      // energy_attributed: the run's process-tree share (by CPU time) of each domain instead of
+      // the whole machine's energy (on a machine shared with other work).
+      const bool attributed = objective == "energy_attributed";
       double total = 0;
       bool any = false;
       for (const auto& e : st.energy_of(r.id)) {
         if (!e.joules || e.flagged) continue;
-        total += *e.joules;
+        if (attributed && !e.attributed_j) continue;
+        total += attributed ? *e.attributed_j : *e.joules;
         any = true;
         d.estimated = d.estimated || e.source == "estimated";
         if (e.domain == objective) d.objective = *e.joules;
       }
       if (any) d.energy_j = total;
-      if (objective == "energy") d.objective = d.energy_j;
+      if (objective == "energy" || attributed) d.objective = d.energy_j;
       if (objective == "time") d.objective = d.duration_s;
     }
     s.runs.push_back(d);

@@ -154,9 +154,9 @@ void parse_tune_table(const Reader& r, const toml::table& t, TuneDefinition& d) 
                             "initial", "original_runs", "confirm_fraction", "confirm_min"});
   if (auto n = t.get("objective")) {
     d.objective = r.str(*n, "tune.objective");
-    static const std::set<std::string> known = {"energy", "cpu_package", "dram", "gpu", "time"};
+    static const std::set<std::string> known = {"energy", "energy_attributed", "cpu_package", "dram", "gpu", "time"};
     if (!known.count(d.objective))
-      r.fail(n, "tune.objective", "expected \"energy\", \"cpu_package\", \"dram\", \"gpu\" or \"time\", got \"" +
+      r.fail(n, "tune.objective", "expected \"energy\", \"cpu_package\", \"dram\", \"gpu\" or \"time\" (or \"energy_attributed\"), got \"" +
                                       d.objective + "\"");
   }
   if (auto n = t.get("margin")) {

@@ -78,7 +78,7 @@ TEST(TuneDefinition, BadFilesGetOneLineErrorsWithFileLineAndKey) {
     return t;
   };
   EXPECT_EQ(error_of(with("objective = \"energy\"", "objective = \"joy\"")),
-            "t.toml:3: tune.objective: expected \"energy\", \"cpu_package\", \"dram\", \"gpu\" or \"time\", got \"joy\"");
+            "t.toml:3: tune.objective: expected \"energy\", \"cpu_package\", \"dram\", \"gpu\" or \"time\" (or \"energy_attributed\"), got \"joy\"");
   EXPECT_EQ(error_of(with("margin = \"1%\"", "margin = \"a lot\"")),
             "t.toml:4: tune.margin: expected a number or a percentage like \"1%\", got \"a lot\"");
   EXPECT_EQ(error_of(with("seed = 7", "seed = 7\nbudgett = 3")).substr(0, 24), "t.toml:7: tune.budgett: ");
