@@ -57,7 +57,7 @@ fail() {  # what, captured output
 greentune_log() {  # train_limit, env assignments...: the greentune at $gbin's stderr (its progress log)
   local limit="$1"; shift
   # shellcheck disable=SC2069  # intended: stderr into the capture, stdout (the JSON) dropped
-  env "$@" "$gbin" train --model mnist_cnn --fashion-mnist-dir "$data" --data-dir "" \
+  env "$@" "$gbin" train --model mnist_cnn --fashion-mnist-dir "$data" --data-dir "" --substitute-data \
     --set epochs=1 --set train_limit="$limit" --set test_limit=64 --json 2>&1 >/dev/null
 }
 ours() {  # img/s of the training phase, from the epoch line on stderr

@@ -197,7 +197,10 @@ void apply_budgets(const Parser& p, const toml::table& t, const std::string& key
         // External models: budgets are plain hyperparameters the command may use.
         if (!spec) p.fail(&v, key + "." + name, "model '" + m.name + "' has no hyperparameter '" + name + "'");
       } else {
-        p.fail(&v, key + "." + name, "not a budget of model '" + m.name + "' (budgets: train_limit, test_limit)");
+        std::string budgets;
+        for (const auto& h : m.hyperparameters)
+          if (h.budget) budgets += (budgets.empty() ? "" : ", ") + h.name;
+        p.fail(&v, key + "." + name, "not a budget of model '" + m.name + "' (budgets: " + budgets + ")");
       }
     }
     double value = p.number(v, key + "." + name);

@@ -20,6 +20,7 @@
 #include "greentune/exec/environment.hpp"
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/runner.hpp"
+#include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/report/tune_report.hpp"
 #include "state.hpp"
@@ -241,10 +242,12 @@ int run_tune(const TuneOptions& o) {
     throw usage_error("--executor " + o.executor + ": tune runs on the local executor only so far (see docs/tune.md)");
   study::StudyPaths paths;
   std::optional<store::StudyStore> st;
+  FileLock lock;  // one runner per tune directory, as for studies (exec/study_lock.hpp)
   if (!o.resume.empty()) {
     if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
     if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
     paths = study::StudyPaths::from_path(o.resume);
+    lock = exec::lock_study(paths.dir, "greentune tune --resume");  // refused before anything is read or written
     st.emplace(store::StudyStore::open(paths.db()));
     TuneState s = load_tune_state(paths, *st);
     int merged = exec::merge_result_files(s.study, *st);
@@ -264,6 +267,7 @@ int run_tune(const TuneOptions& o) {
     for (auto& m : sd.models) m.operators.clear();
     study::create_study_directory(sd, dir);  // the original's first run is task 1
     paths.dir = dir;
+    lock = exec::lock_study(paths.dir, "greentune tune");
     st.emplace(store::StudyStore::open(paths.db()));
     st->set_meta("kind", "tune");
     if (o.cooldown_s) st->set_meta("tune.cooldown_override", format_exact(*o.cooldown_s));

@@ -16,7 +16,7 @@ using namespace greentune::exec;
 TEST(BuiltinModel, StudyTrainsThroughGreentuneTrainAndStoresExactValues) {
   SubprocessOptions probe;
   probe.argv = {GREENTUNE_BIN, "train", "--model", "mnist_cnn", "--set", "epochs=1", "--set", "train_limit=64",
-                "--set", "test_limit=32", "--json", "-q"};
+                "--set", "test_limit=32", "--set", "substitute_data=1", "--json", "-q"};
   probe.timeout_s = 120;
   SubprocessResult pr = run_subprocess(probe);
   if (pr.stderr_text.find("without libtorch") != std::string::npos) GTEST_SKIP() << "greentune built without libtorch";
@@ -31,6 +31,7 @@ meter = "estimate"
 [budgets]
 train_limit = 128
 test_limit = 64
+substitute_data = 1
 [[models]]
 name = "mnist_cnn"
 operators = [{hyperparameter = "lr", values = [0.30000000000000004]}]
