@@ -1,6 +1,10 @@
 #include "greentune/core/format.hpp"
 
+#include <time.h>
+
+#include <cctype>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 
 namespace greentune {
@@ -22,6 +26,17 @@ std::string format_energy(double j) {
   else if (std::fabs(j) < 1e6) std::snprintf(buf, sizeof(buf), "%.1f kJ", j / 1e3);
   else std::snprintf(buf, sizeof(buf), "%.2f MJ", j / 1e6);
   return buf;
+}
+
+std::string timestamped_dir_name(const std::string& prefix, const std::string& name) {
+  time_t now = ::time(nullptr);
+  struct tm tm {};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
+  std::string clean;
+  for (char c : name) clean += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  return prefix + clean + "-" + buf;
 }
 
 }  // namespace greentune

@@ -133,16 +133,7 @@ StudyDefinition study_definition_for(const StudyRunOptions& options) {
   return load_study_file(options.study_file);
 }
 
-std::string default_study_dir(const StudyDefinition& study) {
-  time_t now = ::time(nullptr);
-  struct tm tm {};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  std::string name;
-  for (char c : study.name) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  return "greentune-" + name + "-" + buf;
-}
+std::string default_study_dir(const StudyDefinition& study) { return timestamped_dir_name("greentune-", study.name); }
 
 int merge_result_files(const LoadedStudy& study, store::StudyStore& st, std::vector<std::string>* bad_files) {
   CollectReport rep = merge_results(study.paths, st, /*unfinished_only=*/true);

@@ -467,9 +467,9 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
   return parse_study(text, source_name, "");
 }
 
-StudyDefinition load_study_file(const std::string& path) {
+DefinitionFile read_definition_file(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error("cannot read study file " + path);
+  if (!in) throw io_error("cannot read " + what + " " + path);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string base = ".";
@@ -477,7 +477,12 @@ StudyDefinition load_study_file(const std::string& path) {
   if (slash != std::string::npos) base = path.substr(0, slash == 0 ? 1 : slash);
   char buf[4096];
   if (base[0] != '/' && ::realpath(base.c_str(), buf)) base = buf;
-  return parse_study(ss.str(), path, base);
+  return {ss.str(), base};
+}
+
+StudyDefinition load_study_file(const std::string& path) {
+  DefinitionFile f = read_definition_file(path, "study file");
+  return parse_study(f.text, path, f.base_dir);
 }
 
 }  // namespace greentune::study

@@ -297,16 +297,8 @@ TuneDefinition parse_tune(const std::string& text, const std::string& source_nam
 }
 
 TuneDefinition load_tune_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error("cannot read tune file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string base = ".";
-  auto slash = path.rfind('/');
-  if (slash != std::string::npos) base = path.substr(0, slash == 0 ? 1 : slash);
-  char buf[4096];
-  if (base[0] != '/' && ::realpath(base.c_str(), buf)) base = buf;
-  return parse_tune(ss.str(), path, base);
+  study::DefinitionFile f = study::read_definition_file(path, "tune file");
+  return parse_tune(f.text, path, f.base_dir);
 }
 
 }  // namespace greentune::tune

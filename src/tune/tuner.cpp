@@ -53,16 +53,7 @@ class SignalScope {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-std::string default_dir(const TuneDefinition& d) {
-  time_t now = ::time(nullptr);
-  struct tm tm {};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%d-%H%M%S", &tm);
-  std::string name;
-  for (char c : d.study.name) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
-  return "greentune-tune-" + name + "-" + buf;
-}
+std::string default_dir(const TuneDefinition& d) { return timestamped_dir_name("greentune-tune-", d.study.name); }
 
 std::string describe_definition(const TuneDefinition& d) {
   const auto& m = d.model();

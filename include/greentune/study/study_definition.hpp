@@ -88,6 +88,13 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
 StudyDefinition parse_study(const std::string& text, const std::string& source_name,
                             const std::string& base_dir);
 StudyDefinition load_study_file(const std::string& path);
+// A definition file (study or tune file) read whole, with the absolute folder its relative
+// paths are resolved against; io_error "cannot read <what> <path>" when unreadable.
+struct DefinitionFile {
+  std::string text;
+  std::string base_dir;
+};
+DefinitionFile read_definition_file(const std::string& path, const std::string& what);
 // For files that extend the study format (tune files): extra keys accepted at the top level and in
 // [[models]] entries; parse_study ignores them (the caller reads them from the same text).
 struct ParseExtensions {
