@@ -15,6 +15,7 @@
 #include "greentune/core/files.hpp"
 #include "greentune/core/format.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/core/signal_scope.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
@@ -30,28 +31,6 @@ namespace greentune::tune {
 using nlohmann::json;
 
 namespace {
-
-std::atomic<bool> g_cancel{false};
-extern "C" void on_tune_signal(int) { g_cancel.store(true); }
-
-class SignalScope {
- public:
-  SignalScope() {
-    g_cancel.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_tune_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~SignalScope() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 std::string default_dir(const TuneDefinition& d) { return timestamped_dir_name("greentune-tune-", d.study.name); }
 
@@ -283,7 +262,7 @@ int run_tune(const TuneOptions& o) {
   eo.meter_override = o.meter_override;
   eo.cooldown_after = false;
   eo.governor_state = governor.state();
-  eo.cancel = &g_cancel;
+  eo.cancel = signals.flag();
   eo.on_run_start = [&](long long run_id, const std::string&) {
     st->mark_running(run_id, hostname(), store::utc_now_iso());
   };
