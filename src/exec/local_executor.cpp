@@ -228,7 +228,7 @@ int run_study(const StudyRunOptions& options) {
     progress.run_started(run_id, desc);
   };
 
-  if (def.cooldown.mode == "until-idle" && !todo.empty()) {
+  if (def.cooldown.mode == CooldownMode::until_idle && !todo.empty()) {
     progress.message("measuring idle power for " + format_duration(def.cooldown.baseline_s) + " (until-idle cool-down)");
     eo.idle_baseline_w = measure_idle_baseline(def);
     st->set_meta("idle_baseline_w", format_exact(eo.idle_baseline_w));
@@ -248,7 +248,7 @@ int run_study(const StudyRunOptions& options) {
       progress.task_finished(static_cast<long long>(r.runs.size()), task_energy_j(r), monotonic_seconds() - t0,
                              summarize(study, r));
       if (i + 1 < todo.size()) {
-        progress.cooling_down(def.cooldown.mode == "fixed" ? def.cooldown.seconds : 0);
+        progress.cooling_down(def.cooldown.mode == CooldownMode::fixed ? def.cooldown.seconds : 0);
         cool_down(study, eo);
       }
       progress.cycle_done(monotonic_seconds() - t0);

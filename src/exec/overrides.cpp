@@ -14,7 +14,7 @@ void apply_overrides(study::StudyDefinition& def, const StudyOverrides& o) {
   if (o.cooldown_s) {
     if (!std::isfinite(*o.cooldown_s) || *o.cooldown_s < 0)
       throw usage_error("--cooldown must be a number of seconds >= 0 (got " + format_exact(*o.cooldown_s) + ")");
-    def.cooldown.mode = "fixed";
+    def.cooldown.mode = CooldownMode::fixed;
     def.cooldown.seconds = *o.cooldown_s;
   }
 }

@@ -295,7 +295,7 @@ energy::MeterOptions meter_options(const StudyDefinition& def, const std::string
 double cool_down(const LoadedStudy& study, const ExecuteOptions& options) {
   const CooldownDefinition& c = study.definition.cooldown;
   double t0 = monotonic_seconds();
-  if (c.mode == "fixed") {
+  if (c.mode == CooldownMode::fixed) {
     sleep_interruptible(c.seconds, options.cancel);
     return monotonic_seconds() - t0;
   }

@@ -171,7 +171,7 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
   eo.governor_state = governor.state();
   log("cpu governor: " + governor.state());
   try {
-    if (o.cooldown && study.definition.cooldown.mode == "until-idle") {
+    if (o.cooldown && study.definition.cooldown.mode == CooldownMode::until_idle) {
       // One idle baseline per node, measured by the first task that lands there and kept in
       // DIR/slurm/idle/<host> for the next ones (a baseline measured while the node is still
       // warm would end every cool-down at once).

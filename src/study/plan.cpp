@@ -131,10 +131,10 @@ double estimate_plan_seconds(const StudyDefinition& study, const Plan& plan) {
   }
   if (!any) return 0;
   if (plan.tasks.size() > 1) {
-    double per = study.cooldown.mode == "fixed" ? study.cooldown.seconds : std::min(study.cooldown.max_s, 10.0);
+    double per = study.cooldown.mode == CooldownMode::fixed ? study.cooldown.seconds : std::min(study.cooldown.max_s, 10.0);
     total += per * static_cast<double>(plan.tasks.size() - 1);
   }
-  if (study.cooldown.mode == "until-idle") total += study.cooldown.baseline_s;
+  if (study.cooldown.mode == CooldownMode::until_idle) total += study.cooldown.baseline_s;
   return total;
 }
 
@@ -165,7 +165,7 @@ std::string describe_plan(const StudyDefinition& study, const Plan& plan) {
     << plan.runs.size() << " runs in " << plan.tasks.size() << " tasks, order " << study.order << " (seed "
     << study.seed << ")\n";
   o << "meter " << study.meter << "; cool-down ";
-  if (study.cooldown.mode == "fixed") o << format_exact(study.cooldown.seconds) << " s after every task";
+  if (study.cooldown.mode == CooldownMode::fixed) o << format_exact(study.cooldown.seconds) << " s after every task";
   else o << "until idle (within " << format_exact(study.cooldown.tolerance * 100) << "% of the idle baseline, at most "
          << format_exact(study.cooldown.max_s) << " s)";
   o << "; run timeout " << (study.run_timeout_s > 0 ? format_exact(study.run_timeout_s) + " s" : "none")

@@ -101,20 +101,20 @@ class Parser {
 
 void parse_cooldown(const Parser& p, const toml::node& n, CooldownDefinition& c) {
   if (n.is_integer() || n.is_floating_point()) {
-    c.mode = "fixed";
+    c.mode = CooldownMode::fixed;
     c.seconds = p.number(n, "cooldown");
   } else if (n.is_string()) {
     std::string s = p.str(n, "cooldown");
-    if (s == "until-idle") c.mode = s;
-    else if (auto v = parse_double(s)) { c.mode = "fixed"; c.seconds = *v; }
+    if (s == to_string(CooldownMode::until_idle)) c.mode = CooldownMode::until_idle;
+    else if (auto v = parse_double(s)) { c.mode = CooldownMode::fixed; c.seconds = *v; }
     else p.fail(&n, "cooldown", "expected seconds or \"until-idle\", got \"" + s + "\"");
   } else if (n.is_table()) {
     const auto& t = *n.as_table();
     p.check_keys(t, "cooldown.", {"mode", "seconds", "tolerance", "max_s", "baseline_s"});
     if (auto m = t.get("mode")) {
-      c.mode = p.str(*m, "cooldown.mode");
-      if (c.mode != "fixed" && c.mode != "until-idle")
-        p.fail(m, "cooldown.mode", "expected \"fixed\" or \"until-idle\", got \"" + c.mode + "\"");
+      std::string mode = p.str(*m, "cooldown.mode");
+      if (auto parsed = parse_cooldown_mode(mode)) c.mode = *parsed;
+      else p.fail(m, "cooldown.mode", "expected \"fixed\" or \"until-idle\", got \"" + mode + "\"");
     }
     if (auto v = t.get("seconds")) c.seconds = p.number(*v, "cooldown.seconds");
     if (auto v = t.get("tolerance")) c.tolerance = p.number(*v, "cooldown.tolerance");

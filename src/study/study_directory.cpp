@@ -144,7 +144,7 @@ LoadedStudy create_study_directory(const StudyDefinition& study, const std::stri
   st.set_meta("repetitions", std::to_string(study.repetitions));
   st.set_meta("order", study.order);
   st.set_meta("meter", study.meter);
-  st.set_meta("cooldown", study.cooldown.mode == "fixed" ? std::to_string(study.cooldown.seconds) + " s" : "until-idle");
+  st.set_meta("cooldown", study.cooldown.mode == CooldownMode::fixed ? std::to_string(study.cooldown.seconds) + " s" : "until-idle");
   st.set_meta("run_timeout_s", std::to_string(study.run_timeout_s));
 #ifdef GREENTUNE_VERSION
   st.set_meta("greentune_version", GREENTUNE_VERSION);

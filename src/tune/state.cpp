@@ -42,7 +42,7 @@ double TuneState::energy_spent_j() const {
 double TuneState::hours_spent() const {
   double s = 0;
   for (const auto& r : runs)
-    if (r.final() && r.duration_s) s += *r.duration_s + (study.definition.cooldown.mode == "fixed" ? study.definition.cooldown.seconds : 0);
+    if (r.final() && r.duration_s) s += *r.duration_s + (study.definition.cooldown.mode == CooldownMode::fixed ? study.definition.cooldown.seconds : 0);
   return s / 3600;
 }
 
@@ -111,7 +111,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
                      info.value("base_dir", std::string()));
   s.study.definition = s.def.study;
   if (auto c = st.meta("tune.cooldown_override")) {
-    s.study.definition.cooldown.mode = "fixed";
+    s.study.definition.cooldown.mode = CooldownMode::fixed;
     s.study.definition.cooldown.seconds = std::stod(*c);
   }
   s.configurations = st.configurations();

@@ -50,7 +50,7 @@ std::string describe_definition(const TuneDefinition& d) {
   for (const auto& dim : d.space) s += "  " + dim.describe() + " (original " + format_exact(dim.default_value) + ")\n";
   if (d.budget_runs && m.estimate_s > 0)
     s += "estimated duration: " + format_duration(static_cast<double>(*d.budget_runs) *
-                                                   (m.estimate_s + (d.study.cooldown.mode == "fixed" ? d.study.cooldown.seconds : 0))) +
+                                                   (m.estimate_s + (d.study.cooldown.mode == CooldownMode::fixed ? d.study.cooldown.seconds : 0))) +
          "\n";
   return s;
 }
@@ -270,7 +270,7 @@ int run_tune(const TuneOptions& o) {
   try {
     for (;;) {
       s = load_tune_state(paths, *st);
-      if (s.study.definition.cooldown.mode == "until-idle" && eo.idle_baseline_w < 0)
+      if (s.study.definition.cooldown.mode == CooldownMode::until_idle && eo.idle_baseline_w < 0)
         eo.idle_baseline_w = exec::measure_idle_baseline(s.study.definition, o.meter_override);
       std::vector<long long> pending;
       for (const auto& r : s.runs)

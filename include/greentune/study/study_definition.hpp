@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "greentune/core/hyperparameters.hpp"
+#include "greentune/core/run_model.hpp"
 #include "greentune/mutation/operators.hpp"
 
 namespace greentune::study {
@@ -53,7 +54,7 @@ struct ScenarioDefinition {
 };
 
 struct CooldownDefinition {
-  std::string mode = "fixed";      // fixed | until-idle
+  CooldownMode mode = CooldownMode::fixed;  // fixed sleep, or until power is back to the idle baseline
   double seconds = 60;             // fixed: sleep after every run (the paper's 60 s)
   double tolerance = 0.05;         // until-idle: power within (1 + tolerance) * idle baseline
   double max_s = 300;              // until-idle: give up waiting after this
