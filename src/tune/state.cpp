@@ -8,6 +8,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
+#include "greentune/exec/overrides.hpp"
 
 namespace greentune::tune {
 
@@ -110,10 +111,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
   s.def = parse_tune(read_file(paths.definition()), info.value("source", std::string("study.toml")),
                      info.value("base_dir", std::string()));
   s.study.definition = s.def.study;
-  if (auto c = st.meta("tune.cooldown_override")) {
-    s.study.definition.cooldown.mode = CooldownMode::fixed;
-    s.study.definition.cooldown.seconds = std::stod(*c);
-  }
+  exec::apply_overrides(s.study.definition, exec::recorded_overrides(st));
   s.configurations = st.configurations();
   for (const auto& c : s.configurations) {
     study::PlannedConfiguration pc;

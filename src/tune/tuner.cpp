@@ -20,6 +20,7 @@
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
 #include "greentune/exec/local_executor.hpp"
+#include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
@@ -240,10 +241,10 @@ int run_tune(const TuneOptions& o) {
     lock = exec::lock_study(paths.dir, "greentune tune");
     st.emplace(store::StudyStore::open(paths.db()));
     st->set_meta("kind", "tune");
-    if (o.cooldown_s) st->set_meta("tune.cooldown_override", format_exact(*o.cooldown_s));
     info << describe_definition(def) << "tune directory: " << paths.dir << "\n";
   }
-  if (o.cooldown_s && !o.resume.empty()) st->set_meta("tune.cooldown_override", format_exact(*o.cooldown_s));
+  // --cooldown: recorded as the study runner's overrides (kept by --resume), applied by load_tune_state.
+  if (o.cooldown_s) exec::record_overrides(*st, exec::StudyOverrides{"", o.cooldown_s});
 
   TuneState s = load_tune_state(paths, *st);
   exec::GovernorGuard governor(s.study.definition.governor);
