@@ -13,6 +13,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/study/toml_reader.hpp"
 
 namespace greentune::tune {
 
@@ -103,50 +104,14 @@ double TuneDefinition::margin_for(double original_performance) const {
 
 namespace {
 
-class Reader {
+class Reader : public study::TomlReader {
  public:
-  explicit Reader(std::string source) : source_(std::move(source)) {}
-  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& what) const {
-    std::string where = source_;
-    if (n && n->source().begin.line > 0) where += ":" + std::to_string(n->source().begin.line);
-    throw input_error(where + ": " + key + ": " + what);
-  }
-  double number(const toml::node& n, const std::string& key) const {
-    if (n.is_integer()) return static_cast<double>(*n.value<int64_t>());
-    if (n.is_floating_point() && std::isfinite(*n.value<double>())) return *n.value<double>();
-    fail(&n, key, "expected a number");
-  }
+  using TomlReader::TomlReader;
   double positive(const toml::node& n, const std::string& key) const {
     double v = number(n, key);
     if (!(v > 0)) fail(&n, key, "must be > 0");
     return v;
   }
-  long long integer(const toml::node& n, const std::string& key, long long lo, long long hi) const {
-    if (!n.is_integer()) fail(&n, key, "expected an integer");
-    long long v = *n.value<int64_t>();
-    if (v < lo || v > hi)
-      fail(&n, key, std::to_string(v) + " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    return v;
-  }
-  bool boolean(const toml::node& n, const std::string& key) const {
-    if (!n.is_boolean()) fail(&n, key, "expected true or false");
-    return *n.value<bool>();
-  }
-  std::string str(const toml::node& n, const std::string& key) const {
-    if (!n.is_string()) fail(&n, key, "expected a string");
-    return *n.value<std::string>();
-  }
-  void check_keys(const toml::table& t, const std::string& prefix, const std::set<std::string>& allowed) const {
-    for (const auto& [k, v] : t)
-      if (!allowed.count(std::string(k.str()))) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(&v, prefix + std::string(k.str()), "unknown key (allowed here: " + list + ")");
-      }
-  }
-
- private:
-  std::string source_;
 };
 
 void parse_tune_table(const Reader& r, const toml::table& t, TuneDefinition& d) {
