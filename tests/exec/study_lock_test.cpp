@@ -77,7 +77,12 @@ TEST(FileLock, AHolderKilledWithSigkillLeavesNoLock) {
 
 TEST(StudyLock, SecondRunnerCollectAndSubmissionAreRefusedWhileAStudyRuns) {
   std::string dir = make_temp_dir("one-runner");
-  write_text(dir + "/model.sh", greentune::testing::kFakeModel, true);
+  // Every run waits for the file 'go', created once the checks below are done, so the study is
+  // still running while they look at it however fast the machine is.
+  write_text(dir + "/model.sh", R"SH(#!/bin/sh
+while [ ! -e "$(dirname "$0")/go" ]; do sleep 0.02; done
+echo "accuracy: $1"
+)SH", true);
   write_text(dir + "/study.toml", R"T(
 name = "one-runner"
 repetitions = 2
@@ -87,7 +92,7 @@ governor = "keep"
 order = "grouped"
 [[models]]
 name = "m"
-command = "./model.sh {lr} 0 0.6"
+command = "./model.sh {lr}"
 metric_regex = "accuracy: ([-+0-9.e]+)"
 operators = [{hyperparameter = "lr", values = [0.5]}]
 hyperparameters = {lr = 0.25}
@@ -133,6 +138,7 @@ hyperparameters = {lr = 0.25}
   EXPECT_EQ(status.exit_code, 0) << status.stderr_text;
   EXPECT_NE(status.stdout_text.find("runner: " + holder), std::string::npos) << status.stdout_text;
 
+  write_text(dir + "/go", "", false);
   SubprocessResult r1 = first.wait();
   ASSERT_EQ(r1.exit_code, 0) << read_file(dir + "/first.err");
   store::StudyStore st = store::StudyStore::open(out + "/study.db");
