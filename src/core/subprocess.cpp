@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -90,11 +91,20 @@ void Subprocess::start() {
   argv.push_back(nullptr);
 
   start_time_ = monotonic_seconds();
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) throw runtime_error(std::string("fork: ") + strerror(errno));
   if (pid == 0) {
     // child: only async-signal-safe calls from here on, plus putenv (single-threaded copy).
     setpgid(0, 0);
+    // A child must not outlive its runner: if the runner dies (even by SIGKILL), the kernel
+    // sends SIGKILL to the child, so no orphaned training keeps loading the machine while the
+    // next runner measures. (It fires when the thread that forked exits: start() is called from
+    // threads that outlive their children.) Check for a parent that died before the prctl.
+    if (options_.die_with_parent) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+    }
     auto fail = [&](int err) {
       (void)!write(errpipe[1], &err, sizeof(err));
       _exit(127);

@@ -21,6 +21,10 @@ struct SubprocessOptions {
   bool stdin_null = true;
   double timeout_s = 0;                              // 0 = no limit
   double kill_grace_s = 5;                           // SIGTERM, then SIGKILL after this
+  // The child is killed (SIGKILL, by the kernel) when this process dies, however it dies.
+  // Its own children are not: they are reached through the process group by stop()/the
+  // destructor while this process lives.
+  bool die_with_parent = true;
 };
 
 struct SubprocessResult {
