@@ -221,7 +221,7 @@ void start_task(TaskRun& t) {
                          (r.op == "original" ? "original"
                                              : r.op + "=" + format_hp_value(*j.model, r.op, j.config->hp.at(r.op))) +
                          " rep " + std::to_string(r.repetition) +
-                         (t.task.scenario == "single" ? "" : " (" + t.task.corunner + ")");
+                         (t.task.scenario == Scenario::single ? "" : " (" + t.task.corunner + ")");
       t.options.on_run_start(r.id, desc);
     }
   }
@@ -309,6 +309,12 @@ void supervise_task(TaskRun& t) {
 
 // ---- outcome ----
 
+// The meter's text (energy/) becomes the typed run model here. A source this version does not
+// know (a window meter names a domain it never read by its backend, e.g. "nvml") is unknown.
+EnergySource meter_source(const std::string& text) {
+  return parse_energy_source(text).value_or(EnergySource::unknown);
+}
+
 void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window_s, double fg_span,
                  const std::string& notes) {
   const double timeout_s = t.study.definition.run_timeout_s;
@@ -325,20 +331,21 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
   ParsedOutcome p = parse_outcome(*j.model, j.config->hp, j.result, out_text, err_text, timeout_s);
   o.status = p.status;
   o.reason = p.reason;
-  o.performance = p.status == "succeeded" ? p.performance : std::nullopt;
-  if (p.status != "succeeded" && p.performance) o.details["reported_performance"] = format_exact(*p.performance);
+  o.performance = p.status == RunStatus::succeeded ? p.performance : std::nullopt;
+  if (p.status != RunStatus::succeeded && p.performance) o.details["reported_performance"] = format_exact(*p.performance);
   for (const auto& d : m.domains) {
     store::DomainEnergy e;
-    e.domain = d.domain;
+    e.domain = energy_domain_from(d.domain, "meter reading");
     e.joules = d.joules;
-    e.source = d.source;
+    e.source = meter_source(d.source);
     e.flagged = d.flagged;
     e.note = d.note;
     e.attributed_j = m.attributed_joules(d, j.label);
     if (d.net_joules) o.details[d.domain + "_net_j"] = format_exact(*d.net_joules);
     o.energy.push_back(e);
   }
-  for (const auto& s : m.samples) o.samples.push_back({s.t_s, s.domain, s.watts, s.source});
+  for (const auto& s : m.samples)
+    o.samples.push_back({s.t_s, energy_domain_from(s.domain, "meter sample"), s.watts, meter_source(s.source)});
   auto cpu = m.cpu_s_by_label.find(j.label);
   o.details["cpu_s"] = format_exact(cpu == m.cpu_s_by_label.end() ? 0.0 : cpu->second);
   o.details["machine_cpu_s"] = format_exact(m.machine_cpu_s);
@@ -387,7 +394,7 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
       if (auto a = m.attributed_joules(d, "corunner")) o.details["corunner_attributed_" + d.domain + "_j"] = format_exact(*a);
     if (!c.note.empty()) o.details["corunner_note"] = c.note;
   }
-  t.log("run " + std::to_string(o.run_id) + " " + o.status + (o.reason.empty() ? "" : " (" + o.reason + ")"));
+  t.log("run " + std::to_string(o.run_id) + " " + to_string(o.status) + (o.reason.empty() ? "" : " (" + o.reason + ")"));
   t.result.runs.push_back(std::move(o));
 }
 

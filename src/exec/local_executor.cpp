@@ -108,8 +108,8 @@ std::string summarize(const LoadedStudy& study, const TaskResult& r) {
     if (!s.empty()) s += "\n";
     s += "run " + std::to_string(o.run_id) + " " + pr.model + " ";
     s += pr.op == "original" ? "original" : pr.op + "=" + (m ? format_hp_value(*m, pr.op, c.hp.at(pr.op)) : format_exact(c.hp.at(pr.op)));
-    s += " rep " + std::to_string(pr.repetition) + " " + pr.scenario + (pr.corunner.empty() ? "" : "/" + pr.corunner);
-    s += ": " + o.status;
+    s += " rep " + std::to_string(pr.repetition) + " " + to_string(pr.scenario) + (pr.corunner.empty() ? "" : "/" + pr.corunner);
+    s += ": " + std::string(to_string(o.status));
     if (o.duration_s) s += ", " + format_duration(*o.duration_s);
     double j = 0;
     bool any = false, estimated = false;
@@ -117,7 +117,7 @@ std::string summarize(const LoadedStudy& study, const TaskResult& r) {
       if (e.joules && !e.flagged) {
         j += *e.joules;
         any = true;
-        estimated = estimated || e.source == "estimated";
+        estimated = estimated || is_estimated(e.source);
       }
     if (any) s += ", " + format_energy(j) + (estimated ? " (estimated)" : "");
     if (o.performance) s += ", " + (m ? m->metric : std::string("performance")) + " " + format_exact(*o.performance);
@@ -210,7 +210,7 @@ int run_study(const StudyRunOptions& options) {
   for (const auto& t : study.plan.tasks) {
     bool pending = false;
     for (const auto& r : st->runs_of_task(t.id))
-      if (!store::is_final_status(r.status)) pending = true;
+      if (!is_final(r.status)) pending = true;
     if (pending) todo.push_back(t.id);
     else {
       done_runs += static_cast<long long>(t.run_ids.size());

@@ -21,7 +21,7 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 bool task_unfinished(store::StudyStore& st, long long task_id) {
   for (const auto& r : st.runs_of_task(task_id))
-    if (!store::is_final_status(r.status)) return true;
+    if (!is_final(r.status)) return true;
   return false;
 }
 
@@ -74,7 +74,7 @@ CollectReport collect_results(const std::string& dir_or_db) {
 
   // Which nodes measured what, and whether their hardware differs.
   for (const auto& r : st.runs())
-    if (store::is_final_status(r.status) && !r.node.empty()) ++rep.runs_by_node[r.node];
+    if (is_final(r.status) && !r.node.empty()) ++rep.runs_by_node[r.node];
   if (rep.runs_by_node.size() > 1) {
     auto envs = st.environments();
     std::map<std::string, std::vector<std::string>> by_hardware;

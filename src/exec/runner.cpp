@@ -136,7 +136,7 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
                             const std::string& stdout_text, const std::string& stderr_text, double timeout_s) {
   ParsedOutcome p;
   if (r.timed_out) {
-    p.status = "timeout";
+    p.status = RunStatus::timeout;
     std::ostringstream o;
     o << "timed out after " << std::llround(r.wall_s) << " s (run_timeout_s = " << format_exact(timeout_s) << ")";
     p.reason = o.str();
@@ -165,7 +165,7 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
         auto it = tr->hyperparameters.find(k);
         if (it == tr->hyperparameters.end()) continue;
         if (std::memcmp(&it->second, &v, sizeof(double)) != 0) {
-          p.status = "failed";
+          p.status = RunStatus::failed;
           p.reason = "hyperparameter " + k + ": the trainer used " + format_exact(it->second) +
                      ", the plan says " + format_exact(v);
           return p;
@@ -173,28 +173,28 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
       }
     }
     if (!diverged_reason.empty()) {
-      p.status = "diverged";
+      p.status = RunStatus::diverged;
       p.reason = diverged_reason;
       return p;
     }
     if (!r.ok()) {
-      p.status = "failed";
+      p.status = RunStatus::failed;
       std::string last = last_nonempty_line(stderr_text);
       p.reason = r.describe() + (last.empty() ? "" : ": " + tail(last, 300));
       return p;
     }
     if (!tr) {
-      p.status = "failed";
+      p.status = RunStatus::failed;
       p.reason = "exit code 0 but no result JSON on stdout" + (parse_error.empty() ? "" : " (" + parse_error + ")");
       return p;
     }
     if (!p.performance || !std::isfinite(*p.performance)) {
-      p.status = "failed";
+      p.status = RunStatus::failed;
       p.reason = "no " + m.metric + " in the result";
       p.performance.reset();
       return p;
     }
-    p.status = "succeeded";
+    p.status = RunStatus::succeeded;
     return p;
   }
 
@@ -257,30 +257,30 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
     }
   }
   if (!diverged_reason.empty()) {
-    p.status = "diverged";
+    p.status = RunStatus::diverged;
     p.reason = diverged_reason;
     return p;
   }
   if (!r.ok()) {
-    p.status = "failed";
+    p.status = RunStatus::failed;
     std::string last = last_nonempty_line(stderr_text);
     p.reason = r.describe() + (last.empty() ? "" : ": " + tail(last, 300));
     return p;
   }
   if (metric_nonfinite) {
-    p.status = "diverged";
+    p.status = RunStatus::diverged;
     p.reason = m.metric + " is " + metric_text;
     return p;
   }
   if (!metric) {
-    p.status = "failed";
+    p.status = RunStatus::failed;
     p.reason = metric_text.empty()
                    ? (m.result == "json-lines" ? "no JSON line with '" + m.metric_key + "' on stdout"
                                                : "metric not found on stdout (metric_regex " + m.metric_regex + ")")
                    : "metric '" + metric_text + "' is not a number";
     return p;
   }
-  p.status = "succeeded";
+  p.status = RunStatus::succeeded;
   p.performance = metric;
   return p;
 }

@@ -61,7 +61,7 @@ bool task_done_in_store(store::StudyStore& st, long long task_id) {
   auto runs = st.runs_of_task(task_id);
   if (runs.empty()) return false;
   for (const auto& r : runs)
-    if (!store::is_final_status(r.status)) return false;
+    if (!is_final(r.status)) return false;
   return true;
 }
 
@@ -164,7 +164,7 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
   eo.on_run_start = [&](long long run_id, const std::string& desc) { log("run " + std::to_string(run_id) + ": " + desc); };
 
   log(fmt::format("task {} of study '{}' on {} ({} run(s), scenario {})", o.task_id, study.definition.name,
-                  hostname(), task.run_ids.size(), task.scenario + (task.corunner.empty() ? "" : "/" + task.corunner)));
+                  hostname(), task.run_ids.size(), to_string(task.scenario) + (task.corunner.empty() ? "" : "/" + task.corunner)));
   // The CPU governor, as a local study sets it (performance when the study says so and the
   // node lets us; put back afterwards) and recorded the same way in the task's environment.
   GovernorGuard governor(study.definition.governor);
@@ -209,7 +209,7 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
     }
     std::string written = write_task_result(paths, r);
     for (const auto& run : r.runs)
-      log(fmt::format("run {}: {}{}{}", run.run_id, run.status,
+      log(fmt::format("run {}: {}{}{}", run.run_id, to_string(run.status),
                       run.duration_s ? ", " + format_duration(*run.duration_s) : "",
                       run.reason.empty() ? "" : " (" + run.reason + ")"));
     log("result: " + written);

@@ -40,7 +40,7 @@ StudyStatus study_status(const std::string& dir_or_db) {
     bool done = true;
     double longest = 0;
     for (const auto* r : rs) {
-      done = done && store::is_final_status(r->status);
+      done = done && is_final(r->status);
       if (r->duration_s) longest = std::max(longest, *r->duration_s);
     }
     if (!done) continue;
@@ -58,7 +58,7 @@ StudyStatus study_status(const std::string& dir_or_db) {
     auto it = by_task.find(id);
     if (it == by_task.end()) continue;
     for (const auto* r : it->second)
-      if (!store::is_final_status(r->status)) {
+      if (!is_final(r->status)) {
         ++s.result_files_pending;
         break;
       }
@@ -78,10 +78,10 @@ StudyStatus study_status(const std::string& dir_or_db) {
     if (r.op == "original") desc += "original";
     else if (cfg.count(r.configuration_id) && cfg[r.configuration_id]->hp.count(r.op))
       desc += r.op + "=" + format_exact(cfg[r.configuration_id]->hp.at(r.op));
-    desc += " rep " + std::to_string(r.repetition) + " " + r.scenario + (r.corunner.empty() ? "" : "/" + r.corunner);
-    if (r.status == "running") s.running.push_back({r.id, desc, r.node, r.started_at});
-    if (r.status == "failed" || r.status == "timeout" || r.status == "diverged")
-      s.recent_failures.push_back("run " + std::to_string(r.id) + " " + desc + ": " + r.status +
+    desc += " rep " + std::to_string(r.repetition) + " " + to_string(r.scenario) + (r.corunner.empty() ? "" : "/" + r.corunner);
+    if (r.status == RunStatus::running) s.running.push_back({r.id, desc, r.node, r.started_at});
+    if (is_final(r.status) && r.status != RunStatus::succeeded)
+      s.recent_failures.push_back("run " + std::to_string(r.id) + " " + desc + ": " + to_string(r.status) +
                                   (r.reason.empty() ? "" : " (" + r.reason + ")"));
   }
   if (s.recent_failures.size() > 10)

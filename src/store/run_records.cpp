@@ -25,7 +25,7 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
   for (const RunRow& r : store.runs()) {
     RunRecord rec;
     rec.model = r.model;
-    rec.scenario = scenario_from(r.scenario, db_path + ": run " + std::to_string(r.id) + ": scenario");
+    rec.scenario = r.scenario;
     rec.corunner = r.corunner;
     rec.op = r.op;
     rec.repetition = r.repetition;
@@ -36,7 +36,7 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
       rec.performance_metric = m->second.metric;
       rec.higher_is_better = m->second.higher_is_better;
     }
-    rec.status = run_status_from(r.status, db_path + ": run " + std::to_string(r.id) + ": status");
+    rec.status = r.status;
     rec.node = r.node;
     rec.extra["run_id"] = std::to_string(r.id);
     rec.extra["task_id"] = std::to_string(r.task_id);
@@ -121,7 +121,7 @@ std::map<std::string, std::string> load_environment(const std::string& db_path) 
 std::vector<PowerPoint> load_power_series(const std::string& db_path, long long run_id) {
   StudyStore store = StudyStore::open(db_path);
   std::vector<PowerPoint> out;
-  for (const auto& s : store.samples_of(run_id)) out.push_back({s.t_s, s.domain, s.watts, s.source});
+  for (const auto& s : store.samples_of(run_id)) out.push_back({s.t_s, to_string(s.domain), s.watts, to_string(s.source)});
   return out;
 }
 

@@ -50,18 +50,24 @@ CREATE INDEX IF NOT EXISTS power_samples_run ON power_samples(run_id, t_s);
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status);
 )SQL";
 
-RunRow read_run(Statement& s) {
+// Text read back from the database: one of the spellings of core/run_model.hpp, else an
+// input_error naming the database, the row and the column.
+std::string where(const std::string& db, const char* table, long long id, const char* column) {
+  return db + ": " + table + " " + std::to_string(id) + ": " + column;
+}
+
+RunRow read_run(Statement& s, const std::string& db) {
   RunRow r;
   r.id = s.column_int(0);
   r.task_id = s.column_int(1);
   r.job = static_cast<int>(s.column_int(2));
   r.configuration_id = s.column_int(3);
   r.model = s.column_text(4);
-  r.scenario = s.column_text(5);
+  r.scenario = scenario_from(s.column_text(5), where(db, "run", r.id, "scenario"));
   r.corunner = s.column_text(6);
   r.op = s.column_text(7);
   r.repetition = s.column_int(8);
-  r.status = s.column_text(9);
+  r.status = run_status_from(s.column_text(9), where(db, "run", r.id, "status"));
   r.reason = s.column_text(10);
   r.attempts = static_cast<int>(s.column_int(11));
   r.started_at = s.column_text(12);
@@ -254,7 +260,7 @@ ConfigurationRow StudyStore::configuration(long long id) {
 long long StudyStore::add_task(const TaskRow& t) {
   auto s = db_->prepare("INSERT INTO tasks(id, scenario, corunner, jobs) VALUES(?,?,?,?)");
   if (t.id > 0) s.bind(1, t.id); else s.bind_null(1);
-  s.bind(2, t.scenario).bind(3, t.corunner).bind(4, t.jobs).run();
+  s.bind(2, to_string(t.scenario)).bind(3, t.corunner).bind(4, t.jobs).run();
   return db_->last_insert_id();
 }
 
@@ -263,7 +269,7 @@ long long StudyStore::add_run(const RunRow& r) {
       "INSERT INTO runs(id, task_id, job, configuration_id, model, scenario, corunner, operator, "
       "repetition) VALUES(?,?,?,?,?,?,?,?,?)");
   if (r.id > 0) s.bind(1, r.id); else s.bind_null(1);
-  s.bind(2, r.task_id).bind(3, r.job).bind(4, r.configuration_id).bind(5, r.model).bind(6, r.scenario)
+  s.bind(2, r.task_id).bind(3, r.job).bind(4, r.configuration_id).bind(5, r.model).bind(6, to_string(r.scenario))
       .bind(7, r.corunner).bind(8, r.op).bind(9, r.repetition).run();
   return db_->last_insert_id();
 }
@@ -274,7 +280,7 @@ std::vector<TaskRow> StudyStore::tasks() {
   while (s.step()) {
     TaskRow t;
     t.id = s.column_int(0);
-    t.scenario = s.column_text(1);
+    t.scenario = scenario_from(s.column_text(1), where(path_, "task", t.id, "scenario"));
     t.corunner = s.column_text(2);
     t.jobs = static_cast<int>(s.column_int(3));
     out.push_back(t);
@@ -285,7 +291,7 @@ std::vector<TaskRow> StudyStore::tasks() {
 std::vector<RunRow> StudyStore::runs() {
   std::vector<RunRow> out;
   auto s = db_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id");
-  while (s.step()) out.push_back(read_run(s));
+  while (s.step()) out.push_back(read_run(s, path_));
   return out;
 }
 
@@ -293,14 +299,14 @@ std::vector<RunRow> StudyStore::runs_of_task(long long task_id) {
   std::vector<RunRow> out;
   auto s = db_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE task_id=? ORDER BY job");
   s.bind(1, task_id);
-  while (s.step()) out.push_back(read_run(s));
+  while (s.step()) out.push_back(read_run(s, path_));
   return out;
 }
 
 std::optional<RunRow> StudyStore::run(long long run_id) {
   auto s = db_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?");
   s.bind(1, run_id);
-  if (s.step()) return read_run(s);
+  if (s.step()) return read_run(s, path_);
   return std::nullopt;
 }
 
@@ -321,12 +327,12 @@ long long StudyStore::reset_in_flight() {
 }
 
 StoreResult StudyStore::store_outcome(const RunOutcome& o) {
-  if (!is_final_status(o.status))
-    throw input_error("run " + std::to_string(o.run_id) + ": '" + o.status + "' is not a final status");
+  if (!is_final(o.status))
+    throw input_error("run " + std::to_string(o.run_id) + ": '" + to_string(o.status) + "' is not a final status");
   Transaction t(*db_);
   auto cur = run(o.run_id);
   if (!cur) throw input_error("database " + path_ + " has no run " + std::to_string(o.run_id));
-  if (is_final_status(cur->status)) {
+  if (is_final(cur->status)) {
     // Same result again: nothing to do. A different execution of a finished run: keep the first.
     return cur->result_id == o.result_id ? StoreResult::unchanged : StoreResult::superseded;
   }
@@ -334,7 +340,7 @@ StoreResult StudyStore::store_outcome(const RunOutcome& o) {
     auto u = db_->prepare(
         "UPDATE runs SET status=?, reason=?, started_at=?, finished_at=?, node=?, duration_s=?, "
         "performance=?, exit_code=?, result_id=?, attempts=max(attempts, 1) WHERE id=?");
-    u.bind(1, o.status).bind(2, o.reason).bind(3, o.started_at).bind(4, o.finished_at).bind(5, o.node)
+    u.bind(1, to_string(o.status)).bind(2, o.reason).bind(3, o.started_at).bind(4, o.finished_at).bind(5, o.node)
         .bind(6, o.duration_s).bind(7, o.performance);
     if (o.exit_code) u.bind(8, *o.exit_code); else u.bind_null(8);
     u.bind(9, o.result_id).bind(10, o.run_id).run();
@@ -344,7 +350,7 @@ StoreResult StudyStore::store_outcome(const RunOutcome& o) {
   auto e = db_->prepare(
       "INSERT INTO run_energy(run_id, domain, joules, source, attributed_j, flagged, note) VALUES(?,?,?,?,?,?,?)");
   for (const auto& d : o.energy) {
-    e.bind(1, o.run_id).bind(2, d.domain).bind(3, d.joules).bind(4, d.source).bind(5, d.attributed_j)
+    e.bind(1, o.run_id).bind(2, to_string(d.domain)).bind(3, d.joules).bind(4, to_string(d.source)).bind(5, d.attributed_j)
         .bind(6, d.flagged ? 1 : 0).bind(7, d.note);
     e.run();
   }
@@ -355,7 +361,7 @@ StoreResult StudyStore::store_outcome(const RunOutcome& o) {
   }
   auto ps = db_->prepare("INSERT INTO power_samples(run_id, t_s, domain, watts, source) VALUES(?,?,?,?,?)");
   for (const auto& p : o.samples) {
-    ps.bind(1, o.run_id).bind(2, p.t_s).bind(3, p.domain).bind(4, p.watts).bind(5, p.source);
+    ps.bind(1, o.run_id).bind(2, p.t_s).bind(3, to_string(p.domain)).bind(4, p.watts).bind(5, to_string(p.source));
     ps.run();
   }
   t.commit();
@@ -390,9 +396,9 @@ std::vector<DomainEnergy> StudyStore::energy_of(long long run_id) {
   s.bind(1, run_id);
   while (s.step()) {
     DomainEnergy d;
-    d.domain = s.column_text(0);
+    d.domain = energy_domain_from(s.column_text(0), where(path_, "run", run_id, "energy domain"));
     d.joules = s.column_optional_double(1);
-    d.source = s.column_text(2);
+    d.source = energy_source_from(s.column_text(2), where(path_, "run", run_id, "energy source"));
     d.attributed_j = s.column_optional_double(3);
     d.flagged = s.column_int(4) != 0;
     d.note = s.column_text(5);
@@ -413,7 +419,9 @@ std::vector<PowerSampleRow> StudyStore::samples_of(long long run_id) {
   std::vector<PowerSampleRow> out;
   auto s = db_->prepare("SELECT t_s, domain, watts, source FROM power_samples WHERE run_id=? ORDER BY t_s, rowid");
   s.bind(1, run_id);
-  while (s.step()) out.push_back({s.column_double(0), s.column_text(1), s.column_double(2), s.column_text(3)});
+  while (s.step())
+    out.push_back({s.column_double(0), energy_domain_from(s.column_text(1), where(path_, "run", run_id, "sample domain")),
+                   s.column_double(2), energy_source_from(s.column_text(3), where(path_, "run", run_id, "sample source"))});
   return out;
 }
 

@@ -62,7 +62,7 @@ Plan make_plan(const StudyDefinition& study) {
     for (const ScenarioDefinition& sc : study.scenarios) {
       for (long long cid : configs_of_model[m.name]) {
         const PlannedConfiguration& c = plan.configurations[static_cast<size_t>(cid - 1)];
-        int k = sc.kind == "symmetric" ? sc.jobs : 1;
+        int k = sc.kind == ScenarioKind::symmetric ? sc.jobs : 1;
         for (long long r = 1; r <= study.repetitions; r += k) {
           TaskProto t{&m, &sc, cid, c.op, {}};
           for (int j = 0; j < k; ++j) t.repetitions.push_back(r + j);
@@ -81,10 +81,10 @@ Plan make_plan(const StudyDefinition& study) {
   for (const TaskProto& p : protos) {
     PlannedTask t;
     t.id = static_cast<long long>(plan.tasks.size()) + 1;
-    t.scenario = p.scenario->scenario_label();
+    t.scenario = p.scenario->scenario();
     t.corunner = p.scenario->corunner_label();
     t.scenario_kind = p.scenario->kind;
-    t.corunner_model = p.scenario->kind == "parallel" ? p.scenario->corunner : "";
+    t.corunner_model = p.scenario->kind == ScenarioKind::parallel ? p.scenario->corunner : "";
     t.jobs = static_cast<int>(p.repetitions.size());
     int job = 0;
     for (long long rep : p.repetitions) {
@@ -156,8 +156,8 @@ std::string describe_plan(const StudyDefinition& study, const Plan& plan) {
   }
   o << "scenarios:";
   for (const ScenarioDefinition& sc : study.scenarios) {
-    if (sc.kind == "single") o << " single;";
-    else if (sc.kind == "parallel") o << " parallel beside " << sc.corunner << " (at its defaults, restarted until the run ends);";
+    if (sc.kind == ScenarioKind::single) o << " single;";
+    else if (sc.kind == ScenarioKind::parallel) o << " parallel beside " << sc.corunner << " (at its defaults, restarted until the run ends);";
     else o << " symmetric, " << sc.jobs << " jobs at once;";
   }
   o << "\n";

@@ -25,8 +25,8 @@ const HyperparameterSpec* ModelDefinition::find(const std::string& hp) const {
 }
 
 std::string ScenarioDefinition::corunner_label() const {
-  if (kind == "parallel") return corunner;
-  if (kind == "symmetric") return "symmetric:" + std::to_string(jobs);
+  if (kind == ScenarioKind::parallel) return corunner;
+  if (kind == ScenarioKind::symmetric) return "symmetric:" + std::to_string(jobs);
   return "";
 }
 
@@ -362,22 +362,25 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
       const toml::node& sn = *arr.get(i);
       std::string key = "scenarios[" + std::to_string(i) + "]";
       ScenarioDefinition sc;
+      // The one place a scenario kind is text: the study file.
+      auto kind_of = [&](const std::string& text) {
+        if (auto k = parse_scenario_kind(text)) return *k;
+        p.fail(&sn, key, "unknown scenario kind \"" + text + "\" (single, parallel, symmetric)");
+      };
       if (sn.is_string()) {
-        sc.kind = p.str(sn, key);
+        sc.kind = kind_of(p.str(sn, key));
       } else if (sn.is_table()) {
         const auto& t = *sn.as_table();
         p.check_keys(t, key + ".", {"kind", "corunner", "jobs"});
-        if (auto k = t.get("kind")) sc.kind = p.str(*k, key + ".kind");
+        if (auto k = t.get("kind")) sc.kind = kind_of(p.str(*k, key + ".kind"));
         if (auto c = t.get("corunner")) sc.corunner = p.str(*c, key + ".corunner");
         if (auto j = t.get("jobs")) sc.jobs = static_cast<int>(p.integer(*j, key + ".jobs", 2, 64));
-        if (t.get("corunner") && sc.kind != "parallel") p.fail(t.get("corunner"), key + ".corunner", "only for kind = \"parallel\"");
-        if (t.get("jobs") && sc.kind != "symmetric") p.fail(t.get("jobs"), key + ".jobs", "only for kind = \"symmetric\"");
+        if (t.get("corunner") && sc.kind != ScenarioKind::parallel) p.fail(t.get("corunner"), key + ".corunner", "only for kind = \"parallel\"");
+        if (t.get("jobs") && sc.kind != ScenarioKind::symmetric) p.fail(t.get("jobs"), key + ".jobs", "only for kind = \"symmetric\"");
       } else {
         p.fail(&sn, key, "expected \"single\", \"parallel\", \"symmetric\" or a table");
       }
-      if (sc.kind != "single" && sc.kind != "parallel" && sc.kind != "symmetric")
-        p.fail(&sn, key, "unknown scenario kind \"" + sc.kind + "\" (single, parallel, symmetric)");
-      if (sc.kind == "parallel") {
+      if (sc.kind == ScenarioKind::parallel) {
         if (sc.corunner.empty()) sc.corunner = s.models.front().name;
         if (!s.find_model(sc.corunner)) {
           if (!find_model(sc.corunner))
@@ -387,14 +390,14 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
           s.corunners.push_back(c);
         }
       }
-      if (sc.kind == "symmetric") {
+      if (sc.kind == ScenarioKind::symmetric) {
         if (sc.jobs < 2) sc.jobs = 2;
         if (s.repetitions % sc.jobs != 0)
           p.fail(&sn, key + ".jobs", "repetitions (" + std::to_string(s.repetitions) +
                                          ") must be a multiple of jobs (" + std::to_string(sc.jobs) +
                                          "): each repetition is one of the k symmetric jobs");
       }
-      std::string label = sc.kind + "/" + sc.corunner_label();
+      std::string label = std::string(to_string(sc.kind)) + "/" + sc.corunner_label();
       if (!labels.insert(label).second) p.fail(&sn, key, "scenario given twice");
       s.scenarios.push_back(sc);
     }

@@ -69,11 +69,12 @@ static json plan_to_json(const Plan& plan) {
     cs.push_back({{"id", c.id}, {"model", c.model}, {"operator", c.op}, {"mutant", c.mutant}, {"hp", hp}});
   }
   for (const auto& t : plan.tasks)
-    ts.push_back({{"id", t.id}, {"scenario", t.scenario}, {"corunner", t.corunner}, {"scenario_kind", t.scenario_kind},
+    ts.push_back({{"id", t.id}, {"scenario", to_string(t.scenario)}, {"corunner", t.corunner},
+                  {"scenario_kind", to_string(t.scenario_kind)},
                   {"corunner_model", t.corunner_model}, {"jobs", t.jobs}, {"runs", t.run_ids}});
   for (const auto& r : plan.runs)
     rs.push_back({{"id", r.id}, {"task_id", r.task_id}, {"job", r.job}, {"configuration_id", r.configuration_id},
-                  {"model", r.model}, {"scenario", r.scenario}, {"corunner", r.corunner}, {"operator", r.op},
+                  {"model", r.model}, {"scenario", to_string(r.scenario)}, {"corunner", r.corunner}, {"operator", r.op},
                   {"repetition", r.repetition}});
   return {{"configurations", cs}, {"tasks", ts}, {"runs", rs}};
 }
@@ -92,9 +93,9 @@ static Plan plan_from_json(const json& j) {
   for (const auto& t : j.at("tasks")) {
     PlannedTask pt;
     pt.id = json_integer<long long>(t.at("id"), "plan tasks[].id");
-    pt.scenario = t.at("scenario").get<std::string>();
+    pt.scenario = scenario_from(t.at("scenario").get<std::string>(), "plan tasks[].scenario");
     pt.corunner = t.at("corunner").get<std::string>();
-    pt.scenario_kind = t.at("scenario_kind").get<std::string>();
+    pt.scenario_kind = scenario_kind_from(t.at("scenario_kind").get<std::string>(), "plan tasks[].scenario_kind");
     pt.corunner_model = t.at("corunner_model").get<std::string>();
     pt.jobs = json_integer<int>(t.at("jobs"), "plan tasks[].jobs");
     for (const auto& id : t.at("runs")) pt.run_ids.push_back(json_integer<long long>(id, "plan tasks[].runs"));
@@ -107,7 +108,7 @@ static Plan plan_from_json(const json& j) {
     pr.job = json_integer<int>(r.at("job"), "plan runs[].job");
     pr.configuration_id = json_integer<long long>(r.at("configuration_id"), "plan runs[].configuration_id");
     pr.model = r.at("model").get<std::string>();
-    pr.scenario = r.at("scenario").get<std::string>();
+    pr.scenario = scenario_from(r.at("scenario").get<std::string>(), "plan runs[].scenario");
     pr.corunner = r.at("corunner").get<std::string>();
     pr.op = r.at("operator").get<std::string>();
     pr.repetition = json_integer<long long>(r.at("repetition"), "plan runs[].repetition");

@@ -25,9 +25,9 @@ using nlohmann::json;
 static json outcome_to_json(const store::RunOutcome& o) {
   json energy = json::array();
   for (const auto& d : o.energy) {
-    energy.push_back({{"domain", d.domain},
+    energy.push_back({{"domain", to_string(d.domain)},
                       {"joules", d.joules ? json(*d.joules) : json(nullptr)},
-                      {"source", d.source},
+                      {"source", to_string(d.source)},
                       {"attributed_j", d.attributed_j ? json(*d.attributed_j) : json(nullptr)},
                       {"flagged", d.flagged},
                       {"note", d.note}});
@@ -36,13 +36,13 @@ static json outcome_to_json(const store::RunOutcome& o) {
   json t = json::array(), dom = json::array(), w = json::array(), src = json::array();
   for (const auto& s : o.samples) {
     t.push_back(s.t_s);
-    dom.push_back(s.domain);
+    dom.push_back(to_string(s.domain));
     w.push_back(s.watts);
-    src.push_back(s.source);
+    src.push_back(to_string(s.source));
   }
   return {{"run_id", o.run_id},
           {"result_id", o.result_id},
-          {"status", o.status},
+          {"status", to_string(o.status)},
           {"reason", o.reason},
           {"started_at", o.started_at},
           {"finished_at", o.finished_at},
@@ -64,7 +64,7 @@ static store::RunOutcome outcome_from_json(const json& j) {
   store::RunOutcome o;
   o.run_id = json_integer<long long>(j.at("run_id"), "run_id");
   o.result_id = j.at("result_id").get<std::string>();
-  o.status = j.at("status").get<std::string>();
+  o.status = run_status_from(j.at("status").get<std::string>(), "run " + std::to_string(o.run_id) + ": status");
   o.reason = j.value("reason", std::string());
   o.started_at = j.value("started_at", std::string());
   o.finished_at = j.value("finished_at", std::string());
@@ -75,9 +75,9 @@ static store::RunOutcome outcome_from_json(const json& j) {
     o.exit_code = json_integer<long long>(j.at("exit_code"), "exit_code");
   for (const auto& e : j.at("energy")) {
     store::DomainEnergy d;
-    d.domain = e.at("domain").get<std::string>();
+    d.domain = energy_domain_from(e.at("domain").get<std::string>(), "run " + std::to_string(o.run_id) + ": energy domain");
     d.joules = opt_number(e, "joules");
-    d.source = e.value("source", std::string());
+    d.source = energy_source_from(e.value("source", std::string()), "run " + std::to_string(o.run_id) + ": energy source");
     d.attributed_j = opt_number(e, "attributed_j");
     d.flagged = e.value("flagged", false);
     d.note = e.value("note", std::string());
@@ -90,12 +90,14 @@ static store::RunOutcome outcome_from_json(const json& j) {
       throw input_error("run " + std::to_string(o.run_id) +
                         ": samples: t_s, domain, watts and source are not arrays of one length");
     for (size_t i = 0; i < t.size(); ++i)
-      o.samples.push_back({t.at(i).get<double>(), domain.at(i).get<std::string>(), watts.at(i).get<double>(),
-                           source.at(i).get<std::string>()});
+      o.samples.push_back({t.at(i).get<double>(),
+                           energy_domain_from(domain.at(i).get<std::string>(), "run " + std::to_string(o.run_id) + ": samples: domain"),
+                           watts.at(i).get<double>(),
+                           energy_source_from(source.at(i).get<std::string>(), "run " + std::to_string(o.run_id) + ": samples: source")});
   }
   if (j.contains("details")) o.details = j.at("details").get<std::map<std::string, std::string>>();
-  if (!store::is_final_status(o.status))
-    throw input_error("run " + std::to_string(o.run_id) + ": status '" + o.status + "' is not a final status");
+  if (!is_final(o.status))
+    throw input_error("run " + std::to_string(o.run_id) + ": status '" + to_string(o.status) + "' is not a final status");
   return o;
 }
 

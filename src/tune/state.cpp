@@ -127,7 +127,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     pt.id = t.id;
     pt.scenario = t.scenario;
     pt.corunner = t.corunner;
-    pt.scenario_kind = "single";
+    pt.scenario_kind = ScenarioKind::single;
     pt.jobs = t.jobs;
     s.study.plan.tasks.push_back(pt);
   }
@@ -153,7 +153,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     d.task_id = r.task_id;
     d.configuration_id = r.configuration_id;
     d.op = r.op;
-    d.status = r.status;
+    d.status = to_string(r.status);
     d.performance = r.performance;
     d.duration_s = r.duration_s;
     if (d.final()) {
@@ -167,8 +167,8 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
         if (attributed && !e.attributed_j) continue;
         total += attributed ? *e.attributed_j : *e.joules;
         any = true;
-        d.estimated = d.estimated || e.source == "estimated";
-        if (e.domain == objective) d.objective = *e.joules;
+        d.estimated = d.estimated || is_estimated(e.source);
+        if (to_string(e.domain) == objective) d.objective = *e.joules;
       }
       if (any) d.energy_j = total;
       if (objective == "energy" || attributed) d.objective = d.energy_j;

@@ -222,7 +222,7 @@ TuneDefinition parse_tune(const std::string& text, const std::string& source_nam
   if (d.study.models.size() != 1)
     r.fail(root.get("models"), "models", "a tune file has exactly one [[models]] entry (it has " +
                                              std::to_string(d.study.models.size()) + ")");
-  if (d.study.scenarios.size() != 1 || d.study.scenarios.front().kind != "single")
+  if (d.study.scenarios.size() != 1 || d.study.scenarios.front().kind != ScenarioKind::single)
     r.fail(root.get("scenarios"), "scenarios", "tune measures the single scenario only");
   auto tn = root.get("tune");
   if (!tn) r.fail(nullptr, "tune", "a tune file needs a [tune] table (objective, margin, alpha, budget)");

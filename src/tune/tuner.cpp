@@ -132,11 +132,11 @@ std::string run_line(const TuneState& s, const study::TaskResult& r) {
     std::string phase = "search";
     for (const auto& d : s.runs)
       if (d.id == o.run_id) phase = d.op;
-    out += "run " + std::to_string(o.run_id) + " [" + phase + "] " + cfg + ": " + o.status;
+    out += "run " + std::to_string(o.run_id) + " [" + phase + "] " + cfg + ": " + to_string(o.status);
     double j = 0;
     bool any = false, est = false;
     for (const auto& e : o.energy)
-      if (e.joules && !e.flagged) j += *e.joules, any = true, est = est || e.source == "estimated";
+      if (e.joules && !e.flagged) j += *e.joules, any = true, est = est || is_estimated(e.source);
     if (any) out += ", " + format_energy(j) + (est ? " (estimated)" : "");
     if (o.duration_s) out += ", " + format_duration(*o.duration_s);
     if (o.performance) out += ", " + s.def.model().metric + " " + format_exact(*o.performance);

@@ -68,13 +68,13 @@ inline void write_study_db(const std::string& path, const std::vector<RunRecord>
     store::RunOutcome o;
     o.run_id = run_id;
     o.result_id = "r" + std::to_string(++id);
-    o.status = "succeeded";
+    o.status = RunStatus::succeeded;
     o.node = "node";
     o.duration_s = r.duration_s;
     o.performance = r.performance;
     o.exit_code = 0;
-    o.energy.push_back({"cpu_package", r.reading(EnergyDomain::cpu_package).joules, "rapl", std::nullopt, false, ""});
-    o.energy.push_back({"dram", r.reading(EnergyDomain::dram).joules, "rapl", std::nullopt, false, ""});
+    o.energy.push_back({EnergyDomain::cpu_package, r.reading(EnergyDomain::cpu_package).joules, EnergySource::rapl, std::nullopt, false, ""});
+    o.energy.push_back({EnergyDomain::dram, r.reading(EnergyDomain::dram).joules, EnergySource::rapl, std::nullopt, false, ""});
     db.store_outcome(o);
   }
 }

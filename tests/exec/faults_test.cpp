@@ -105,7 +105,7 @@ TEST(Overrides, ResumeKeepsTheRecordedOverridesAndRunTaskAppliesItsFlags) {
   auto result = study::read_task_result(dir + "/out/results/task-1.json");
   ASSERT_EQ(result.runs.size(), 1u);
   ASSERT_FALSE(result.runs[0].energy.empty());
-  EXPECT_EQ(result.runs[0].energy[0].source, "estimated");
+  EXPECT_EQ(result.runs[0].energy[0].source, EnergySource::estimated);
   o.task_id = 2;
   o.cooldown_s = -1;
   EXPECT_THROW(run_task(o, log), Error);

@@ -255,34 +255,34 @@ TEST(Runner, ParseOutcomeJsonLinesAndDivergedRegex) {
   SubprocessResult ok;
   ok.exit_code = 0;
   auto p = parse_outcome(m, {}, ok, "progress\n{\"acc\": 0.5}\n{\"acc\": 0.75, \"epoch\": 2}\n", "", 0);
-  EXPECT_EQ(p.status, "succeeded");
+  EXPECT_EQ(p.status, RunStatus::succeeded);
   EXPECT_EQ(*p.performance, 0.75);
   p = parse_outcome(m, {}, ok, "{\"status\": \"diverged\", \"reason\": \"loss is inf\"}\n", "", 0);
-  EXPECT_EQ(p.status, "diverged");
+  EXPECT_EQ(p.status, RunStatus::diverged);
   EXPECT_EQ(p.reason, "loss is inf");
   p = parse_outcome(m, {}, ok, "{\"acc\": null}\n", "", 0);
-  EXPECT_EQ(p.status, "diverged");
+  EXPECT_EQ(p.status, RunStatus::diverged);
   p = parse_outcome(m, {}, ok, "no json\n", "", 0);
-  EXPECT_EQ(p.status, "failed");
+  EXPECT_EQ(p.status, RunStatus::failed);
   EXPECT_EQ(p.reason, "no JSON line with 'acc' on stdout");
   SubprocessResult bad;
   bad.exit_code = 1;
   p = parse_outcome(m, {}, bad, "{\"acc\": 0.5}\n", "warning\nTraceback: error here\n", 0);
-  EXPECT_EQ(p.status, "failed");  // exit code first: a metric does not make a crash a success
+  EXPECT_EQ(p.status, RunStatus::failed);  // exit code first: a metric does not make a crash a success
   EXPECT_EQ(p.reason, "exit code 1: Traceback: error here");
   m.result = "regex";
   m.metric_regex = "acc=([0-9.]+)";
   m.diverged_regex = "loss (nan|inf)";
   p = parse_outcome(m, {}, ok, "loss nan\nacc=0.1\n", "", 0);
-  EXPECT_EQ(p.status, "diverged");
+  EXPECT_EQ(p.status, RunStatus::diverged);
   p = parse_outcome(m, {}, ok, "loss 0.3\nacc=0.1\nacc=0.2\n", "", 0);
-  EXPECT_EQ(p.status, "succeeded");
+  EXPECT_EQ(p.status, RunStatus::succeeded);
   EXPECT_EQ(*p.performance, 0.2);
   SubprocessResult to;
   to.timed_out = true;
   to.wall_s = 5;
   p = parse_outcome(m, {}, to, "acc=0.9\n", "", 5);
-  EXPECT_EQ(p.status, "timeout");
+  EXPECT_EQ(p.status, RunStatus::timeout);
 }
 
 TEST(Runner, BuiltInModelCommandLineCarriesExactValues) {
@@ -358,7 +358,7 @@ hyperparameters = {lr = 0.25}
   {
     store::StudyStore st = store::StudyStore::open(out + "/study.db");
     for (const auto& r : st.runs())
-      if (r.status == "running") running_id = r.id;
+      if (r.status == RunStatus::running) running_id = r.id;
     EXPECT_GT(running_id, 0);
     EXPECT_LT(st.counts().succeeded, 8);
   }
@@ -378,7 +378,7 @@ hyperparameters = {lr = 0.25}
   ASSERT_EQ(rows.size(), 8u);  // 4 configurations x 2 repetitions, no more, no less
   std::set<std::pair<long long, long long>> keys;
   for (const auto& r : rows) {
-    EXPECT_EQ(r.status, "succeeded") << r.id << " " << r.reason;
+    EXPECT_EQ(r.status, RunStatus::succeeded) << r.id << " " << r.reason;
     keys.insert({r.configuration_id, r.repetition});
     auto energy = st.energy_of(r.id);
     ASSERT_FALSE(energy.empty());

@@ -143,7 +143,7 @@ hyperparameters = {lr = 0.25}
   ASSERT_EQ(r1.exit_code, 0) << read_file(dir + "/first.err");
   store::StudyStore st = store::StudyStore::open(out + "/study.db");
   for (const auto& r : st.runs()) {
-    EXPECT_EQ(r.status, "succeeded") << r.id << " " << r.reason;
+    EXPECT_EQ(r.status, RunStatus::succeeded) << r.id << " " << r.reason;
     EXPECT_EQ(r.attempts, 1) << "run " << r.id << " ran twice";
   }
   // Done: nobody holds it, and a resume is accepted (nothing left to run).

@@ -63,14 +63,14 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
       config_ids[key] = store.add_configuration(c);
     }
     store::TaskRow task;
-    task.scenario = to_string(r.scenario);
+    task.scenario = r.scenario;
     task.corunner = r.corunner;
     long long task_id = store.add_task(task);
     store::RunRow row;
     row.task_id = task_id;
     row.configuration_id = config_ids[key];
     row.model = r.model;
-    row.scenario = to_string(r.scenario);
+    row.scenario = r.scenario;
     row.corunner = r.corunner;
     row.op = r.op;
     row.repetition = r.repetition;
@@ -78,7 +78,7 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
     store::RunOutcome out;
     out.run_id = run_id;
     out.result_id = "result-" + std::to_string(run_id);
-    out.status = to_string(r.status);
+    out.status = r.status;
     out.started_at = "2026-11-26T22:00:00.000Z";
     out.finished_at = "2026-11-26T22:01:00.000Z";
     out.node = "testhost";
@@ -88,12 +88,12 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
     for (auto d : kEnergyDomains) {
       if (!r.reading(d).joules) continue;
       store::DomainEnergy e;
-      e.domain = to_string(d);
+      e.domain = d;
       e.joules = r.reading(d).joules;
-      e.source = to_string(r.reading(d).source);
+      e.source = r.reading(d).source;
       out.energy.push_back(e);
     }
-    for (const auto& p : power.at(std::stoll(r.extra.at("run_id")))) out.samples.push_back({p.t_s, p.domain, p.watts, p.source});
+    for (const auto& p : power.at(std::stoll(r.extra.at("run_id")))) out.samples.push_back({p.t_s, energy_domain_from(p.domain, "fixture"), p.watts, energy_source_from(p.source, "fixture")});
     store.store_outcome(out);
   }
 }

@@ -39,7 +39,7 @@ void expect_complete(const fs::path& study_dir, long long expected_runs) {
   std::set<std::string> results;
   for (const auto& r : runs) {
     EXPECT_TRUE(ids.insert(r.id).second) << "run " << r.id << " twice";
-    EXPECT_EQ(r.status, "succeeded") << "run " << r.id << ": " << r.reason;
+    EXPECT_EQ(r.status, RunStatus::succeeded) << "run " << r.id << ": " << r.reason;
     EXPECT_EQ(r.node, greentune::hostname()) << "run " << r.id;
     EXPECT_FALSE(r.result_id.empty());
     results.insert(r.result_id);

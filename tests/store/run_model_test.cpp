@@ -12,6 +12,8 @@ TEST(RunModel, EverySpellingRoundTrips) {
                  RunStatus::diverged, RunStatus::timeout})
     EXPECT_EQ(parse_run_status(to_string(s)), s);
   for (auto s : {Scenario::single, Scenario::parallel}) EXPECT_EQ(parse_scenario(to_string(s)), s);
+  for (auto k : {ScenarioKind::single, ScenarioKind::parallel, ScenarioKind::symmetric})
+    EXPECT_EQ(parse_scenario_kind(to_string(k)), k);
   for (auto d : kEnergyDomains) EXPECT_EQ(parse_energy_domain(to_string(d)), d);
   for (auto s : {EnergySource::unknown, EnergySource::rapl, EnergySource::perf, EnergySource::nvml_energy,
                  EnergySource::nvml_power, EnergySource::estimated})
@@ -24,6 +26,9 @@ TEST(RunModel, StorageSpellings) {
   EXPECT_STREQ(to_string(EnergySource::nvml_energy), "nvml-energy");
   EXPECT_STREQ(to_string(EnergySource::unknown), "");
   EXPECT_STREQ(to_string(CooldownMode::until_idle), "until-idle");
+  EXPECT_STREQ(to_string(ScenarioKind::symmetric), "symmetric");
+  EXPECT_EQ(scenario_of(ScenarioKind::symmetric), Scenario::parallel);
+  EXPECT_EQ(scenario_of(ScenarioKind::single), Scenario::single);
   EXPECT_STREQ(energy_column(EnergyDomain::dram), "dram_j");
   EXPECT_STREQ(source_column(EnergyDomain::gpu), "gpu_source");
 }

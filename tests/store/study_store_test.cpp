@@ -40,7 +40,7 @@ void fill(StudyStore& s) {
   for (long long i = 1; i <= 3; ++i) {
     TaskRow task;
     task.id = i;
-    task.scenario = i == 3 ? "parallel" : "single";
+    task.scenario = i == 3 ? Scenario::parallel : Scenario::single;
     task.corunner = i == 3 ? "m" : "";
     s.add_task(task);
     RunRow r;
@@ -61,16 +61,17 @@ RunOutcome outcome(long long run_id, const std::string& result_id) {
   RunOutcome o;
   o.run_id = run_id;
   o.result_id = result_id;
-  o.status = "succeeded";
+  o.status = RunStatus::succeeded;
   o.started_at = "2026-11-26T10:00:00.000Z";
   o.finished_at = "2026-11-26T10:00:05.000Z";
   o.node = "node-a";
   o.duration_s = 5.25;
   o.performance = 0.875;
   o.exit_code = 0;
-  o.energy = {{"cpu_package", 123.5, "estimated", 100.25, false, "estimated from CPU time"},
-              {"dram", std::nullopt, "", std::nullopt, false, "no DRAM domain"}};
-  o.samples = {{0.1, "cpu_package", 20.5, "estimated"}, {0.2, "cpu_package", 21.5, "estimated"}};
+  o.energy = {{EnergyDomain::cpu_package, 123.5, EnergySource::estimated, 100.25, false, "estimated from CPU time"},
+              {EnergyDomain::dram, std::nullopt, EnergySource::unknown, std::nullopt, false, "no DRAM domain"}};
+  o.samples = {{0.1, EnergyDomain::cpu_package, 20.5, EnergySource::estimated},
+               {0.2, EnergyDomain::cpu_package, 21.5, EnergySource::estimated}};
   o.details = {{"cpu_s", "4.5"}};
   return o;
 }
@@ -118,7 +119,7 @@ TEST(StudyStore, LifecycleAndIdempotentOutcomes) {
   EXPECT_EQ(s.run(1)->result_id, "r1");
 
   RunOutcome bad = outcome(2, "r2");
-  bad.status = "running";
+  bad.status = RunStatus::running;
   EXPECT_THROW(s.store_outcome(bad), Error);
   EXPECT_THROW(s.store_outcome(outcome(99, "x")), Error);
 }
@@ -130,7 +131,7 @@ TEST(RunRecords, LoadGivesFullConfigurationsExactValuesAndMissingAsNullopt) {
     fill(s);
     s.store_outcome(outcome(2, "r2"));
     RunOutcome failed = outcome(3, "r3");
-    failed.status = "failed";
+    failed.status = RunStatus::failed;
     failed.reason = "exit code 1";
     failed.performance.reset();
     s.store_outcome(failed);

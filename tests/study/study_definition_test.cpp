@@ -59,7 +59,7 @@ TEST(StudyDefinition, ParsesAnExternalModel) {
   EXPECT_EQ(m.operators[1].rule, "batch_size");
   EXPECT_EQ(m.operators[1].options.choices, (std::vector<double>{1, 2, 3}));
   EXPECT_EQ(s.scenarios.size(), 1u);
-  EXPECT_EQ(s.scenarios[0].kind, "single");
+  EXPECT_EQ(s.scenarios[0].kind, ScenarioKind::single);
   EXPECT_EQ(s.order, "interleaved");
   EXPECT_EQ(s.cooldown.seconds, 60);
 }
@@ -163,11 +163,11 @@ hyperparameters = {lr = 0.5, epochs = 20}
   EXPECT_EQ(g.tasks.size(), 50u);
   ASSERT_EQ(s.corunners.size(), 1u);
   std::set<std::tuple<std::string, long long, long long>> keys;
-  for (const auto& r : g.runs) keys.insert({r.scenario + r.corunner, r.configuration_id, r.repetition});
+  for (const auto& r : g.runs) keys.insert({to_string(r.scenario) + r.corunner, r.configuration_id, r.repetition});
   EXPECT_EQ(keys.size(), 60u);  // every (scenario, configuration, repetition) exactly once
   // grouped: the first tasks are the original's single runs.
   EXPECT_EQ(g.runs[0].op, "original");
-  EXPECT_EQ(g.runs[0].scenario, "single");
+  EXPECT_EQ(g.runs[0].scenario, Scenario::single);
   EXPECT_EQ(g.runs[1].repetition, 2);
   s.order = "interleaved";
   Plan i1 = make_plan(s), i2 = make_plan(s);
@@ -184,7 +184,7 @@ hyperparameters = {lr = 0.5, epochs = 20}
   for (size_t k = 0; k < g.configurations.size(); ++k) EXPECT_EQ(g.configurations[k].hp, i1.configurations[k].hp);
   // Symmetric tasks hold two runs of the same configuration.
   for (const auto& t : i1.tasks)
-    if (t.scenario_kind == "symmetric") {
+    if (t.scenario_kind == ScenarioKind::symmetric) {
       ASSERT_EQ(t.run_ids.size(), 2u);
       EXPECT_EQ(i1.runs[t.run_ids[0] - 1].configuration_id, i1.runs[t.run_ids[1] - 1].configuration_id);
       EXPECT_EQ(t.corunner, "symmetric:2");

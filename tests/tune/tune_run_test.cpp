@@ -83,8 +83,8 @@ std::vector<std::string> run_list(const std::string& db) {
     auto c = st.configuration(r.configuration_id);
     std::string j = "-";
     for (const auto& e : st.energy_of(r.id))
-      if (e.domain == "cpu_package" && e.joules) j = std::to_string(*e.joules);
-    out.push_back(format_configuration(c.hp) + " " + r.op + " " + r.status + " " +
+      if (e.domain == EnergyDomain::cpu_package && e.joules) j = std::to_string(*e.joules);
+    out.push_back(format_configuration(c.hp) + " " + r.op + " " + to_string(r.status) + " " +
                   (r.performance ? std::to_string(*r.performance) : "-") + " " + j);
   }
   return out;
@@ -174,7 +174,7 @@ TEST(TuneRun, SigkillThenResumeLosesNothingAndRepeatsNothing) {
   store::StudyStore st = store::StudyStore::open(out + "/study.db");
   int twice = 0;
   for (const auto& row : st.runs()) {
-    EXPECT_EQ(row.status, "succeeded") << row.id;
+    EXPECT_EQ(row.status, RunStatus::succeeded) << row.id;
     twice += row.attempts == 2;
   }
   EXPECT_EQ(twice, 1);

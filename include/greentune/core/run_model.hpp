@@ -6,6 +6,7 @@
 //
 //   RunStatus     pending | running | succeeded | failed | diverged | timeout
 //   Scenario      single | parallel
+//   ScenarioKind  single | parallel | symmetric   (a study's scenario; symmetric runs are parallel)
 //   EnergyDomain  cpu_package | dram | gpu          (whole-machine domains; never overlapping)
 //   EnergySource  rapl | perf | nvml-energy | nvml-power | estimated  (or unknown: not recorded)
 //   CooldownMode  fixed | until-idle
@@ -23,6 +24,8 @@ namespace greentune {
 
 enum class RunStatus { pending = 0, running, succeeded, failed, diverged, timeout };
 enum class Scenario { single = 0, parallel };
+// How a study runs a configuration: alone, beside a co-runner model, or as k copies at once.
+enum class ScenarioKind { single = 0, parallel, symmetric };
 enum class EnergyDomain { cpu_package = 0, dram, gpu };
 enum class EnergySource { unknown = 0, rapl, perf, nvml_energy, nvml_power, estimated };
 enum class CooldownMode { fixed = 0, until_idle };
@@ -37,10 +40,15 @@ inline constexpr std::size_t index(EnergyDomain d) { return static_cast<std::siz
 inline constexpr bool is_final(RunStatus s) { return s != RunStatus::pending && s != RunStatus::running; }
 // The one definition of an estimated energy value.
 inline constexpr bool is_estimated(EnergySource s) { return s == EnergySource::estimated; }
+// The scenario a kind's runs are recorded under: single stays single, the others are parallel.
+inline constexpr Scenario scenario_of(ScenarioKind k) {
+  return k == ScenarioKind::single ? Scenario::single : Scenario::parallel;
+}
 
 // Text of each value (the storage/CSV/JSON spelling). EnergySource::unknown is "".
 const char* to_string(RunStatus s);
 const char* to_string(Scenario s);
+const char* to_string(ScenarioKind k);
 const char* to_string(EnergyDomain d);
 const char* to_string(EnergySource s);
 const char* to_string(CooldownMode m);
@@ -53,6 +61,7 @@ const char* source_column(EnergyDomain d);
 // parse_energy_source("") is EnergySource::unknown.
 std::optional<RunStatus> parse_run_status(std::string_view text);
 std::optional<Scenario> parse_scenario(std::string_view text);
+std::optional<ScenarioKind> parse_scenario_kind(std::string_view text);
 std::optional<EnergyDomain> parse_energy_domain(std::string_view text);
 std::optional<EnergySource> parse_energy_source(std::string_view text);
 std::optional<CooldownMode> parse_cooldown_mode(std::string_view text);
@@ -61,6 +70,7 @@ std::optional<CooldownMode> parse_cooldown_mode(std::string_view text);
 // text is not one of the spellings.
 RunStatus run_status_from(std::string_view text, const std::string& where);
 Scenario scenario_from(std::string_view text, const std::string& where);
+ScenarioKind scenario_kind_from(std::string_view text, const std::string& where);
 EnergyDomain energy_domain_from(std::string_view text, const std::string& where);
 EnergySource energy_source_from(std::string_view text, const std::string& where);
 CooldownMode cooldown_mode_from(std::string_view text, const std::string& where);

@@ -25,7 +25,7 @@ SubprocessOptions child_options(const ModelDefinition& m, const Configuration& h
                                 int threads = 0);
 
 struct ParsedOutcome {
-  std::string status;              // succeeded | failed | diverged | timeout
+  RunStatus status = RunStatus::failed;  // succeeded | failed | diverged | timeout
   std::string reason;
   std::optional<double> performance;
   nlohmann::json train_result;     // built-in models: the child's TrainResult JSON

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "greentune/core/hyperparameters.hpp"
+#include "greentune/core/run_model.hpp"
 #include "greentune/store/sqlite.hpp"
 
 namespace greentune::store {
@@ -52,7 +53,7 @@ struct ConfigurationRow {
 
 struct TaskRow {
   long long id = 0;
-  std::string scenario = "single";
+  Scenario scenario = Scenario::single;
   std::string corunner;
   int jobs = 1;
 };
@@ -62,9 +63,11 @@ struct RunRow {
   long long task_id = 0;
   int job = 1;                   // 1..jobs within the task
   long long configuration_id = 0;
-  std::string model, scenario = "single", corunner, op = "original";
+  std::string model;
+  Scenario scenario = Scenario::single;
+  std::string corunner, op = "original";
   long long repetition = 1;
-  std::string status = "pending";
+  RunStatus status = RunStatus::pending;
   std::string reason;
   int attempts = 0;
   std::string started_at, finished_at, node;
@@ -74,9 +77,9 @@ struct RunRow {
 };
 
 struct DomainEnergy {
-  std::string domain;                 // cpu_package | dram | gpu
+  EnergyDomain domain = EnergyDomain::cpu_package;
   std::optional<double> joules;       // whole machine, empty = not measured
-  std::string source;                 // rapl | perf | nvml-energy | nvml-power | estimated
+  EnergySource source = EnergySource::unknown;
   std::optional<double> attributed_j; // this run's process-tree share
   bool flagged = false;
   std::string note;
@@ -84,16 +87,16 @@ struct DomainEnergy {
 
 struct PowerSampleRow {
   double t_s = 0;
-  std::string domain;
+  EnergyDomain domain = EnergyDomain::cpu_package;
   double watts = 0;
-  std::string source;
+  EnergySource source = EnergySource::unknown;
 };
 
 // What a finished run stores (one per run; see exec/task.hpp for where it comes from).
 struct RunOutcome {
   long long run_id = 0;
   std::string result_id;              // unique per execution attempt
-  std::string status;                 // succeeded | failed | diverged | timeout
+  RunStatus status = RunStatus::failed;  // a final status: succeeded | failed | diverged | timeout
   std::string reason;
   std::string started_at, finished_at, node;
   std::optional<double> duration_s, performance;
@@ -162,6 +165,7 @@ class StudyStore {
   std::unique_ptr<Database> db_;
 };
 
+// The status text as the database stores it is a final status (to_string of a final RunStatus).
 bool is_final_status(const std::string& status);
 // Current UTC time as ISO-8601 with milliseconds.
 std::string utc_now_iso();

@@ -21,15 +21,17 @@ struct PlannedRun {
   long long task_id = 0;
   int job = 1;
   long long configuration_id = 0;
-  std::string model, scenario, corunner, op;
+  std::string model;
+  Scenario scenario = Scenario::single;
+  std::string corunner, op;
   long long repetition = 1;
 };
 
 struct PlannedTask {
   long long id = 0;                // 1-based, in execution order
-  std::string scenario;            // single | parallel
+  Scenario scenario = Scenario::single;
   std::string corunner;            // label ("" | model | symmetric:k)
-  std::string scenario_kind;       // single | parallel | symmetric
+  ScenarioKind scenario_kind = ScenarioKind::single;
   std::string corunner_model;      // parallel: the co-runner's model name
   int jobs = 1;
   std::vector<long long> run_ids;

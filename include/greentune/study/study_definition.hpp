@@ -46,10 +46,10 @@ struct ModelDefinition {
 };
 
 struct ScenarioDefinition {
-  std::string kind = "single";     // single | parallel | symmetric
+  ScenarioKind kind = ScenarioKind::single;
   std::string corunner;            // parallel: model name (at its defaults, restarted in a loop)
   int jobs = 1;                    // symmetric: k copies of the configuration at once
-  std::string scenario_label() const { return kind == "single" ? "single" : "parallel"; }
+  Scenario scenario() const { return scenario_of(kind); }  // what its runs are recorded as
   std::string corunner_label() const;  // "" | model name | "symmetric:k"
 };
 
