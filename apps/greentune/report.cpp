@@ -7,6 +7,7 @@
 #include "greentune/store/integrity.hpp"
 #include "greentune/report/report.hpp"
 #include "greentune/stats/stats.hpp"
+#include "greentune/tune/inspect.hpp"
 
 namespace greentune::app {
 
@@ -19,7 +20,7 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
       "CSV files: environment and meters, correlations, trade-off grids, per-mutant box plots, power "
       "over time, parallel vs single, greener configurations");
   auto& o = options->analysis;
-  cmd->add_option("database", options->db_path, "Study database (SQLite) or runs CSV");
+  cmd->add_option("database", options->db_path, "Study database (SQLite) or runs CSV; a tune run's study.db (or directory) gets the tune report");
   cmd->add_option("--runs", options->runs_csv, "Runs file in the interchange format (CSV)")
       ->envname("GREENTUNE_RUNS");
   cmd->add_option("-o,--output", options->out_dir, "Folder for report.html, report.md and the CSV files")
@@ -39,7 +40,12 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
   add_analysis_flags(cmd, o, test);
   cmd->callback([&ctx, options, test] {
     options->analysis.test = stats::parse_test_kind(*test);
-    ctx.run = [options] { store::check_if_database(options->db_path); return report::run_report(*options, std::cout); };
+    ctx.run = [options] {
+      store::check_if_database(options->db_path);
+      if (options->runs_csv.empty() && tune::is_tune_database(options->db_path))  // a tune run: its own report
+        return tune::report_tune(options->db_path, options->out_dir, options->title, std::cout);
+      return report::run_report(*options, std::cout);
+    };
   });
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <boost/math/distributions/students_t.hpp>
+
 #include "greentune/mutation/operators.hpp"
 #include "greentune/tune/gaussian_process.hpp"
 
@@ -87,6 +89,38 @@ std::vector<Configuration> evaluated(const SearchInput& in) {
   return out;
 }
 
+// Points where the acquisition is evaluated: uniform, plus local perturbations of the most
+// promising evaluated configurations (likely feasible, lowest predicted objective).
+std::vector<std::vector<double>> candidate_points(const SearchInput& in, const Models& m,
+                                                  const std::vector<Configuration>& done, mutation::Rng& rng) {
+  const size_t d = in.space.size();
+  std::vector<std::vector<double>> cand;
+  for (int i = 0; i < 1500; ++i) {
+    std::vector<double> u(d);
+    for (auto& v : u) v = rng.uniform_open();
+    cand.push_back(u);
+  }
+  std::vector<std::pair<double, std::vector<double>>> ranked;
+  for (const auto& hp : done) {
+    auto u = to_unit(in.space, hp);
+    double pf = feasible_probability(m, u, in.threshold);
+    if (pf >= 0.3) ranked.emplace_back(m.objective.predict(u).mean, u);
+  }
+  std::sort(ranked.begin(), ranked.end());
+  for (size_t r = 0; r < std::min<size_t>(5, ranked.size()); ++r)
+    for (double scale : {0.03, 0.1, 0.25})
+      for (int i = 0; i < 60; ++i) {
+        std::vector<double> u = ranked[r].second;
+        for (auto& v : u) {
+          // Box-Muller from two uniform draws.
+          double z = std::sqrt(-2 * std::log(rng.uniform_open())) * std::cos(2 * M_PI * rng.uniform_open());
+          v = std::clamp(v + scale * z, 0.0, 1.0);
+        }
+        cand.push_back(u);
+      }
+  return cand;
+}
+
 }  // namespace
 
 std::vector<double> to_unit(const std::vector<SearchDimension>& space, const Configuration& hp) {
@@ -119,31 +153,7 @@ std::vector<Configuration> propose(const SearchInput& in, int count) {
 
   Models m = fit_models(in);
   mutation::Rng rng(mutation::derive_seed(in.seed, "tune-batch", std::to_string(in.observations.size())));
-  // Candidate points: uniform, plus local perturbations of the most promising evaluated ones.
-  std::vector<std::vector<double>> cand;
-  for (int i = 0; i < 1500; ++i) {
-    std::vector<double> u(d);
-    for (auto& v : u) v = rng.uniform_open();
-    cand.push_back(u);
-  }
-  std::vector<std::pair<double, std::vector<double>>> ranked;
-  for (const auto& hp : done) {
-    auto u = to_unit(in.space, hp);
-    double pf = feasible_probability(m, u, in.threshold);
-    if (pf >= 0.3) ranked.emplace_back(m.objective.predict(u).mean, u);
-  }
-  std::sort(ranked.begin(), ranked.end());
-  for (size_t r = 0; r < std::min<size_t>(5, ranked.size()); ++r)
-    for (double scale : {0.03, 0.1, 0.25})
-      for (int i = 0; i < 60; ++i) {
-        std::vector<double> u = ranked[r].second;
-        for (auto& v : u) {
-          // Box-Muller from two uniform draws.
-          double z = std::sqrt(-2 * std::log(rng.uniform_open())) * std::cos(2 * M_PI * rng.uniform_open());
-          v = std::clamp(v + scale * z, 0.0, 1.0);
-        }
-        cand.push_back(u);
-      }
+  std::vector<std::vector<double>> cand = candidate_points(in, m, done, rng);
 
   while (static_cast<int>(out.size()) < count) {
     // Incumbent: the lowest predicted objective among evaluated (and fantasised) points likely feasible.
@@ -184,30 +194,54 @@ std::vector<Configuration> propose(const SearchInput& in, int count) {
   return out;
 }
 
-std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability, int confirm_pairs) {
-  std::vector<Candidate> out;
+double CandidateModel::confirm_probability(int pairs, double level) const {
+  if (pairs < 2 || saving <= 0) return 0;
+  boost::math::students_t t(2.0 * pairs - 2);
+  double crit = boost::math::quantile(boost::math::complement(t, level));
+  auto power = [&](double d, double var, double noise) {
+    double se = noise * std::sqrt(2.0 / pairs);
+    double spread = std::sqrt(se * se + var);
+    if (spread < 1e-12) return d - crit * se > 0 ? 1.0 : 0.0;
+    return normal_cdf((d - crit * se) / spread);
+  };
+  return power(advantage, advantage_var, performance_noise) * power(log_saving, log_saving_var, log_noise);
+}
+
+std::vector<CandidateModel> candidate_models(const SearchInput& in, double margin, bool unevaluated) {
+  std::vector<CandidateModel> out;
   if (in.observations.empty()) return out;
   Models m = fit_models(in);
-  if (!m.objective.fitted()) return out;  // no objective measured: nothing to rank
-  double original = m.objective.predict(to_unit(in.space, in.original)).mean;
+  if (!m.objective.fitted() || !m.has_performance) return out;
+  auto u0 = to_unit(in.space, in.original);
+  Prediction o0 = m.objective.predict(u0), p0 = m.performance.predict(u0);
   std::map<Configuration, int> runs;
   for (const auto& o : in.observations) ++runs[o.hp];
-  for (const auto& hp : evaluated(in)) {
-    auto u = to_unit(in.space, hp);
-    Candidate c;
-    c.hp = hp;
-    Prediction po = m.objective.predict(u);
-    c.objective_mean = std::exp(po.mean);
-    c.performance_mean = m.has_performance ? m.performance.predict(u).mean : 0;
-    double slack = confirm_pairs > 0 && m.has_performance
-                       ? 2.5 * m.performance.noise_sd() * std::sqrt(2.0 / confirm_pairs)
-                       : 0.0;
-    c.feasible_probability = feasible_probability(m, u, in.threshold + slack);
-    c.runs = runs[hp];
-    if (c.feasible_probability >= min_probability && po.mean < original) out.push_back(c);
+  std::vector<Configuration> points = evaluated(in);
+  if (unevaluated) {
+    std::set<Configuration> seen(points.begin(), points.end());
+    seen.insert(in.original);
+    mutation::Rng rng(mutation::derive_seed(in.seed, "tune-confirm", std::to_string(in.observations.size())));
+    for (const auto& u : candidate_points(in, m, evaluated(in), rng)) {
+      Configuration hp = from_unit(in, u);
+      if (seen.insert(hp).second) points.push_back(hp);
+    }
   }
-  std::sort(out.begin(), out.end(),
-            [](const Candidate& a, const Candidate& b) { return a.objective_mean < b.objective_mean; });
+  for (const auto& hp : points) {
+    auto u = to_unit(in.space, hp);
+    Prediction po = m.objective.predict(u), pp = m.performance.predict(u);
+    CandidateModel c;
+    c.hp = hp;
+    c.runs = runs[hp];
+    c.objective_mean = std::exp(po.mean);
+    c.saving = std::exp(o0.mean) - c.objective_mean;
+    c.advantage = pp.mean - p0.mean + margin;
+    c.advantage_var = pp.sd * pp.sd + p0.sd * p0.sd;
+    c.performance_noise = m.performance.noise_sd();
+    c.log_saving = o0.mean - po.mean;
+    c.log_saving_var = po.sd * po.sd + o0.sd * o0.sd;
+    c.log_noise = m.objective.noise_sd();
+    if (c.saving > 0) out.push_back(c);
+  }
   return out;
 }
 

@@ -180,6 +180,8 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     for (const auto& e : json::parse(*c)) {
       s.candidates.push_back(e.at("configuration").get<long long>());
       s.candidate_first_run.push_back(e.at("first_run").get<long long>());
+      s.candidate_pairs.push_back(e.value("pairs", 0));
+      s.candidate_level.push_back(e.value("level", 0.0));
     }
   }
   if (auto l = st.meta("tune.looks")) s.looks = std::stoi(*l);
@@ -205,11 +207,31 @@ ConfirmationData confirmation_data(const TuneState& s, long long candidate_id) {
   return d;
 }
 
+size_t TuneState::candidate_index(long long configuration_id) const {
+  auto it = std::find(candidates.begin(), candidates.end(), configuration_id);
+  if (it == candidates.end()) throw data_error("tune: configuration " + std::to_string(configuration_id) + " is no candidate");
+  return static_cast<size_t>(it - candidates.begin());
+}
+
 SequentialLook look_at(const TuneState& s, long long candidate_id) {
   ConfirmationData d = confirmation_data(s, candidate_id);
   SequentialLook l;
-  l.level = s.def.alpha / std::max(1, s.looks);
+  const size_t k = s.candidate_index(candidate_id);
+  const int pairs = s.candidate_pairs[k];
+  l.level = pairs > 0 ? planned_levels(s.candidate_level[k], pairs, s.def.confirm_min).first : s.def.alpha / std::max(1, s.looks);
   size_t m = static_cast<size_t>(s.def.confirm_min);
+  if (pairs > 0) {
+    // Every planned pair has run but some runs failed: the final look cannot be taken.
+    size_t done = 0;
+    for (const auto* r : s.runs_of(candidate_id, "confirm", false)) done += r->final() && r->id >= s.candidate_first_run[k];
+    size_t ok = std::min(std::min(d.candidate_performance.size(), d.original_performance.size()),
+                         std::min(d.candidate_objective.size(), d.original_objective.size()));
+    if (done >= static_cast<size_t>(pairs) && ok < static_cast<size_t>(pairs)) {
+      l.verdict = Verdict::rejected;
+      l.reason = std::to_string(static_cast<size_t>(pairs) - ok) + " confirmation pair(s) failed";
+      return l;
+    }
+  }
   if (d.candidate_performance.size() < m || d.original_performance.size() < m || d.candidate_objective.size() < 2 ||
       d.original_objective.size() < 2) {
     l.reason = "too few runs";
@@ -218,6 +240,10 @@ SequentialLook look_at(const TuneState& s, long long candidate_id) {
   double orig = 0;
   for (double v : d.original_performance) orig += v;
   orig /= static_cast<double>(d.original_performance.size());
+  if (pairs > 0)
+    return planned_look(d.candidate_performance, d.original_performance, d.candidate_objective, d.original_objective,
+                        s.def.margin_for(orig), s.def.model().higher_is_better, s.candidate_level[k], pairs,
+                        s.def.confirm_min);
   return sequential_look(d.candidate_performance, d.original_performance, d.candidate_objective,
                          d.original_objective, s.def.margin_for(orig), s.def.model().higher_is_better, s.def.alpha,
                          s.looks);

@@ -28,7 +28,9 @@ struct TuneState {
   std::vector<RunData> runs;                             // by id
   std::vector<long long> candidates;                     // configuration ids confirmed, in order
   std::vector<long long> candidate_first_run;            // first confirmation run of each
-  int looks = 1;                                         // planned looks of the sequential test
+  std::vector<int> candidate_pairs;                      // planned pairs of each (0: legacy rule)
+  std::vector<double> candidate_level;                   // its share of alpha (0: legacy rule)
+  int looks = 1;                                         // legacy rule: planned looks of all candidates
 
   const store::ConfigurationRow& configuration(long long id) const;
   // Runs of a configuration in a phase ("" = any), final and succeeded only when ok_only.
@@ -41,6 +43,8 @@ struct TuneState {
   double oriented(double performance) const { return def.model().higher_is_better ? performance : -performance; }
   double original_mean_performance(bool confirm_phase_too) const;
   double threshold() const;                        // oriented: feasible when >= threshold
+  double margin() const { return original_mean_performance(false) - threshold(); }  // metric units
+  size_t candidate_index(long long configuration_id) const;  // in candidates (throws if absent)
   SearchInput search_input() const;                // search-phase runs (original and proposals)
 };
 
@@ -56,5 +60,24 @@ struct ConfirmationData {
 ConfirmationData confirmation_data(const TuneState& s, long long candidate_id);
 // The sequential test's latest look for a candidate (undecided while there are too few runs).
 SequentialLook look_at(const TuneState& s, long long candidate_id);
+
+// The next configuration to confirm (candidate_plan.cpp): among configurations not tried yet
+// (evaluated ones and points of the space the models score), the one and the number of pairs (from confirm_min to the pairs `left_runs` allows) that
+// maximise the expected confirmed saving (the models' probability of confirmation times the
+// predicted saving), counting what a next candidate could still do with the pairs that remain.
+// Its level is its share of the alpha left, in proportion to its share of the pairs left. Empty
+// when no plan reaches kMinConfirmProbability.
+struct CandidatePlan {
+  long long configuration = 0;  // 0: a point of the space not evaluated yet (hp)
+  Configuration hp;
+  int pairs = 0;
+  double level = 0;
+  double probability = 0;  // predicted probability of confirmation
+  double saving = 0;       // predicted saving (objective units)
+};
+inline constexpr int kMaxPlannedPairs = 200;
+inline constexpr double kMinConfirmProbability = 0.1;
+inline constexpr size_t kMaxPlannedCandidates = 150;
+std::optional<CandidatePlan> plan_next_candidate(const TuneState& s, long long left_runs);
 
 }  // namespace greentune::tune

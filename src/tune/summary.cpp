@@ -39,9 +39,16 @@ json candidate_json(const TuneState& s, long long cid) {
   j["configuration"] = cid;
   j["hyperparameters"] = hp_json(s, s.configuration(cid).hp);
   j["runs"] = {{"candidate", d.candidate_performance.size()}, {"original", d.original_performance.size()}};
+  j["means"] = {{"candidate_performance", number_or_null(mean(d.candidate_performance))},
+                {"original_performance", number_or_null(mean(d.original_performance))},
+                {"candidate_objective", number_or_null(mean(d.candidate_objective))},
+                {"original_objective", number_or_null(mean(d.original_objective))}};
   j["verdict"] = to_string(look.verdict);
   j["reason"] = look.reason;
   j["level"] = look.level;
+  size_t k = s.candidate_index(cid);
+  j["pairs_planned"] = s.candidate_pairs[k] > 0 ? json(s.candidate_pairs[k]) : json(nullptr);
+  j["alpha_share"] = s.candidate_pairs[k] > 0 ? json(s.candidate_level[k]) : json(nullptr);
   j["non_inferiority_p"] = look.non_inferiority_p;
   j["saving_p"] = look.saving_p;
   j["non_inferior"] = look.non_inferiority_p < look.level;
@@ -92,6 +99,9 @@ json tune_summary(const std::string& dir_or_db) {
   j["alpha"] = s.def.alpha;
   j["estimated"] = s.any_estimated();
   j["finished"] = st.meta("finished_at").has_value();
+  j["budget"] = {{"runs", s.def.budget_runs ? json(*s.def.budget_runs) : json(nullptr)},
+                 {"j", s.def.budget_j ? json(*s.def.budget_j) : json(nullptr)},
+                 {"h", s.def.budget_h ? json(*s.def.budget_h) : json(nullptr)}};
   json counts = json::object();
   for (const auto& r : s.runs) counts[r.status] = counts.value(r.status, 0) + 1;
   j["runs"] = {{"total", s.runs.size()}, {"original", s.runs_in("original")}, {"search", s.runs_in("search")},
@@ -161,11 +171,11 @@ json tune_summary(const std::string& dir_or_db) {
   json rec;
   for (long long cid : s.candidates) tried.push_back(candidate_json(s, cid));
   for (const auto& c : tried)
-    if (c["verdict"] == "confirmed" || (c["non_inferior"].get<bool>() && rec.is_null())) rec = c;
+    if (c["verdict"] == "confirmed") rec = c;
   if (rec.is_null()) {
     rec = {{"configuration", 1}, {"hyperparameters", hp_json(s, s.configuration(1).hp)}, {"verdict", "keep the original"},
            {"reason", s.candidates.empty() ? "no evaluated configuration was likely feasible and greener"
-                                           : "no candidate was confirmed non-inferior"},
+                                           : "no candidate was confirmed non-inferior and greener"},
            {"energy_saving_j", 0.0}, {"energy_saving_ci", {0.0, 0.0}}, {"performance_change", 0.0},
            {"performance_change_ci", {0.0, 0.0}}, {"non_inferior", true}};
     rec["is_original"] = true;
@@ -209,7 +219,7 @@ std::string describe_summary(const json& j) {
       o << fmt::format("  {} change: {:+.4g}, 95% CI [{:+.4g}, {:+.4g}] (margin {:.4g})\n", j["metric"].get<std::string>(),
                        r["performance_change"].get<double>(), r["performance_change_ci"][0].get<double>(),
                        r["performance_change_ci"][1].get<double>(), r["margin"].get<double>());
-    o << fmt::format("  non-inferior: {} (one-sided Welch p = {:.3g} at level {:.3g} = alpha / looks; saving p = {:.3g})\n",
+    o << fmt::format("  non-inferior: {} (one-sided Welch p = {:.3g} at level {:.3g}, the look's share of alpha; saving p = {:.3g})\n",
                      r["non_inferior"].get<bool>() ? "yes" : "no", r["non_inferiority_p"].get<double>(),
                      r["level"].get<double>(), r["saving_p"].get<double>());
   }

@@ -83,17 +83,19 @@ struct NewRun {
 };
 
 void add_runs(store::StudyStore& st, const TuneState& s, const std::vector<NewRun>& batch,
-              const std::optional<json>& candidates, std::optional<int> looks) {
+              const std::optional<json>& candidates) {
   long long next_cfg = 0, next_task = 0, next_run = 0;
   for (const auto& c : s.configurations) next_cfg = std::max(next_cfg, c.id);
   for (const auto& t : s.study.plan.tasks) next_task = std::max(next_task, t.id);
   for (const auto& r : s.runs) next_run = std::max(next_run, r.id);
   std::map<long long, long long> reps;
+  std::map<Configuration, long long> created;  // new configurations of this batch (a candidate's pairs)
   for (const auto& r : s.runs) ++reps[r.configuration_id];
   const auto& m = s.def.model();
   store::Transaction tx(st.db());
   for (const auto& n : batch) {
     long long cid = n.configuration_id;
+    if (cid == 0 && created.count(n.hp)) cid = created[n.hp];
     if (cid == 0) {
       store::ConfigurationRow row;
       row.id = cid = ++next_cfg;
@@ -102,6 +104,7 @@ void add_runs(store::StudyStore& st, const TuneState& s, const std::vector<NewRu
       row.mutant = static_cast<int>(cid - 1);
       row.hp = n.hp;
       st.add_configuration(row);
+      created[n.hp] = cid;
     }
     store::TaskRow t;
     t.id = ++next_task;
@@ -116,7 +119,6 @@ void add_runs(store::StudyStore& st, const TuneState& s, const std::vector<NewRu
     st.add_run(r);
   }
   if (candidates) st.set_meta("tune.candidates", candidates->dump());
-  if (looks) st.set_meta("tune.looks", std::to_string(*looks));
   tx.commit();
 }
 
@@ -143,6 +145,20 @@ std::string run_line(const TuneState& s, const study::TaskResult& r) {
     if (!o.reason.empty()) out += " (" + o.reason + ")";
   }
   return out;
+}
+
+// Runs the energy and time budgets still allow, at the mean energy and time of a run so far.
+long long runs_left_estimate(const TuneState& s) {
+  const auto& d = s.def;
+  long long left = kMaxPlannedPairs * 2;
+  double n = 0, j = 0, h = 0;
+  for (const auto& r : s.runs)
+    if (r.final()) n += 1, j += r.energy_j.value_or(0);
+  h = s.hours_spent();
+  if (n == 0) return left;
+  if (d.budget_j && j > 0) left = std::min(left, static_cast<long long>((*d.budget_j - s.energy_spent_j()) / (j / n)));
+  if (d.budget_h && h > 0) left = std::min(left, static_cast<long long>((*d.budget_h - h) / (h / n)));
+  return std::max(0LL, left);
 }
 
 // What to do next when nothing is pending: a batch to add, or nothing (finished).
@@ -183,23 +199,32 @@ std::vector<NewRun> next_batch(const TuneState& s, std::optional<json>& candidat
     }
     note = "candidate " + std::to_string(cur) + " rejected: " + look.reason;
   }
-  // Next candidate: the lowest predicted objective among evaluated configurations likely feasible.
-  if (left < 2LL * d.confirm_min) return batch;
-  for (const auto& c : rank_candidates(s.search_input(), 0.8, d.confirm_min)) {
-    long long cid = 0;
-    for (const auto& row : s.configurations)
-      if (row.hp == c.hp) cid = row.id;
-    if (cid == 0 || std::find(s.candidates.begin(), s.candidates.end(), cid) != s.candidates.end()) continue;
-    json list = json::array();
-    for (size_t i = 0; i < s.candidates.size(); ++i)
-      list.push_back({{"configuration", s.candidates[i]}, {"first_run", s.candidate_first_run[i]}});
-    long long first = 0;
-    for (const auto& r : s.runs) first = std::max(first, r.id);
-    list.push_back({{"configuration", cid}, {"first_run", first + 1}});
-    candidates = list;
-    for (int i = 0; i < d.confirm_min; ++i) pair(cid, i);
-    return batch;
-  }
+  // Candidates of a run started before confirmations were planned (tune.looks): none added.
+  if (std::find(s.candidate_pairs.begin(), s.candidate_pairs.end(), 0) != s.candidate_pairs.end()) return batch;
+  std::optional<CandidatePlan> plan = plan_next_candidate(s, left == LLONG_MAX ? runs_left_estimate(s) : left);
+  if (!plan) return batch;
+  long long cid = plan->configuration;
+  if (cid == 0)  // a point not evaluated yet: add_runs gives it the next configuration id
+    for (const auto& c : s.configurations) cid = std::max(cid, c.id + 1);
+  json list = json::array();
+  for (size_t i = 0; i < s.candidates.size(); ++i)
+    list.push_back({{"configuration", s.candidates[i]}, {"first_run", s.candidate_first_run[i]},
+                    {"pairs", s.candidate_pairs[i]}, {"level", s.candidate_level[i]}});
+  long long first = 0;
+  for (const auto& r : s.runs) first = std::max(first, r.id);
+  list.push_back({{"configuration", cid}, {"first_run", first + 1}, {"pairs", plan->pairs},
+                  {"level", plan->level}});
+  candidates = list;
+  note += std::string(note.empty() ? "" : "; ") + "confirming configuration " + std::to_string(cid) +
+          (plan->configuration == 0 ? " (a point the models chose, not run before)" : "") +
+          " in up to " + std::to_string(plan->pairs) + " pairs at level " + format_exact(plan->level) +
+          " (predicted probability " + std::to_string(static_cast<int>(std::lround(plan->probability * 100))) + "%)";
+  auto pair_new = [&](long long index) {
+    NewRun a{1, {}, "confirm"}, b{plan->configuration, plan->hp, "confirm"};
+    if (index % 2 == 0) batch.push_back(a), batch.push_back(b);
+    else batch.push_back(b), batch.push_back(a);
+  };
+  for (int i = 0; i < d.confirm_min; ++i) pair_new(i);
   return batch;
 }
 
@@ -303,14 +328,7 @@ int run_tune(const TuneOptions& o) {
       std::vector<NewRun> batch = next_batch(s, candidates, note);
       if (!note.empty() && !o.quiet) err << "tune: " << note << "\n";
       if (batch.empty()) break;
-      if (candidates && !o.quiet) err << "tune: confirming configuration " << (*candidates).back()["configuration"] << " against the original\n";
-      std::optional<int> looks;
-      if (candidates && !st->meta("tune.looks")) {
-        // Bonferroni over every look the remaining budget allows (all candidates together).
-        long long left = s.def.budget_runs ? *s.def.budget_runs - static_cast<long long>(s.runs.size()) : 10;
-        looks = static_cast<int>(std::max<long long>(1, left / 2 - s.def.confirm_min + 1));
-      }
-      add_runs(*st, s, batch, candidates, looks);
+      add_runs(*st, s, batch, candidates);
     }
   } catch (const exec::Cancelled&) {
     long long reset = st->reset_in_flight();

@@ -17,6 +17,7 @@
 #include "greentune/core/files.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/store/study_store.hpp"
+#include "report/browser.hpp"
 
 namespace greentune::tune {
 namespace {
@@ -90,6 +91,66 @@ std::vector<std::string> run_list(const std::string& db) {
   return out;
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) ++n;
+  return n;
+}
+
+// `greentune report` and `greentune analyze` on a finished tune run's database (and its directory):
+// the tune report and the tune summary, never the study analysis with the phases taken for operators.
+void check_report_and_analyze(const Landscape& l, const json& j) {
+  const std::string db = l.dir.path() + "/run/study.db", out = l.dir.path() + "/rep";
+  auto rep = run_greentune({"report", db, "-o", out}, l.env, 60);
+  ASSERT_EQ(rep.exit_code, 0) << rep.stderr_text;
+  EXPECT_NE(rep.stdout_text.find("tune report: " + out + "/report.html"), std::string::npos) << rep.stdout_text;
+  std::string page = read_file(out + "/report.html");
+  for (const char* s : {"Recommendation", "Confirmation against the original", "Pareto front", ">original<", "Convergence",
+                        "Every configuration"})
+    EXPECT_NE(page.find(s), std::string::npos) << s;
+  if (!j["recommended"]["is_original"].get<bool>()) EXPECT_NE(page.find(">recommended<"), std::string::npos);
+  EXPECT_EQ(page.find("trade-offs"), std::string::npos) << "the study report's sections on a tune run";
+  EXPECT_EQ(page.find("has not finished"), std::string::npos);
+  EXPECT_EQ(count(page, "<svg"), 2u);
+  json written = json::parse(read_file(out + "/summary.json"));
+  EXPECT_EQ(written["recommended"], j["recommended"]);
+  EXPECT_EQ(written["pareto"], j["pareto"]);
+  std::string csv = read_file(out + "/tune-configurations.csv");
+  EXPECT_EQ(count(csv, "\n"), j["configurations"].size() + 1) << csv;
+  EXPECT_NE(read_file(out + "/report.md").find("## Confirmation against the original"), std::string::npos);
+  // The tune directory itself is accepted too.
+  auto by_dir = run_greentune({"report", l.dir.path() + "/run", "-o", l.dir.path() + "/rep2"}, l.env, 60);
+  EXPECT_EQ(by_dir.exit_code, 0) << by_dir.stderr_text;
+  EXPECT_EQ(read_file(l.dir.path() + "/rep2/report.html"), page);
+
+  auto an = run_greentune({"analyze", db}, l.env, 60);
+  ASSERT_EQ(an.exit_code, 0) << an.stderr_text;
+  EXPECT_NE(an.stdout_text.find("recommended: "), std::string::npos) << an.stdout_text;
+  EXPECT_EQ(an.stdout_text.find("RQ1"), std::string::npos) << an.stdout_text;
+  if (!j["candidates"].empty()) {
+    EXPECT_NE(an.stdout_text.find("confirmation (fresh interleaved runs only"), std::string::npos) << an.stdout_text;
+    EXPECT_NE(an.stdout_text.find("non-inferiority p = "), std::string::npos) << an.stdout_text;
+  }
+  auto aj = run_greentune({"analyze", db, "--json"}, l.env, 60);
+  ASSERT_EQ(aj.exit_code, 0) << aj.stderr_text;
+  EXPECT_EQ(json::parse(aj.stdout_text)["recommended"], j["recommended"]);
+
+  // In a real browser (the report tests' headless Chromium): every chart, section and table parsed,
+  // nothing logged, and the page is drawn.
+  if (!report::fixture::chromium_path()) return;
+  auto dom = report::fixture::run_chromium(out + "/report.html", "--dump-dom", l.dir.path() + "/profile");
+  ASSERT_TRUE(dom.process.ok()) << dom.process.describe() << "\n" << dom.process.stderr_text;
+  EXPECT_TRUE(dom.console.empty()) << dom.console.front();
+  for (const char* tag : {"<svg", "<section", "<figure", "<table", "<circle"})
+    EXPECT_EQ(count(dom.dom, tag), count(page, tag)) << tag;
+  auto png = l.dir.path() + "/page.png";
+  auto shot = report::fixture::run_chromium(out + "/report.html", "--screenshot=" + png, l.dir.path() + "/profile");
+  ASSERT_TRUE(shot.process.ok()) << shot.process.describe();
+  auto st = report::fixture::png_stats(png);
+  EXPECT_TRUE(report::fixture::looks_rendered(st)) << st.non_background_fraction << " " << st.distinct_colors;
+  EXPECT_GT(st.saturated_fraction, 0.0005) << "the marked points of the Pareto plot are missing";
+}
+
 TEST(TuneRun, JsonSummaryHasTheIssueKeysAndTheRunsRespectTheBudget) {
   Landscape l;
   auto r = run_greentune({"tune", l.file, "-o", l.dir.path() + "/run", "--json", "-q"}, l.env, 240);
@@ -129,6 +190,7 @@ TEST(TuneRun, JsonSummaryHasTheIssueKeysAndTheRunsRespectTheBudget) {
   EXPECT_NE(again.stdout_text.find("recommended: "), std::string::npos) << again.stdout_text;
   EXPECT_NE(again.stdout_text.find("pays back after"), std::string::npos) << again.stdout_text;
   EXPECT_EQ(run_list(l.dir.path() + "/run/study.db").size(), j["runs"]["total"].get<size_t>()) << "resume ran more";
+  check_report_and_analyze(l, j);
 }
 
 TEST(TuneRun, SigkillThenResumeLosesNothingAndRepeatsNothing) {
@@ -165,6 +227,14 @@ TEST(TuneRun, SigkillThenResumeLosesNothingAndRepeatsNothing) {
   // The in-flight landscape command (its own process group) outlives the runner; let it end, as
   // a power cut would have ended it, so that it does not add to the fake counter during the resume.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // report and analyze on the interrupted run: provisional, and they change nothing stored.
+  auto rep = run_greentune({"report", out + "/study.db", "-o", killed_run.dir.path() + "/rep"}, killed_run.env, 60);
+  ASSERT_EQ(rep.exit_code, 0) << rep.stderr_text;
+  EXPECT_NE(rep.stdout_text.find("(the tune run has not finished)"), std::string::npos) << rep.stdout_text;
+  EXPECT_NE(read_file(killed_run.dir.path() + "/rep/report.html").find("has not finished"), std::string::npos);
+  auto an = run_greentune({"analyze", out}, killed_run.env, 60);
+  ASSERT_EQ(an.exit_code, 0) << an.stderr_text;
+  EXPECT_NE(an.stdout_text.find("provisional"), std::string::npos) << an.stdout_text;
   auto r = run_greentune({"tune", "--resume", out, "-q"}, killed_run.env, 240);
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("1 interrupted run(s) to re-run"), std::string::npos) << r.stdout_text;

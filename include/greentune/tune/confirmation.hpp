@@ -5,6 +5,7 @@
 // sequential rule that decides when to stop. tests/tune/confirmation_reference.py computes the
 // same quantities with SciPy; the tests compare.
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace greentune::tune {
@@ -49,5 +50,23 @@ SequentialLook sequential_look(const std::vector<double>& candidate_performance,
                                const std::vector<double>& candidate_objective,
                                const std::vector<double>& original_objective, double margin, bool higher_is_better,
                                double alpha, int looks);
+
+// One look of a candidate's planned confirmation: `pairs_planned` interleaved pairs with a total
+// false-confirmation level `level` (its share of alpha; the shares of all candidates sum to at most
+// alpha, so the overall false-confirmation rate stays <= alpha). Looks happen after every pair from
+// `first_look` on. Interim looks (before the planned pairs) share 10% of the level equally; the
+// final look has the other 90% (Bonferroni within the candidate, in the manner of Haybittle-Peto).
+// confirmed: non-inferiority and a lower objective both significant at the look's level;
+// rejected: at the final look when not confirmed, or earlier when the performance is significantly
+// worse than the margin allows, the objective significantly higher (one-sided at `level`), or the
+// conditional power of reaching confirmation at the final look, were the current estimates true,
+// is below 5% (futility; stopping for futility never raises the false-confirmation rate).
+SequentialLook planned_look(const std::vector<double>& candidate_performance,
+                            const std::vector<double>& original_performance,
+                            const std::vector<double>& candidate_objective,
+                            const std::vector<double>& original_objective, double margin, bool higher_is_better,
+                            double level, int pairs_planned, int first_look);
+// The per-look levels of planned_look: {interim, final}.
+std::pair<double, double> planned_levels(double level, int pairs_planned, int first_look);
 
 }  // namespace greentune::tune

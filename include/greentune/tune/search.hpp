@@ -32,19 +32,27 @@ struct SearchInput {
 // `count` new configurations (distinct from each other, the original and those evaluated).
 std::vector<Configuration> propose(const SearchInput& in, int count);
 
-struct Candidate {
+// What the models predict about confirming a configuration against the original in
+// fresh interleaved pairs (both sides' posteriors are independent normals; one run's noise is the
+// models' noise). Performance is oriented (higher is better); the objective is modelled on a log scale.
+struct CandidateModel {
   Configuration hp;
-  double objective_mean = 0;     // posterior mean of the objective (model)
-  double performance_mean = 0;   // posterior mean of performance
-  double feasible_probability = 0;
   int runs = 0;
+  double objective_mean = 0;       // predicted objective (J or s)
+  double saving = 0;               // predicted objective of the original minus this one's
+  double advantage = 0;            // predicted performance - original's + margin (> 0: non-inferior)
+  double advantage_var = 0;        // its posterior variance
+  double performance_noise = 0;    // sd of one run's performance
+  double log_saving = 0;           // predicted log objective of the original minus this one's
+  double log_saving_var = 0;
+  double log_noise = 0;            // sd of one run's log objective
+  // Probability that a planned confirmation with `pairs` pairs confirms at final level `level`
+  // (normal approximation of both one-sided tests' power, averaged over the posterior).
+  double confirm_probability(int pairs, double level) const;
 };
-// Evaluated configurations (not the original) predicted to use less than the original and to be
-// feasible with probability >= min_probability, best (lowest predicted objective) first.
-// `confirm_pairs` > 0 asks for room to confirm: the predicted performance must clear the
-// threshold by 2.5 x the performance noise x sqrt(2 / confirm_pairs) (a candidate right at the
-// margin could not pass a non-inferiority test with that many confirmation runs).
-std::vector<Candidate> rank_candidates(const SearchInput& in, double min_probability, int confirm_pairs = 0);
+// Every evaluated configuration (not the original) predicted to use less than the original; with
+// `unevaluated`, also points of the space never run (the same seeded points the search scores).
+std::vector<CandidateModel> candidate_models(const SearchInput& in, double margin, bool unevaluated = false);
 
 // Configuration -> unit-cube point of the space.
 std::vector<double> to_unit(const std::vector<SearchDimension>& space, const Configuration& hp);
