@@ -18,15 +18,26 @@ mkdir -p "$work"
 for n in $sizes; do
   [ -f "$work/runs-$n.csv" ] || /usr/bin/python3 "$root/bench/analyze_generate.py" "$n" "$work/runs-$n.csv"
 done
+# Runs the analysis with its phase timing; the peak memory (MB) too when GNU time is
+# installed (Debian: apt-get install time).
+analyze() {
+  if [ -x /usr/bin/time ]; then
+    GREENTUNE_ANALYZE_TIMING=1 /usr/bin/time -f %M -o "$work/rss.kb" "$bin" analyze "$@"
+  else
+    GREENTUNE_ANALYZE_TIMING=1 "$bin" analyze "$@"
+  fi
+}
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for i in $(seq "$repeat"); do
   for n in $sizes; do
     for mode in text json; do
       flag=; [ "$mode" = json ] && flag=--json
       start=$(date +%s.%N)
-      GREENTUNE_ANALYZE_TIMING=1 "$bin" analyze --runs "$work/runs-$n.csv" $flag > "$work/out.$mode" 2> "$work/timing"
+      rm -f "$work/rss.kb"
+      analyze --runs "$work/runs-$n.csv" $flag > "$work/out.$mode" 2> "$work/timing"
       end=$(date +%s.%N)
-      printf '%8d runs %-4s total %6.2f s wall | %s\n' "$n" "$mode" "$(echo "$end - $start" | bc)" "$(cat "$work/timing")"
+      rss=; [ -f "$work/rss.kb" ] && rss=" | peak $(( $(cat "$work/rss.kb") / 1024 )) MB"
+      printf '%8d runs %-4s total %6.2f s wall%s | %s\n' "$n" "$mode" "$(echo "$end - $start" | bc)" "$rss" "$(cat "$work/timing")"
       if [ -n "$old" ] && [ "$i" = 1 ]; then
         "$old/greentune" analyze --runs "$work/runs-$n.csv" $flag > "$work/old.$mode"
         if cmp -s "$work/out.$mode" "$work/old.$mode"; then same=identical; else same=DIFFERENT; fi

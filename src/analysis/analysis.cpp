@@ -17,6 +17,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/analysis/run_table.hpp"
 #include "groups.hpp"
 
 namespace greentune::analysis {
@@ -35,8 +36,8 @@ std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 14695981039346656
 
 class Analyzer {
  public:
-  Analyzer(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins)
-      : runs_(runs), options_(options), origins_(origins) {}
+  Analyzer(const RunTable& runs, const AnalysisOptions& options, const OriginFn& origins)
+      : runs_(runs), options_(options), origins_(origins), hp_width_(runs.hp_names.size()) {}
 
   AnalysisResult run() {
     validate_options();
@@ -56,9 +57,7 @@ class Analyzer {
       std::string where = origins_(i);
       if (!where.empty()) return where;
     }
-    const auto& extra = runs_[i].extra;
-    auto it = extra.find("run_id");
-    if (it != extra.end()) return "run " + it->second;
+    if (i < runs_.run_id.size() && runs_.run_id[i]) return "run " + *runs_.run_id[i];
     return "run #" + std::to_string(i + 1);
   }
 
@@ -80,49 +79,64 @@ class Analyzer {
   }
 
   void build_groups() {
-    std::unordered_map<std::string, std::size_t> index;
-    std::string key;
+    std::unordered_map<std::uint64_t, std::size_t> index;
     // Runs of one group usually come together: the previous run's group is tried first.
-    const RunRecord* previous = nullptr;
+    std::uint64_t previous = ~std::uint64_t{0};
     std::size_t group = 0;
-    std::vector<std::size_t>* operator_runs = nullptr;  // the list of operator_name in this group
-    const std::string* operator_name = nullptr;
-    for (std::size_t i = 0; i < runs_.size(); ++i) {
-      const auto& r = runs_[i];
-      if (!previous || r.scenario != previous->scenario || r.model != previous->model ||
-          r.corunner != previous->corunner) {
-        key.clear();
-        key.append(r.model).push_back('\x1f');
-        key.append(to_string(r.scenario)).push_back('\x1f');
-        key.append(r.corunner);
+    OperatorRuns* operator_runs = nullptr;  // the list of the previous run's operator in this group
+    std::uint32_t operator_id = 0;
+    const auto& t = runs_;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::uint64_t key = (std::uint64_t{t.model[i]} << 32) | (std::uint64_t{t.corunner[i]} << 1) |
+                                static_cast<std::uint64_t>(t.scenario[i] == Scenario::parallel);
+      if (key != previous) {
         auto [it, inserted] = index.emplace(key, groups_.size());
-        if (inserted)
-          groups_.push_back(Group{r.model, to_string(r.scenario), r.corunner, {}, {}, {}, false, r.higher_is_better, {}});
+        if (inserted) {
+          Group g;
+          g.model = t.str(t.model[i]);
+          g.scenario = to_string(t.scenario[i]);
+          g.corunner = t.str(t.corunner[i]);
+          g.model_id = t.model[i];
+          g.corunner_id = t.corunner[i];
+          g.scenario_kind = t.scenario[i];
+          g.higher_is_better = t.higher_is_better[i];
+          groups_.push_back(std::move(g));
+        }
         group = it->second;
         operator_runs = nullptr;
+        previous = key;
       }
-      previous = &r;
       Group& g = groups_[group];
-      if (r.higher_is_better != g.higher_is_better) direction_conflict(i, g.all.front());
-      if (g.performance_metric.empty()) g.performance_metric = r.performance_metric;
+      if (static_cast<bool>(t.higher_is_better[i]) != g.higher_is_better) direction_conflict(i, g.all.front());
+      if (g.performance_metric == RunTable::kEmpty) g.performance_metric = t.performance_metric[i];
       g.all.push_back(i);
-      if (r.op == "original") g.has_original_row = true;
-      if (r.status != RunStatus::succeeded) {
+      const std::uint32_t op = t.op[i];
+      if (op == RunTable::kOriginal) g.has_original_row = true;
+      if (t.status[i] != RunStatus::succeeded) {
         ++result_.runs_not_succeeded;
         continue;
       }
       ++result_.runs_used;
-      if (r.op == "original") {
+      if (op == RunTable::kOriginal) {
         g.original.push_back(i);
       } else {
-        if (!operator_runs || *operator_name != r.op) {
-          auto it = g.by_operator.try_emplace(r.op).first;
-          operator_name = &it->first;
-          operator_runs = &it->second;
+        if (!operator_runs || operator_id != op) {
+          const std::string& name = t.str(op);
+          auto it = std::find_if(g.by_operator.begin(), g.by_operator.end(),
+                                 [&](const OperatorRuns& o) { return o.name == name; });
+          if (it == g.by_operator.end()) {
+            g.by_operator.push_back(OperatorRuns{name, t.hp_column(name), {}});
+            it = g.by_operator.end() - 1;
+          }
+          operator_id = op;
+          operator_runs = &*it;
         }
-        operator_runs->push_back(i);
+        operator_runs->runs.push_back(i);
       }
     }
+    for (auto& g : groups_)
+      std::sort(g.by_operator.begin(), g.by_operator.end(),
+                [](const OperatorRuns& a, const OperatorRuns& b) { return a.name < b.name; });
     // One direction per model, across its scenarios and co-runners.
     std::map<std::string, const Group*> first_of_model;
     for (const auto& g : groups_) {
@@ -130,15 +144,16 @@ class Analyzer {
       if (!inserted && it->second->higher_is_better != g.higher_is_better)
         direction_conflict(g.all.front(), it->second->all.front());
     }
+    // The metric's name: the first group's (in input order) of the model that names one.
+    std::unordered_map<std::uint32_t, std::uint32_t> metric_of_model;
+    for (const auto& g : groups_)
+      if (g.performance_metric != RunTable::kEmpty) metric_of_model.emplace(g.model_id, g.performance_metric);
     for (const auto& [model, g] : first_of_model) {
       PerformanceMetric m;
       m.model = model;
       m.higher_is_better = g->higher_is_better;
-      for (const auto& other : groups_)
-        if (other.model == model && !other.performance_metric.empty()) {
-          m.metric = other.performance_metric;
-          break;
-        }
+      auto it = metric_of_model.find(g->model_id);
+      if (it != metric_of_model.end()) m.metric = runs_.str(it->second);
       result_.performance_metrics.push_back(std::move(m));
     }
     for (const auto& g : groups_) {
@@ -157,17 +172,18 @@ class Analyzer {
   // Metric values per run, with total_j = sum of the components measured in the run's group.
   void compute_values() {
     values_.resize(runs_.size());
+    const auto& t = runs_;
     std::size_t estimated_left_out = 0, estimated_used = 0, incomplete_totals = 0;
     for (const auto& g : groups_) {
       std::array<bool, 3> measured{};  // component measured in some run of the group
       for (std::size_t i : g.all) {
-        if (runs_[i].status != RunStatus::succeeded) continue;
-        const auto& r = runs_[i];
+        if (t.status[i] != RunStatus::succeeded) continue;
+        const RunMeasures& r = t.measures[i];
         RunValues& v = values_[i];
         for (std::size_t c = 0; c < 3; ++c) {
-          auto value = r.energy[c].joules;
-          if (!value) continue;
-          const bool est = r.energy[c].estimated();
+          if (!r.has(c)) continue;
+          const double* value = &r.value[c];
+          const bool est = r.is_estimated(c);
           if (est) {
             ++result_.estimated_values;
             if (!options_.include_estimated) {
@@ -183,13 +199,13 @@ class Analyzer {
           measured[c] = true;
         }
         const auto d = static_cast<std::size_t>(Metric::duration_s);
-        if (r.duration_s) v.value[d] = *r.duration_s, v.present[d] = true;
+        if (r.has(RunMeasures::kDuration)) v.value[d] = r.value[RunMeasures::kDuration], v.present[d] = true;
         const auto p = static_cast<std::size_t>(Metric::performance);
-        if (r.performance) v.value[p] = *r.performance, v.present[p] = true;
+        if (r.has(RunMeasures::kPerformance)) v.value[p] = r.value[RunMeasures::kPerformance], v.present[p] = true;
       }
       const auto t = static_cast<std::size_t>(Metric::total_j);
       for (std::size_t i : g.all) {
-        if (runs_[i].status != RunStatus::succeeded) continue;
+        if (runs_.status[i] != RunStatus::succeeded) continue;
         RunValues& v = values_[i];
         bool complete = true, any = false, est = false;
         double total = 0;
@@ -228,21 +244,23 @@ class Analyzer {
           "{} runs lack one of their group's measured energy components and have no total_j", incomplete_totals));
   }
 
-  Sample sample(const std::vector<std::size_t>& runs, Metric metric) const { return detail::sample(values_, runs, metric); }
+  void sample(const std::vector<std::size_t>& runs, Metric metric, Sample& s) const {
+    detail::sample(values_, runs, metric, s);
+  }
 
-  double hp_value(std::size_t run, const std::string& hp, const Group& g) const {
-    auto it = runs_[run].hp.find(hp);
-    if (it == runs_[run].hp.end())
-      throw input_error(origin(run) + ": run of " + group_name(g) + " (operator '" + runs_[run].op +
+  // The run's value of hyperparameter column `column` (named `hp`).
+  double hp_value(std::size_t run, const std::string& hp, std::size_t column, const Group& g) const {
+    if (column >= hp_width_ || !runs_.hp_present[run * hp_width_ + column])
+      throw input_error(origin(run) + ": run of " + group_name(g) + " (operator '" + runs_.str(runs_.op[run]) +
                         "') has no value for hyperparameter '" + hp + "' (column hp." + hp + ")");
-    return it->second;
+    return runs_.hp[run * hp_width_ + column];
   }
 
   [[noreturn]] void direction_conflict(std::size_t here, std::size_t first) const {
     const auto dir = [](bool higher) { return higher ? "higher-is-better" : "lower-is-better"; };
-    throw input_error(origin(here) + ": model '" + runs_[here].model + "' has a " +
-                      dir(runs_[here].higher_is_better) + " performance metric here but a " +
-                      dir(runs_[first].higher_is_better) + " one at " + origin(first) + " (one direction per model)");
+    throw input_error(origin(here) + ": model '" + runs_.str(runs_.model[here]) + "' has a " +
+                      dir(runs_.higher_is_better[here]) + " performance metric here but a " +
+                      dir(runs_.higher_is_better[first]) + " one at " + origin(first) + " (one direction per model)");
   }
 
   // Win when the mutant is significantly better in the metric's direction.
@@ -257,27 +275,36 @@ class Analyzer {
     std::vector<std::exception_ptr> errors;
     parallel_for(groups_.size(), analysis_threads(options_, runs_.size(), groups_.size()), errors,
                  [&](std::size_t i) { analyze_group(groups_[i], outputs[i]); });
-    std::size_t nc = 0, nm = 0, ng = 0;
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
+    // Each group's rows go to their place in the result, groups in parallel.
+    const std::size_t n = outputs.size();
+    std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
       if (errors[i]) std::rethrow_exception(errors[i]);  // the first group's error, deterministically
       const auto& o = outputs[i];
-      nc += o.correlations.size(), nm += o.comparisons.size(), ng += o.greener.size();
+      nc[i + 1] = nc[i] + o.correlations.size();
+      nm[i + 1] = nm[i] + o.comparisons.size();
+      ng[i + 1] = ng[i] + o.greener.size();
     }
-    result_.correlations.reserve(nc);
-    result_.comparisons.reserve(nm);
-    result_.greener.reserve(ng);
-    correlation_range_.resize(groups_.size());
+    result_.correlations.resize(nc[n]);
+    result_.comparisons.resize(nm[n]);
+    result_.greener.resize(ng[n]);
+    correlation_range_.resize(n);
+    parallel_for(n, analysis_threads(options_, runs_.size(), n), errors, [&](std::size_t i) {
+      auto& o = outputs[i];
+      std::move(o.correlations.begin(), o.correlations.end(), result_.correlations.begin() + static_cast<std::ptrdiff_t>(nc[i]));
+      std::move(o.comparisons.begin(), o.comparisons.end(), result_.comparisons.begin() + static_cast<std::ptrdiff_t>(nm[i]));
+      std::move(o.greener.begin(), o.greener.end(), result_.greener.begin() + static_cast<std::ptrdiff_t>(ng[i]));
+      o.correlations = {};
+      o.comparisons = {};
+      o.greener = {};
+      correlation_range_[i] = {nc[i], nc[i + 1]};
+    });
     // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over groups.
     std::map<std::tuple<std::string, std::string, std::size_t>, StrengthSummaryRow> bins;
     std::map<std::tuple<std::string, std::string, std::size_t>, TradeoffGrid> grids;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       auto& o = outputs[i];
       const std::string& scenario = groups_[i].scenario;
-      correlation_range_[i].first = result_.correlations.size();
-      std::move(o.correlations.begin(), o.correlations.end(), std::back_inserter(result_.correlations));
-      correlation_range_[i].second = result_.correlations.size();
-      std::move(o.comparisons.begin(), o.comparisons.end(), std::back_inserter(result_.comparisons));
-      std::move(o.greener.begin(), o.greener.end(), std::back_inserter(result_.greener));
       std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
       for (const auto& [key, part] : o.bins) {
         auto& row = bins[{scenario, key.first, key.second}];
@@ -302,37 +329,47 @@ class Analyzer {
     for (auto& [k, grid] : grids) result_.tradeoffs.push_back(std::move(grid));
   }
 
+  // Buffers one analysis thread reuses from row to row.
+  struct Scratch {
+    std::array<Sample, kMetricCount> original_samples, mutant_samples;
+    std::vector<double> x, y;
+    ValueRuns values;
+    std::vector<std::vector<double>> boot_original, boot_mutant;
+  };
+
   void analyze_group(const Group& g, GroupOutput& out) {
     if (g.original.empty()) {
       out.notes.push_back(origin(g.all.front()) + ": " + group_name(g) +
                               " has no succeeded original run; its mutants are not compared");
       return;
     }
-    std::array<Sample, kMetricCount> original_samples;
-    for (auto m : kMetrics) original_samples[static_cast<std::size_t>(m)] = sample(g.original, m);
+    thread_local Scratch scratch;
+    Scratch& sc = scratch;
+    for (auto m : kMetrics) sample(g.original, m, sc.original_samples[static_cast<std::size_t>(m)]);
 
-    for (const auto& [hp, mutant_runs] : g.by_operator) {
+    for (const auto& op : g.by_operator) {
+      const std::string& hp = op.name;
       // The original's value of this hyperparameter: one value across its runs.
-      const double original_value = hp_value(g.original.front(), hp, g);
+      const double original_value = hp_value(g.original.front(), hp, op.column, g);
       for (std::size_t i : g.original) {
-        const double v = hp_value(i, hp, g);
+        const double v = hp_value(i, hp, op.column, g);
         if (v != original_value)
           throw input_error(origin(i) + ": original runs of " + group_name(g) + " disagree on hp." + hp + " (" +
                             format_exact(v) + " here, " + format_exact(original_value) + " at " +
                             origin(g.original.front()) + ")");
       }
       // Mutant values, sorted, with their runs.
-      std::map<double, std::vector<std::size_t>> by_value;
-      for (std::size_t i : mutant_runs) by_value[hp_value(i, hp, g)].push_back(i);
+      for (std::size_t i : op.runs) hp_value(i, hp, op.column, g);
+      by_value(runs_, op.column, op.runs, sc.values);
 
-      correlate(g, hp, original_value, mutant_runs, out);
-      compare(g, hp, original_value, by_value, original_samples, out);
+      correlate(g, op, original_value, sc, out);
+      compare(g, hp, original_value, sc, out);
     }
   }
 
-  void correlate(const Group& g, const std::string& hp, double original_value,
-                 const std::vector<std::size_t>& mutant_runs, GroupOutput& out) {
-    std::vector<double> x, y;
+  void correlate(const Group& g, const OperatorRuns& op, double original_value, Scratch& sc, GroupOutput& out) {
+    std::vector<double>& x = sc.x;
+    std::vector<double>& y = sc.y;
     for (auto metric : kMetrics) {
       const auto m = static_cast<std::size_t>(metric);
       x.clear();
@@ -346,13 +383,13 @@ class Analyzer {
         estimated = estimated || v.estimated[m];
       };
       for (std::size_t i : g.original) add(i, original_value);
-      for (std::size_t i : mutant_runs) add(i, runs_[i].hp.at(hp));
+      for (std::size_t i : op.runs) add(i, runs_.hp[i * hp_width_ + op.column]);
       if (x.size() < 2) continue;  // metric not measured in this group (or one point)
       CorrelationRow row;
       row.model = g.model;
       row.scenario = g.scenario;
       row.corunner = g.corunner;
-      row.hyperparameter = hp;
+      row.hyperparameter = op.name;
       row.metric = metric;
       row.n = x.size();
       auto s = stats::spearman(x, y);
@@ -364,7 +401,7 @@ class Analyzer {
       row.defined = s.defined && p.defined;
       row.strength = stats::strength_bin(s.coefficient, options_.strength);
       row.estimated = estimated;
-      auto& bin = out.bins[{hp, m}];
+      auto& bin = out.bins[{op.name, m}];
       bin.metric = metric;
       if (!row.defined)
         ++bin.undefined;
@@ -384,20 +421,22 @@ class Analyzer {
     return h ^ options_.bootstrap_seed;
   }
 
-  void compare(const Group& g, const std::string& hp, double original_value,
-               const std::map<double, std::vector<std::size_t>>& by_value,
-               const std::array<Sample, kMetricCount>& original_samples, GroupOutput& out) {
+  void compare(const Group& g, const std::string& hp, double original_value, Scratch& sc, GroupOutput& out) {
     const auto perf = static_cast<std::size_t>(Metric::performance);
-    for (const auto& [value, runs] : by_value) {
+    const auto& original_samples = sc.original_samples;
+    auto& mutant_samples = sc.mutant_samples;
+    const char* test_name = stats::to_string(options_.test);
+    std::array<TradeoffGrid*, kMetricCount> grid_of{};  // this hyperparameter's grids (map nodes stay put)
+    for (const auto& [value, runs] : sc.values) {
       std::array<std::optional<std::size_t>, kMetricCount> row_of;  // comparison row per metric
-      std::array<Sample, kMetricCount> mutant_samples;
       for (auto metric : kMetrics) {
         const auto m = static_cast<std::size_t>(metric);
         const Sample& o = original_samples[m];
-        mutant_samples[m] = sample(runs, metric);
+        sample(runs, metric, mutant_samples[m]);
         const Sample& s = mutant_samples[m];
         if (o.values.empty() || s.values.empty()) continue;
-        ComparisonRow row;
+        out.comparisons.emplace_back();
+        ComparisonRow& row = out.comparisons.back();
         row.model = g.model;
         row.scenario = g.scenario;
         row.corunner = g.corunner;
@@ -405,9 +444,9 @@ class Analyzer {
         row.value = value;
         row.original_value = original_value;
         row.metric = metric;
-        row.test = stats::to_string(options_.test);
+        row.test = test_name;
         auto t = stats::two_sample_test(options_.test, s.values, o.values);
-        row.method = t.method;
+        row.method = std::move(t.method);
         row.p = t.p;
         // Mann-Whitney's U of the mutant gives Cliff's delta directly: 2 U / (n_m n_o) - 1.
         row.cliffs_delta =
@@ -421,17 +460,24 @@ class Analyzer {
         row.mean_mutant = stats::mean(s.values);
         row.mean_original = stats::mean(o.values);
         row.estimated = s.estimated || o.estimated;
-        row_of[m] = out.comparisons.size();
-        out.comparisons.push_back(std::move(row));
+        row_of[m] = out.comparisons.size() - 1;
       }
       // Trade-off grids: each energy outcome against the performance outcome.
       if (!row_of[perf]) continue;
-      const ComparisonRow perf_row = out.comparisons[*row_of[perf]];
+      struct {
+        Outcome outcome;
+        double mean_mutant, mean_original;
+      } perf_row;
+      {
+        const ComparisonRow& p = out.comparisons[*row_of[perf]];
+        perf_row = {p.outcome, p.mean_mutant, p.mean_original};
+      }
       for (auto metric : kMetrics) {
         const auto m = static_cast<std::size_t>(metric);
         if (!is_energy(metric) || !row_of[m]) continue;
         const ComparisonRow& c = out.comparisons[*row_of[m]];
-        auto& grid = out.grids[{hp, m}];
+        if (!grid_of[m]) grid_of[m] = &out.grids[{hp, m}];
+        auto& grid = *grid_of[m];
         grid.metric = metric;
         ++grid.counts[static_cast<std::size_t>(c.outcome)][static_cast<std::size_t>(perf_row.outcome)];
         grid.estimated = grid.estimated || c.estimated;
@@ -455,10 +501,13 @@ class Analyzer {
       }
       std::vector<stats::Interval> intervals;
       if (aligned) {
-        std::vector<std::vector<double>> o, s;
-        for (auto metric : wins) {
-          o.push_back(original_samples[static_cast<std::size_t>(metric)].values);
-          s.push_back(mutant_samples[static_cast<std::size_t>(metric)].values);
+        auto& o = sc.boot_original;
+        auto& s = sc.boot_mutant;
+        o.resize(wins.size());
+        s.resize(wins.size());
+        for (std::size_t w = 0; w < wins.size(); ++w) {
+          o[w] = original_samples[static_cast<std::size_t>(wins[w])].values;
+          s[w] = mutant_samples[static_cast<std::size_t>(wins[w])].values;
         }
         intervals = stats::bootstrap_saving_percent(o, s, options_.bootstrap_resamples,
                                                     options_.bootstrap_confidence, row_seed(g, hp, value, "energy"));
@@ -496,13 +545,14 @@ class Analyzer {
     }
   }
 
-  const std::vector<RunRecord>& runs_;
+  const RunTable& runs_;
   const AnalysisOptions& options_;
   const OriginFn& origins_;
   std::vector<Group> groups_;
   std::vector<RunValues> values_;
   std::vector<std::pair<std::size_t, std::size_t>> correlation_range_;  // per group, in result_.correlations
   AnalysisResult result_;
+  std::size_t hp_width_;
 };
 
 }  // namespace
@@ -517,6 +567,11 @@ AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions
 }
 
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins) {
+  const RunTable table = to_run_table(runs);
+  return Analyzer(table, options, origins).run();
+}
+
+AnalysisResult analyze(const RunTable& runs, const AnalysisOptions& options, const OriginFn& origins) {
   return Analyzer(runs, options, origins).run();
 }
 

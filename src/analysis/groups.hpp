@@ -2,6 +2,7 @@
 // Internals of the analysis shared by its files: runs grouped by (model, scenario, co-runner),
 // samples of one metric, and the thread pool over groups.
 #include <algorithm>
+#include <cstdint>
 #include <array>
 #include <atomic>
 #include <exception>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "greentune/analysis/analysis.hpp"
+#include "greentune/analysis/run_table.hpp"
 
 namespace greentune::analysis::detail {
 
@@ -19,15 +21,41 @@ constexpr std::array<Metric, kMetricCount> kMetrics = {Metric::cpu_package_j, Me
                                                        Metric::total_j,       Metric::duration_s, Metric::performance};
 constexpr std::array<Metric, 3> kComponents = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j};
 
+// The runs of one operator in a group (succeeded, input order).
+struct OperatorRuns {
+  std::string name;                // the hyperparameter the operator mutates
+  std::size_t column = 0;          // its column in RunTable::hp (hp_names.size(): none)
+  std::vector<std::size_t> runs;
+};
+
 struct Group {
   std::string model, scenario, corunner;
+  std::uint32_t model_id = 0, corunner_id = 0;
+  Scenario scenario_kind = Scenario::single;
   std::vector<std::size_t> all;        // every run of the group (any status), input order
   std::vector<std::size_t> original;   // succeeded original runs
-  std::map<std::string, std::vector<std::size_t>> by_operator;  // succeeded mutant runs
+  std::vector<OperatorRuns> by_operator;  // succeeded mutant runs, by operator name
   bool has_original_row = false;
   bool higher_is_better = true;        // the model's performance direction
-  std::string performance_metric;      // its name (first non-empty one)
+  std::uint32_t performance_metric = 0;  // its name's text id (first non-empty one)
 };
+
+// Values of one hyperparameter column, ascending, with the runs that have each (as a
+// std::map<double, runs> would order them).
+using ValueRuns = std::vector<std::pair<double, std::vector<std::size_t>>>;
+inline void by_value(const RunTable& t, std::size_t column, const std::vector<std::size_t>& runs, ValueRuns& out) {
+  out.clear();
+  const std::size_t w = t.hp_names.size();
+  std::vector<std::pair<double, std::size_t>> pairs;
+  pairs.reserve(runs.size());
+  for (std::size_t i : runs) pairs.emplace_back(t.hp[i * w + column], i);
+  // Stable: equal values keep input order, and the first one's value names them (as a map's key).
+  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [v, i] : pairs) {
+    if (out.empty() || out.back().first < v) out.emplace_back(v, std::vector<std::size_t>());
+    out.back().second.push_back(i);
+  }
+}
 
 // What one group contributes; groups are analysed in parallel and merged in group order.
 struct GroupOutput {
@@ -45,17 +73,16 @@ struct Sample {
   std::vector<double> values;
   bool estimated = false;
 };
-inline Sample sample(const std::vector<RunValues>& values, const std::vector<std::size_t>& runs, Metric metric) {
-  Sample s;
+inline void sample(const std::vector<RunValues>& values, const std::vector<std::size_t>& runs, Metric metric, Sample& s) {
+  s.values.clear();
+  s.estimated = false;
   const auto m = static_cast<std::size_t>(metric);
-  s.values.reserve(runs.size());
   for (std::size_t i : runs) {
     const auto& v = values[i];
     if (!v.present[m]) continue;
     s.values.push_back(v.value[m]);
     s.estimated = s.estimated || v.estimated[m];
   }
-  return s;
 }
 
 // Threads for `runs` runs: as asked, else one per core (none for small inputs), at most `items`.
@@ -95,7 +122,7 @@ void parallel_for(std::size_t n, std::size_t threads, std::vector<std::exception
 // correlation_range[i]: group i's rows in result.correlations.
 void parallel_vs_single(const std::vector<Group>& groups,
                         const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range,
-                        const std::vector<RunRecord>& runs, const std::vector<RunValues>& values,
+                        const RunTable& runs, const std::vector<RunValues>& values,
                         const AnalysisOptions& options, AnalysisResult& result);
 
 }  // namespace greentune::analysis::detail

@@ -2,6 +2,7 @@
 // building the tree (a million-run analysis has about a million comparison rows; the tree
 // costs seconds and gigabytes), one row per line; to_json parses that same text.
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <ostream>
 #include <sstream>
@@ -51,13 +52,21 @@ class Writer {
     }
     buf_ += '"';
   }
+  // The shortest text that reads back to v (format_exact's), written in place.
   void num(double v) {
-    if (!std::isfinite(v))
+    if (!std::isfinite(v)) {
       buf_ += "null";
-    else
-      buf_ += format_exact(v);
+      return;
+    }
+    char text[64];
+    const auto end = std::to_chars(text, text + sizeof(text), v).ptr;
+    buf_.append(text, static_cast<std::size_t>(end - text));
   }
-  void num(std::size_t v) { buf_ += std::to_string(v); }
+  void num(std::size_t v) {
+    char text[32];
+    const auto end = std::to_chars(text, text + sizeof(text), v).ptr;
+    buf_.append(text, static_cast<std::size_t>(end - text));
+  }
   void boolean(bool b) { buf_ += b ? "true" : "false"; }
 
   // "key":

@@ -1,4 +1,5 @@
 // RQ3: parallel against single (see groups.hpp).
+#include <algorithm>
 #include <iterator>
 #include <map>
 
@@ -16,7 +17,9 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
   const std::string configuration = hp.empty() ? std::string("original") : hp + "=" + format_exact(value);
   for (auto metric : kMetrics) {
     if (metric == Metric::performance) continue;
-    Sample a = sample(values, single_runs, metric), b = sample(values, parallel_runs, metric);
+    thread_local Sample a, b;
+    sample(values, single_runs, metric, a);
+    sample(values, parallel_runs, metric, b);
     if (a.values.empty() || b.values.empty()) continue;
     ParallelEnergyRow row;
     row.model = prl.model;
@@ -40,7 +43,7 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
 
 void parallel_vs_single(const std::vector<Group>& groups,
                         const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range,
-                        const std::vector<RunRecord>& runs, const std::vector<RunValues>& values,
+                        const RunTable& runs, const std::vector<RunValues>& values,
                         const AnalysisOptions& options, AnalysisResult& result) {
   // The single-scenario group of each model (the first, normally the only one).
   std::map<std::string, std::size_t> single;
@@ -96,15 +99,18 @@ void parallel_vs_single(const std::vector<Group>& groups,
     const Group& g = groups[pairs[k].first];
     const Group& s = groups[pairs[k].second];
     energy_side_by_side(values, options, g, "", 0, s.original, g.original, rows[k]);
-    for (const auto& [hp, prl_runs] : g.by_operator) {
-      auto sit = s.by_operator.find(hp);
+    ValueRuns sv, pv;
+    for (const auto& op : g.by_operator) {
+      auto sit = std::find_if(s.by_operator.begin(), s.by_operator.end(),
+                              [&](const OperatorRuns& o) { return o.name == op.name; });
       if (sit == s.by_operator.end()) continue;
-      std::map<double, std::vector<std::size_t>> sv, pv;
-      for (std::size_t i : sit->second) sv[runs[i].hp.at(hp)].push_back(i);
-      for (std::size_t i : prl_runs) pv[runs[i].hp.at(hp)].push_back(i);
+      by_value(runs, sit->column, sit->runs, sv);
+      by_value(runs, op.column, op.runs, pv);
       for (const auto& [value, pr] : pv) {
-        auto vit = sv.find(value);
-        if (vit != sv.end()) energy_side_by_side(values, options, g, hp, value, vit->second, pr, rows[k]);
+        const double v = value;
+        auto vit = std::lower_bound(sv.begin(), sv.end(), v, [](const auto& e, double x) { return e.first < x; });
+        if (vit != sv.end() && !(v < vit->first))
+          energy_side_by_side(values, options, g, op.name, value, vit->second, pr, rows[k]);
       }
     }
   });

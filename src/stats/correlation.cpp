@@ -1,7 +1,11 @@
 // Ranks and correlations (Spearman, Pearson), as scipy.stats 1.10.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
 #include <numeric>
+#include <unordered_map>
 
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/students_t.hpp>
@@ -110,9 +114,28 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y)
     c.p = 0;  // |rho| = 1: t is infinite
     return c;
   }
+  // p depends on (n, rho) only, and rho takes few values when one input has few distinct
+  // values (a hyperparameter): the p of an (n, rho) seen before on this thread is reused.
+  struct Key {
+    std::size_t n;
+    std::uint64_t rho;
+    bool operator==(const Key& o) const { return n == o.n && rho == o.rho; }
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>()(k.rho * 31 + k.n); }
+  };
+  thread_local std::unordered_map<Key, double, Hash> seen;
+  Key key{c.n, 0};
+  std::memcpy(&key.rho, &r, sizeof(r));
+  if (auto it = seen.find(key); it != seen.end()) {
+    c.p = it->second;
+    return c;
+  }
   const double t = r * std::sqrt(std::max(0.0, dof / denom));
   boost::math::students_t_distribution<double> dist(dof);
   c.p = std::min(1.0, 2 * boost::math::cdf(boost::math::complement(dist, std::fabs(t))));
+  if (seen.size() > (1u << 16)) seen.clear();  // bounded
+  seen.emplace(key, c.p);
   return c;
 }
 

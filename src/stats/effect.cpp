@@ -49,29 +49,136 @@ std::uint64_t SplitMix64::below(std::uint64_t bound) {
 
 namespace {
 
-// Percentiles q_low <= q_high with linear interpolation between order statistics (numpy's
-// default), by selection rather than a full sort; reorders v.
+// The order statistics at ranks lo and lo + 1 (0-based, lo + 1 < v.size()) of v.
+// Near either end (the percentiles of a bootstrap interval) one pass keeps the few smallest
+// or largest values in a heap; elsewhere nth_element. The values are the same either way.
+std::pair<double, double> order_stats(std::vector<double>& v, std::size_t lo) {
+  const std::size_t n = v.size();
+  constexpr std::size_t kKeep = 64;
+  double keep[kKeep];
+  if (lo + 2 <= kKeep) {
+    // The lo + 2 smallest values, kept sorted ascending.
+    const std::size_t k = lo + 2;
+    std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), keep);
+    std::sort(keep, keep + k);
+    for (std::size_t i = k; i < n; ++i) {
+      const double x = v[i];
+      if (!(x < keep[k - 1])) continue;
+      std::size_t j = k - 1;
+      for (; j > 0 && x < keep[j - 1]; --j) keep[j] = keep[j - 1];
+      keep[j] = x;
+    }
+    return {keep[lo], keep[lo + 1]};
+  }
+  if (n - lo <= kKeep) {
+    // The n - lo largest values, kept sorted ascending: the first two are ranks lo, lo + 1.
+    const std::size_t k = n - lo;
+    std::copy(v.end() - static_cast<std::ptrdiff_t>(k), v.end(), keep);
+    std::sort(keep, keep + k);
+    for (std::size_t i = 0; i + k < n; ++i) {
+      const double x = v[i];
+      if (!(x > keep[0])) continue;
+      std::size_t j = 0;
+      for (; j + 1 < k && x > keep[j + 1]; ++j) keep[j] = keep[j + 1];
+      keep[j] = x;
+    }
+    return {keep[0], keep[1]};
+  }
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  return {v[lo], *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end())};
+}
+
+// Percentile q with linear interpolation between order statistics (numpy's default).
+double quantile(std::vector<double>& v, double q) {
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const double frac = pos - static_cast<double>(lo);
+  if (frac != 0 && lo + 1 < v.size()) {
+    const auto [a, b] = order_stats(v, lo);
+    return a + (b - a) * frac;
+  }
+  if (lo + 1 < v.size()) return order_stats(v, lo).first;
+  return *std::max_element(v.begin(), v.end());  // lo = n - 1
+}
+
 std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double q_high) {
-  auto at = [&](double q, std::size_t from) {
-    const double pos = q * static_cast<double>(v.size() - 1);
-    const auto lo = static_cast<std::size_t>(std::floor(pos));
-    const double frac = pos - static_cast<double>(lo);
-    auto first = v.begin() + static_cast<std::ptrdiff_t>(from);
-    std::nth_element(first, v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-    const double a = v[lo];
-    double result = a;
-    if (frac != 0 && lo + 1 < v.size())
-      result = a + (*std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end()) - a) * frac;
-    return std::make_pair(result, lo);
-  };
-  auto [low, lo_index] = at(q_low, 0);
-  // Everything from lo_index on is >= v[lo_index]: select the high percentile in that part only.
-  auto [high, hi_index] = at(q_high, lo_index);
-  (void)hi_index;
-  return {low, high};
+  return {quantile(v, q_low), quantile(v, q_high)};
 }
 
 double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; }
+
+// SplitMix64::next and below, inline: the same sequence.
+struct Rng {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  std::uint64_t below(std::uint64_t bound) {
+    std::uint64_t r = next();
+    unsigned __int128 m = static_cast<unsigned __int128>(r) * bound;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < bound) {
+      const std::uint64_t threshold = (0 - bound) % bound;
+      while (low < threshold) {
+        r = next();
+        m = static_cast<unsigned __int128>(r) * bound;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
+};
+
+// The samples to resample: run-major rows of k metrics, b resamples.
+struct Draw {
+  const double* rows_o;
+  std::uint64_t n_o;
+  const double* rows_m;
+  std::uint64_t n_m;
+  std::size_t b;
+};
+
+// values[j][r]: the saving of metric j in resample r. Each resample draws n_o original runs,
+// then n_m mutant runs, summing every metric in draw order.
+template <std::size_t K>
+void resample(Rng& rng, const Draw& d, std::vector<std::vector<double>>& values) {
+  double* out[K];
+  for (std::size_t j = 0; j < K; ++j) out[j] = values[j].data();
+  const double n_o = static_cast<double>(d.n_o), n_m = static_cast<double>(d.n_m);
+  for (std::size_t r = 0; r < d.b; ++r) {
+    double so[K] = {}, sm[K] = {};
+    for (std::uint64_t i = 0; i < d.n_o; ++i) {
+      const double* row = d.rows_o + rng.below(d.n_o) * K;
+      for (std::size_t j = 0; j < K; ++j) so[j] += row[j];
+    }
+    for (std::uint64_t i = 0; i < d.n_m; ++i) {
+      const double* row = d.rows_m + rng.below(d.n_m) * K;
+      for (std::size_t j = 0; j < K; ++j) sm[j] += row[j];
+    }
+    for (std::size_t j = 0; j < K; ++j) out[j][r] = saving(so[j] / n_o, sm[j] / n_m);
+  }
+}
+
+void resample_any(Rng& rng, const Draw& d, std::size_t k, std::vector<std::vector<double>>& values) {
+  std::vector<double> so(k), sm(k);
+  for (std::size_t r = 0; r < d.b; ++r) {
+    std::fill(so.begin(), so.end(), 0.0);
+    std::fill(sm.begin(), sm.end(), 0.0);
+    for (std::uint64_t i = 0; i < d.n_o; ++i) {
+      const double* row = d.rows_o + rng.below(d.n_o) * k;
+      for (std::size_t j = 0; j < k; ++j) so[j] += row[j];
+    }
+    for (std::uint64_t i = 0; i < d.n_m; ++i) {
+      const double* row = d.rows_m + rng.below(d.n_m) * k;
+      for (std::size_t j = 0; j < k; ++j) sm[j] += row[j];
+    }
+    for (std::size_t j = 0; j < k; ++j)
+      values[j][r] = saving(so[j] / static_cast<double>(d.n_o), sm[j] / static_cast<double>(d.n_m));
+  }
+}
 
 void check_samples(const std::vector<std::vector<double>>& samples, const char* which) {
   if (samples.empty()) throw input_error(std::string("bootstrap without ") + which + " metrics");
@@ -102,22 +209,25 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
   const auto n_o = static_cast<std::uint64_t>(original.front().size());
   const auto n_m = static_cast<std::uint64_t>(mutant.front().size());
   const auto b = static_cast<std::size_t>(resamples);
-  SplitMix64 rng(seed);
-  std::vector<std::vector<double>> values(k, std::vector<double>(b));
-  std::vector<double> sum_o(k), sum_m(k);
-  for (std::size_t r = 0; r < b; ++r) {
-    std::fill(sum_o.begin(), sum_o.end(), 0.0);
-    std::fill(sum_m.begin(), sum_m.end(), 0.0);
-    for (std::uint64_t i = 0; i < n_o; ++i) {
-      const auto idx = rng.below(n_o);
-      for (std::size_t j = 0; j < k; ++j) sum_o[j] += original[j][idx];
-    }
-    for (std::uint64_t i = 0; i < n_m; ++i) {
-      const auto idx = rng.below(n_m);
-      for (std::size_t j = 0; j < k; ++j) sum_m[j] += mutant[j][idx];
-    }
-    for (std::size_t j = 0; j < k; ++j)
-      values[j][r] = saving(sum_o[j] / static_cast<double>(n_o), sum_m[j] / static_cast<double>(n_m));
+  Rng rng{seed};
+  thread_local std::vector<std::vector<double>> values;
+  thread_local std::vector<double> rows_o, rows_m;
+  values.resize(k);
+  for (auto& v : values) v.resize(b);
+  // Run-major copies: a drawn run's metrics side by side.
+  rows_o.resize(n_o * k);
+  rows_m.resize(n_m * k);
+  for (std::size_t j = 0; j < k; ++j) {
+    for (std::size_t i = 0; i < n_o; ++i) rows_o[i * k + j] = original[j][i];
+    for (std::size_t i = 0; i < n_m; ++i) rows_m[i * k + j] = mutant[j][i];
+  }
+  const Draw d{rows_o.data(), n_o, rows_m.data(), n_m, b};
+  switch (k) {
+    case 1: resample<1>(rng, d, values); break;
+    case 2: resample<2>(rng, d, values); break;
+    case 3: resample<3>(rng, d, values); break;
+    case 4: resample<4>(rng, d, values); break;
+    default: resample_any(rng, d, k, values); break;
   }
   const double tail = (1 - confidence) / 2;
   for (std::size_t j = 0; j < k; ++j) {

@@ -4,8 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <utility>
 
 #include <boost/math/distributions/normal.hpp>
@@ -34,17 +32,22 @@ TestKind parse_test_kind(const std::string& text) {
 
 namespace {
 
-// Counts of the U statistic's null distribution for sample sizes (m, n): entry k is the
-// number of arrangements with U = k, for k = 0..m*n. Uses the recursion
+// Cumulative counts of the U statistic's null distribution for sample sizes (m, n): entry k
+// is the number of arrangements with U <= k, for k = 0..m*n, summed from k = 0 up in doubles
+// (the order the p-value's sum takes). The counts use the recursion
 // f(m, n, k) = f(m-1, n, k-n) + f(m, n-1, k) (Mann and Whitney 1947; SciPy's [3] Thm 2.5),
-// iterating over n with all m' <= m kept, in doubles as SciPy does. Cached per (m, n).
-std::shared_ptr<const std::vector<double>> u_counts(std::size_t m, std::size_t n) {
-  static std::mutex mutex;
-  static std::map<std::pair<std::size_t, std::size_t>, std::shared_ptr<const std::vector<double>>> cache;
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = cache.find({m, n});
-    if (it != cache.end()) return it->second;
+// iterating over n with all m' <= m kept, in doubles as SciPy does. Cached per (m, n) and
+// per thread (no lock on the path of a million tests; every thread computes the same values).
+const std::vector<double>& u_cumulative(std::size_t m, std::size_t n, std::vector<double>& uncached) {
+  thread_local std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> cache;
+  thread_local std::pair<std::size_t, std::size_t> last_key{0, 0};
+  thread_local const std::vector<double>* last = nullptr;
+  if (last && last_key == std::make_pair(m, n)) return *last;
+  auto it = cache.find({m, n});
+  if (it != cache.end()) {
+    last_key = {m, n};
+    last = &it->second;
+    return it->second;
   }
   const std::size_t kmax = m * n;
   // f[mm][k] for the current n' (starting at n' = 0: only U = 0, one arrangement).
@@ -61,10 +64,17 @@ std::shared_ptr<const std::vector<double>> u_counts(std::size_t m, std::size_t n
       }
     }
   }
-  auto counts = std::make_shared<const std::vector<double>>(std::move(f[m]));
-  std::lock_guard<std::mutex> lock(mutex);
-  if (cache.size() < 4096) cache.emplace(std::make_pair(m, n), counts);
-  return counts;
+  std::vector<double> cum(kmax + 1);
+  double sum = 0;
+  for (std::size_t k = 0; k <= kmax; ++k) cum[k] = sum += f[m][k];
+  if (cache.size() >= 4096) {
+    uncached = std::move(cum);
+    return uncached;
+  }
+  auto& stored = cache.emplace(std::make_pair(m, n), std::move(cum)).first->second;
+  last_key = {m, n};
+  last = &stored;
+  return stored;
 }
 
 double binomial(std::size_t n, std::size_t k) {
@@ -99,15 +109,32 @@ void check_nonempty(const std::vector<double>& x, const std::vector<double>& y) 
 TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
   check_nonempty(x, y);
   const std::size_t n1 = x.size(), n2 = y.size();
-  std::vector<double> xy(x);
-  xy.insert(xy.end(), y.begin(), y.end());
+  const std::size_t n = n1 + n2;
+  // The values with whether each is from x, sorted by value (on the stack for small samples).
+  using Item = std::pair<double, bool>;
+  Item local[64];
+  std::vector<Item> heap;
+  Item* sorted = local;
+  if (n > 64) {
+    heap.resize(n);
+    sorted = heap.data();
+  }
+  for (std::size_t i = 0; i < n1; ++i) sorted[i] = {x[i], true};
+  for (std::size_t i = 0; i < n2; ++i) sorted[n1 + i] = {y[i], false};
+  const auto by_value = [](const Item& a, const Item& b) { return a.first < b.first; };
+  if (n <= 32) {
+    for (std::size_t i = 1; i < n; ++i) {
+      const Item v = sorted[i];
+      std::size_t j = i;
+      for (; j > 0 && v.first < sorted[j - 1].first; --j) sorted[j] = sorted[j - 1];
+      sorted[j] = v;
+    }
+  } else {
+    std::sort(sorted, sorted + n, by_value);
+  }
   // Ranks (average for ties) and the tie term sum(t^3 - t) in one pass over the sorted values.
-  std::vector<std::pair<double, std::size_t>> sorted(xy.size());
-  for (std::size_t i = 0; i < xy.size(); ++i) sorted[i] = {xy[i], i};
-  std::sort(sorted.begin(), sorted.end());
   double r1 = 0, tie_term = 0;
   bool ties = false;
-  const std::size_t n = xy.size();
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i + 1;
     while (j < n && sorted[j].first == sorted[i].first) ++j;
@@ -116,7 +143,7 @@ TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double
     if (j - i > 1) ties = true;
     tie_term += t * t * t - t;
     for (std::size_t k = i; k < j; ++k)
-      if (sorted[k].second < n1) r1 += rank;
+      if (sorted[k].second) r1 += rank;
     i = j;
   }
   const double u1 = r1 - static_cast<double>(n1) * static_cast<double>(n1 + 1) / 2;
@@ -133,12 +160,11 @@ TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double
   double p;
   if (exact) {
     result.method = "exact";
-    const auto counts = u_counts(std::min(n1, n2), std::max(n1, n2));
+    std::vector<double> uncached;
+    const auto& cumulative = u_cumulative(std::min(n1, n2), std::max(n1, n2), uncached);
     // sf(U) = P(U' >= U) = cdf(m*n - U) by symmetry, including the mass at U.
     const auto k = static_cast<std::size_t>(nn - u);
-    double cum = 0;
-    for (std::size_t i = 0; i <= k; ++i) cum += (*counts)[i];
-    p = 2 * cum / binomial(n1 + n2, std::min(n1, n2));
+    p = 2 * cumulative[k] / binomial(n1 + n2, std::min(n1, n2));
   } else {
     result.method = "asymptotic";
     const double total = static_cast<double>(n);

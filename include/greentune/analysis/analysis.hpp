@@ -194,6 +194,9 @@ AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions
                        const std::vector<std::string>& origins);
 using OriginFn = std::function<std::string(std::size_t)>;
 AnalysisResult analyze(const std::vector<RunRecord>& runs, const AnalysisOptions& options, const OriginFn& origins);
+// The same on runs in columns (run_table.hpp; what `greentune analyze` uses): the same result.
+struct RunTable;
+AnalysisResult analyze(const RunTable& runs, const AnalysisOptions& options, const OriginFn& origins);
 
 // Stable field names (issue 5): correlations, comparisons, tradeoffs, greener,
 // strength_summary, parallel_vs_single {correlations, energy}, options, input, notes,
@@ -208,5 +211,7 @@ void write_json(std::ostream& out, const AnalysisResult& result);
 const char* strength_key(stats::StrengthBin bin);
 // Human-readable tables (what `greentune analyze` prints without --json).
 std::string format_text(const AnalysisResult& result);
+// The same text written to `out` as it is formatted (in parallel for large tables).
+void write_text(std::ostream& out, const AnalysisResult& result);
 
 }  // namespace greentune::analysis
