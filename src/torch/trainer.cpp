@@ -210,6 +210,16 @@ double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)
   return static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
 }
 
+torch::Tensor pinned_for(const torch::Tensor& host, const torch::Device& device) {
+  if (!device.is_cuda() || !host.device().is_cpu()) return host;
+  return host.pin_memory();
+}
+
+torch::Tensor to_device(const torch::Tensor& t, const torch::Device& device) {
+  const bool async = device.is_cuda() && t.device().is_cpu() && t.is_pinned();
+  return t.to(device, /*non_blocking=*/async);
+}
+
 CudnnBenchmarkGuard::CudnnBenchmarkGuard(const torch::Device& device) : active_(device.is_cuda()) {
   if (!active_) return;
   previous_ = at::globalContext().benchmarkCuDNN();

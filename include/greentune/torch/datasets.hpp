@@ -155,6 +155,11 @@ void resize_bilinear(const torch::Tensor& image_u8, torch::Tensor out_u8);
 
 // ---- tensor helpers ----
 
+// ImageNet's per-channel RGB mean and standard deviation: the normalisation of upstream's
+// resnet20 (pytorch_resnet_cifar10) and hrnet18 (Person_reID_baseline_pytorch) scripts.
+inline const std::vector<double> kImageNetMean = {0.485, 0.456, 0.406};
+inline const std::vector<double> kImageNetStd = {0.229, 0.224, 0.225};
+
 // uint8 images -> float (x/255 - mean)/std per channel (mean/std size 1 or C).
 torch::Tensor normalize_images(const torch::Tensor& images_u8, const std::vector<double>& mean,
                                const std::vector<double>& std);

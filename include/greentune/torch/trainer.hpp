@@ -164,6 +164,15 @@ double evaluate_accuracy(const std::function<torch::Tensor(const torch::Tensor&)
                          const std::function<torch::Tensor(const torch::Tensor&)>& prepare,
                          const torch::Device& device, int64_t batch_size = kEvalBatchSize);
 
+// A host batch prepared for `device` by a data-loading worker: copied into page-locked (pinned)
+// memory when `device` is CUDA, as upstream's DataLoader(pin_memory=True) does, so that
+// to_device() can copy it asynchronously; unchanged on the CPU.
+torch::Tensor pinned_for(const torch::Tensor& host, const torch::Device& device);
+// `t` on `device`: asynchronous (non_blocking) when `t` is pinned host memory and `device` is
+// CUDA (the caching host allocator keeps the pinned block until the copy has run); a plain
+// copy otherwise, and `t` itself when it is already there.
+torch::Tensor to_device(const torch::Tensor& t, const torch::Device& device);
+
 // cuDNN's benchmark mode (autotuned convolution algorithms, upstream's
 // `cudnn.benchmark = True` in resnet20's and hrnet18's scripts) for the guard's lifetime when
 // `device` is CUDA; the previous setting is restored after. Nothing on the CPU.

@@ -18,23 +18,23 @@
 namespace greentune::dl {
 namespace {
 
-const std::vector<double> kMean = {0.485, 0.456, 0.406};
-const std::vector<double> kStd = {0.229, 0.224, 0.225};
 
 struct ReidBatch {
   torch::Tensor x;  // float [B,3,H,W], normalised
   torch::Tensor y;  // int64 [B]
 };
 
-// Images [first, first+count) of `images`, decoded, resized and normalised (no augmentation).
+// Images [first, first+count) of `images`, decoded, resized and normalised (no augmentation),
+// pinned for `device` (see pinned_for).
 ReidBatch plain_batch(const std::vector<ReidImage>& images, int64_t first, int64_t count, int64_t height,
-                      int64_t width) {
+                      int64_t width, const torch::Device& device) {
   std::vector<int64_t> idx(static_cast<size_t>(count));
   std::iota(idx.begin(), idx.end(), first);
   std::vector<int64_t> labels;
   for (int64_t i : idx) labels.push_back(images[static_cast<size_t>(i)].label);
-  return ReidBatch{normalize_images_serial(load_reid_batch(images, idx, height, width), kMean, kStd),
-                   torch::tensor(labels, torch::kLong)};
+  torch::Tensor x = normalize_images_serial(load_reid_batch(images, idx, height, width), kImageNetMean, kImageNetStd);
+  return ReidBatch{pinned_for(x, device),
+                   pinned_for(torch::tensor(labels, torch::kLong), device)};
 }
 
 // Retrieval features of a split: (f(x) + f(mirror x)) L2-normalised, on the CPU.
@@ -46,11 +46,11 @@ torch::Tensor extract_features(ReidHrNet& net, const std::vector<ReidImage>& ima
   const int64_t batch = kHrnetRetrievalBatch;
   const int64_t steps = (n + batch - 1) / batch;
   BatchPrefetcher<ReidBatch> batches(steps, workers, 2 * std::max(workers, 1), [&](int64_t step) {
-    return plain_batch(images, step * batch, std::min(batch, n - step * batch), height, width);
+    return plain_batch(images, step * batch, std::min(batch, n - step * batch), height, width, device);
   });
   std::vector<torch::Tensor> parts;
   for (int64_t step = 0; step < steps; ++step) {
-    torch::Tensor x = batches.next().x.to(device);
+    torch::Tensor x = to_device(batches.next().x, device);
     torch::Tensor f = net->features(x) + net->features(x.flip({3}));
     parts.push_back((f / f.norm(2, 1, true).clamp_min(1e-12)).to(torch::kCPU));
   }
@@ -189,12 +189,12 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
       std::vector<int64_t> idx(ord + step * batch_size, ord + (step + 1) * batch_size);
       std::mt19937_64 rng = batch_rng(seed, epoch, step);
       torch::Tensor images = random_crop_flip(load_reid_batch(market.train, idx, height, width), padding, rng);
-      return ReidBatch{normalize_images_serial(images, kMean, kStd),
-                       take_batch_serial(label_tensor, order, step * batch_size, batch_size)};
+      return ReidBatch{pinned_for(normalize_images_serial(images, kImageNetMean, kImageNetStd), device),
+                       pinned_for(take_batch_serial(label_tensor, order, step * batch_size, batch_size), device)};
     });
     auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t) {
       ReidBatch batch = batches.next();
-      torch::Tensor x = batch.x.to(device), y = batch.y.to(device);
+      torch::Tensor x = to_device(batch.x, device), y = to_device(batch.y, device);
       clear_gradients(optimizer);
       torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
@@ -208,12 +208,12 @@ TrainResult train_hrnet18(const TrainContext& ctx) {
       torch::NoGradGuard no_grad;
       net->eval();
       BatchPrefetcher<ReidBatch> val(val_steps, workers, 2 * std::max(workers, 1), [&](int64_t step) {
-        return plain_batch(market.val, step * val_batch, val_batch, height, width);
+        return plain_batch(market.val, step * val_batch, val_batch, height, width, device);
       });
       torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(device));
       for (int64_t step = 0; step < val_steps; ++step) {
         ReidBatch b = val.next();
-        correct += net->forward(b.x.to(device)).argmax(1).eq(b.y.to(device)).sum();
+        correct += net->forward(to_device(b.x, device)).argmax(1).eq(to_device(b.y, device)).sum();
       }
       result.performance = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(std::max<int64_t>(1, n_val));
     }

@@ -11,11 +11,9 @@
 namespace greentune::dl {
 namespace {
 
-const std::vector<double> kMean = {0.485, 0.456, 0.406};
-const std::vector<double> kStd = {0.229, 0.224, 0.225};
 
 torch::Tensor cifar_prepare(const torch::Tensor& images_u8, const torch::Device& device) {
-  return normalize_images(images_u8.to(device), kMean, kStd);
+  return normalize_images(images_u8.to(device), kImageNetMean, kImageNetStd);
 }
 
 struct CifarBatch {
@@ -89,11 +87,12 @@ TrainResult train_resnet20(const TrainContext& ctx) {
       const int64_t start = step * batch_size, count = std::min(batch_size, n - start);
       std::mt19937_64 rng = batch_rng(seed, epoch, step);
       torch::Tensor u8 = random_crop_flip(take_batch_serial(data.train.images, order, start, count), 4, rng);
-      return CifarBatch{normalize_images_serial(u8, kMean, kStd), take_batch_serial(data.train.labels, order, start, count)};
+      return CifarBatch{pinned_for(normalize_images_serial(u8, kImageNetMean, kImageNetStd), device),
+                        pinned_for(take_batch_serial(data.train.labels, order, start, count), device)};
     });
     auto epoch_loss = train_epoch(ctx, result, epoch, steps_per_epoch, [&](int64_t) {
       CifarBatch batch = batches.next();
-      torch::Tensor x = batch.x.to(device), y = batch.y.to(device);
+      torch::Tensor x = to_device(batch.x, device), y = to_device(batch.y, device);
       clear_gradients(optimizer);
       torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
       loss.backward();
