@@ -6,7 +6,7 @@ sets it in-process (core/allocator.cpp: mallopt M_MMAP_THRESHOLD 32 MiB, M_TRIM_
 evaluates every model at both batch sizes, alternating which goes first; medians of the
 rounds. Inputs are random (the time does not depend on the values).
 
-  /usr/bin/python3 bench/eval_batch.py [ROUNDS]
+  /usr/bin/python3 bench/eval_batch.py [ROUNDS] [IMAGES]   (defaults 3, 10000)
 """
 import ctypes
 import os
@@ -62,7 +62,7 @@ def evaluate(model, images, batch, pairs):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    n = 10000
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
     mnist = torch.rand(n, 1, 28, 28)
     cases = [("mnist_cnn", MnistCnn().eval(), mnist, 1000, False),
              ("siamese", Siamese().eval(), mnist * 255, 1000, True)]
@@ -72,6 +72,7 @@ def main():
             order = (big, 64) if r % 2 == 0 else (64, big)
             for b in order:
                 times[(name, b)].append(evaluate(model, images, b, pairs))
+                print(f"round {r + 1}: {name} batch {b}: {times[(name, b)][-1]:.2f} s", flush=True)
     print(f"eval of {n} test images (siamese: {n} pairs), {torch.get_num_threads()} threads, "
           f"torch {torch.__version__}, {rounds} rounds, medians:")
     for name, _, _, big, _ in cases:
