@@ -67,10 +67,13 @@ const std::vector<double>& u_cumulative(std::size_t m, std::size_t n, std::vecto
   std::vector<double> cum(kmax + 1);
   double sum = 0;
   for (std::size_t k = 0; k <= kmax; ++k) cum[k] = sum += f[m][k];
-  if (cache.size() >= 4096) {
+  // At most 4096 sizes and 4M values (32 MB) per thread; beyond that, computed each time.
+  thread_local std::size_t cached_values = 0;
+  if (cache.size() >= 4096 || cached_values + cum.size() > (std::size_t{1} << 22)) {
     uncached = std::move(cum);
     return uncached;
   }
+  cached_values += cum.size();
   auto& stored = cache.emplace(std::make_pair(m, n), std::move(cum)).first->second;
   last_key = {m, n};
   last = &stored;
