@@ -102,7 +102,37 @@ double quantile(std::vector<double>& v, double q) {
 }
 
 std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double q_high) {
-  return {quantile(v, q_low), quantile(v, q_high)};
+  const std::size_t n = v.size();
+  const double pos_l = q_low * static_cast<double>(n - 1), pos_h = q_high * static_cast<double>(n - 1);
+  const auto lo_l = static_cast<std::size_t>(std::floor(pos_l)), lo_h = static_cast<std::size_t>(std::floor(pos_h));
+  constexpr std::size_t kKeep = 64;
+  const std::size_t kl = lo_l + 2, kh = n - lo_h;  // the kl smallest and the kh largest values
+  if (!(lo_l + 1 < n && lo_h + 1 < n && kl <= kKeep && kh <= kKeep && kl + kh <= n))
+    return {quantile(v, q_low), quantile(v, q_high)};
+  // Both tails in one pass, each kept sorted ascending.
+  double low[kKeep], high[kKeep];
+  std::size_t nl = 0, nh = 0;
+  for (const double x : v) {
+    if (nl < kl || x < low[nl - 1]) {
+      std::size_t j = nl < kl ? nl++ : nl - 1;
+      for (; j > 0 && x < low[j - 1]; --j) low[j] = low[j - 1];
+      low[j] = x;
+    }
+    if (nh < kh) {
+      std::size_t j = nh++;
+      for (; j > 0 && x < high[j - 1]; --j) high[j] = high[j - 1];
+      high[j] = x;
+    } else if (x > high[0]) {
+      std::size_t j = 0;
+      for (; j + 1 < kh && x > high[j + 1]; ++j) high[j] = high[j + 1];
+      high[j] = x;
+    }
+  }
+  // Linear interpolation between ranks lo and lo + 1, as quantile().
+  const double frac_l = pos_l - static_cast<double>(lo_l), frac_h = pos_h - static_cast<double>(lo_h);
+  const double a_l = low[lo_l], a_h = high[0];
+  return {frac_l != 0 ? a_l + (low[lo_l + 1] - a_l) * frac_l : a_l,
+          frac_h != 0 ? a_h + (high[1] - a_h) * frac_h : a_h};
 }
 
 double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; }
