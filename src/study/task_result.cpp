@@ -1,140 +1,116 @@
 #include "greentune/study/task_result.hpp"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <algorithm>
-#include <sstream>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/json_integer.hpp"
+#include "greentune/core/json_types.hpp"
+
+// The result file through nlohmann's conversions: a run outcome's fields by name (enums as their
+// text, empty optionals as null), its power samples as four columns (t_s, domain, watts,
+// source: compact), integers read with json_integer (a float such as 1e300 is an input error,
+// not undefined behaviour). Keys are written in name order (nlohmann's objects are sorted),
+// so the file is byte for byte what earlier versions wrote.
+namespace greentune::store {
+
+using nlohmann::json;
+
+// Optional fields read with their defaults; "domain" is required (checked by the reader below).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DomainEnergy, domain, joules, source, attributed_j, flagged, note)
+
+static json sample_columns(const std::vector<PowerSampleRow>& samples) {
+  json t = json::array(), domain = json::array(), watts = json::array(), source = json::array();
+  for (const auto& s : samples) {
+    t.push_back(s.t_s);
+    domain.push_back(s.domain);
+    watts.push_back(s.watts);
+    source.push_back(s.source);
+  }
+  return {{"t_s", t}, {"domain", domain}, {"watts", watts}, {"source", source}};
+}
+
+static std::vector<PowerSampleRow> samples_from_columns(const json& c) {
+  const auto t = c.at("t_s").get<std::vector<double>>();
+  const auto domain = c.at("domain").get<std::vector<EnergyDomain>>();
+  const auto watts = c.at("watts").get<std::vector<double>>();
+  const auto source = c.at("source").get<std::vector<EnergySource>>();
+  if (domain.size() != t.size() || watts.size() != t.size() || source.size() != t.size())
+    throw input_error("samples: t_s, domain, watts and source are not arrays of one length");
+  std::vector<PowerSampleRow> out;
+  for (size_t i = 0; i < t.size(); ++i) out.push_back({t[i], domain[i], watts[i], source[i]});
+  return out;
+}
+
+void to_json(json& j, const RunOutcome& o) {
+  j = {{"run_id", o.run_id},         {"result_id", o.result_id},     {"status", o.status},
+       {"reason", o.reason},         {"started_at", o.started_at},   {"finished_at", o.finished_at},
+       {"node", o.node},             {"duration_s", o.duration_s},   {"performance", o.performance},
+       {"exit_code", o.exit_code},   {"energy", o.energy},           {"samples", sample_columns(o.samples)},
+       {"details", o.details}};
+}
+
+void from_json(const json& j, RunOutcome& o) {
+  o.run_id = json_integer<long long>(j.at("run_id"), "run_id");
+  try {
+    o.result_id = j.at("result_id").get<std::string>();
+    o.status = j.at("status").get<RunStatus>();
+    o.reason = j.value("reason", std::string());
+    o.started_at = j.value("started_at", std::string());
+    o.finished_at = j.value("finished_at", std::string());
+    o.node = j.value("node", std::string());
+    o.duration_s = j.value("duration_s", std::optional<double>());
+    o.performance = j.value("performance", std::optional<double>());
+    if (j.contains("exit_code") && !j.at("exit_code").is_null())
+      o.exit_code = json_integer<long long>(j.at("exit_code"), "exit_code");
+    for (const json& e : j.at("energy")) {
+      if (!e.is_object() || !e.contains("domain")) throw input_error("energy: an entry without a domain");
+      o.energy.push_back(e.get<DomainEnergy>());
+    }
+    if (j.contains("samples")) o.samples = samples_from_columns(j.at("samples"));
+    o.details = j.value("details", std::map<std::string, std::string>());
+  } catch (const Error& e) {
+    throw input_error("run " + std::to_string(o.run_id) + ": " + e.what());
+  }
+  if (!is_final(o.status))
+    throw input_error("run " + std::to_string(o.run_id) + ": status '" + to_string(o.status) +
+                      "' is not a final status");
+}
+
+}  // namespace greentune::store
 
 namespace greentune::study {
 
 using nlohmann::json;
 
-
-// ---- results ----
-
-static json outcome_to_json(const store::RunOutcome& o) {
-  json energy = json::array();
-  for (const auto& d : o.energy) {
-    energy.push_back({{"domain", to_string(d.domain)},
-                      {"joules", d.joules ? json(*d.joules) : json(nullptr)},
-                      {"source", to_string(d.source)},
-                      {"attributed_j", d.attributed_j ? json(*d.attributed_j) : json(nullptr)},
-                      {"flagged", d.flagged},
-                      {"note", d.note}});
-  }
-  // Samples as columns (compact): t_s, domain, watts, source.
-  json t = json::array(), dom = json::array(), w = json::array(), src = json::array();
-  for (const auto& s : o.samples) {
-    t.push_back(s.t_s);
-    dom.push_back(to_string(s.domain));
-    w.push_back(s.watts);
-    src.push_back(to_string(s.source));
-  }
-  return {{"run_id", o.run_id},
-          {"result_id", o.result_id},
-          {"status", to_string(o.status)},
-          {"reason", o.reason},
-          {"started_at", o.started_at},
-          {"finished_at", o.finished_at},
-          {"node", o.node},
-          {"duration_s", o.duration_s ? json(*o.duration_s) : json(nullptr)},
-          {"performance", o.performance ? json(*o.performance) : json(nullptr)},
-          {"exit_code", o.exit_code ? json(*o.exit_code) : json(nullptr)},
-          {"energy", energy},
-          {"samples", {{"t_s", t}, {"domain", dom}, {"watts", w}, {"source", src}}},
-          {"details", o.details}};
-}
-
-static std::optional<double> opt_number(const json& j, const char* key) {
-  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return j.at(key).get<double>();
-}
-
-static store::RunOutcome outcome_from_json(const json& j) {
-  store::RunOutcome o;
-  o.run_id = json_integer<long long>(j.at("run_id"), "run_id");
-  o.result_id = j.at("result_id").get<std::string>();
-  o.status = run_status_from(j.at("status").get<std::string>(), "run " + std::to_string(o.run_id) + ": status");
-  o.reason = j.value("reason", std::string());
-  o.started_at = j.value("started_at", std::string());
-  o.finished_at = j.value("finished_at", std::string());
-  o.node = j.value("node", std::string());
-  o.duration_s = opt_number(j, "duration_s");
-  o.performance = opt_number(j, "performance");
-  if (j.contains("exit_code") && !j.at("exit_code").is_null())
-    o.exit_code = json_integer<long long>(j.at("exit_code"), "exit_code");
-  for (const auto& e : j.at("energy")) {
-    store::DomainEnergy d;
-    d.domain = energy_domain_from(e.at("domain").get<std::string>(), "run " + std::to_string(o.run_id) + ": energy domain");
-    d.joules = opt_number(e, "joules");
-    d.source = energy_source_from(e.value("source", std::string()), "run " + std::to_string(o.run_id) + ": energy source");
-    d.attributed_j = opt_number(e, "attributed_j");
-    d.flagged = e.value("flagged", false);
-    d.note = e.value("note", std::string());
-    o.energy.push_back(d);
-  }
-  if (j.contains("samples")) {
-    const json& s = j.at("samples");
-    const json &t = s.at("t_s"), &domain = s.at("domain"), &watts = s.at("watts"), &source = s.at("source");
-    if (!t.is_array() || domain.size() != t.size() || watts.size() != t.size() || source.size() != t.size())
-      throw input_error("run " + std::to_string(o.run_id) +
-                        ": samples: t_s, domain, watts and source are not arrays of one length");
-    for (size_t i = 0; i < t.size(); ++i)
-      o.samples.push_back({t.at(i).get<double>(),
-                           energy_domain_from(domain.at(i).get<std::string>(), "run " + std::to_string(o.run_id) + ": samples: domain"),
-                           watts.at(i).get<double>(),
-                           energy_source_from(source.at(i).get<std::string>(), "run " + std::to_string(o.run_id) + ": samples: source")});
-  }
-  if (j.contains("details")) o.details = j.at("details").get<std::map<std::string, std::string>>();
-  if (!is_final(o.status))
-    throw input_error("run " + std::to_string(o.run_id) + ": status '" + to_string(o.status) + "' is not a final status");
-  return o;
-}
+static constexpr const char* kFormat = "greentune-task-result";
 
 json to_json(const TaskResult& r) {
-  json runs = json::array();
-  for (const auto& o : r.runs) runs.push_back(outcome_to_json(o));
-  return {{"format", "greentune-task-result"},
-          {"version", 1},
-          {"study_id", r.study_id},
-          {"task_id", r.task_id},
-          {"result_id", r.result_id},
-          {"node", r.node},
-          {"environment", r.environment},
-          {"started_at", r.started_at},
-          {"finished_at", r.finished_at},
-          {"runs", runs}};
+  return {{"format", kFormat},           {"version", 1},          {"study_id", r.study_id},
+          {"task_id", r.task_id},        {"result_id", r.result_id}, {"node", r.node},
+          {"environment", r.environment}, {"started_at", r.started_at}, {"finished_at", r.finished_at},
+          {"runs", r.runs}};
 }
 
 TaskResult task_result_from_json(const json& j) {
   TaskResult r;
   try {
-    if (j.value("format", std::string()) != "greentune-task-result")
-      throw input_error("not a greentune task result (format field)");
+    if (j.value("format", std::string()) != kFormat) throw input_error("not a greentune task result (format field)");
     r.study_id = j.at("study_id").get<std::string>();
     r.task_id = json_integer<long long>(j.at("task_id"), "task_id");
     r.result_id = j.at("result_id").get<std::string>();
     r.node = j.value("node", std::string());
-    if (j.contains("environment")) r.environment = j.at("environment").get<std::map<std::string, std::string>>();
+    r.environment = j.value("environment", std::map<std::string, std::string>());
     r.started_at = j.value("started_at", std::string());
     r.finished_at = j.value("finished_at", std::string());
-    for (const auto& o : j.at("runs")) r.runs.push_back(outcome_from_json(o));
+    r.runs = j.at("runs").get<std::vector<store::RunOutcome>>();
   } catch (const json::exception& e) {
     throw input_error(std::string("task result: ") + e.what());
   }
   return r;
 }
-
 std::string write_task_result(const StudyPaths& paths, const TaskResult& r) {
   make_directories(paths.results_dir());
   std::string file = paths.result_file(r.task_id);
