@@ -47,6 +47,19 @@ std::string last_nonempty_line(const std::string& s) {
   return last;
 }
 
+// The outcome `p` ends with: its status and why.
+ParsedOutcome ended(ParsedOutcome p, RunStatus status, std::string reason) {
+  p.status = status;
+  p.reason = std::move(reason);
+  return p;
+}
+
+// Why a run whose process did not exit cleanly failed: how it ended, and its last stderr line.
+std::string crash_reason(const SubprocessResult& r, const std::string& stderr_text) {
+  std::string last = last_nonempty_line(stderr_text);
+  return r.describe() + (last.empty() ? "" : ": " + tail(last, 300));
+}
+
 void sleep_interruptible(double seconds, const std::atomic<bool>* cancel) {
   double end = monotonic_seconds() + seconds;
   while (monotonic_seconds() < end) {
@@ -135,13 +148,9 @@ SubprocessOptions child_options(const ModelDefinition& m, const Configuration& h
 ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
                             const std::string& stdout_text, const std::string& stderr_text, double timeout_s) {
   ParsedOutcome p;
-  if (r.timed_out) {
-    p.status = RunStatus::timeout;
-    std::ostringstream o;
-    o << "timed out after " << std::llround(r.wall_s) << " s (run_timeout_s = " << format_exact(timeout_s) << ")";
-    p.reason = o.str();
-    return p;
-  }
+  if (r.timed_out)
+    return ended(p, RunStatus::timeout, "timed out after " + std::to_string(std::llround(r.wall_s)) +
+                                            " s (run_timeout_s = " + format_exact(timeout_s) + ")");
   std::string diverged_reason;
   if (m.is_builtin()) {
     // The last stdout line that is a JSON object.
@@ -164,38 +173,21 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
       for (const auto& [k, v] : planned) {
         auto it = tr->hyperparameters.find(k);
         if (it == tr->hyperparameters.end()) continue;
-        if (std::memcmp(&it->second, &v, sizeof(double)) != 0) {
-          p.status = RunStatus::failed;
-          p.reason = "hyperparameter " + k + ": the trainer used " + format_exact(it->second) +
-                     ", the plan says " + format_exact(v);
-          return p;
-        }
+        if (std::memcmp(&it->second, &v, sizeof(double)) != 0)
+          return ended(p, RunStatus::failed, "hyperparameter " + k + ": the trainer used " + format_exact(it->second) +
+                                                 ", the plan says " + format_exact(v));
       }
     }
-    if (!diverged_reason.empty()) {
-      p.status = RunStatus::diverged;
-      p.reason = diverged_reason;
-      return p;
-    }
-    if (!r.ok()) {
-      p.status = RunStatus::failed;
-      std::string last = last_nonempty_line(stderr_text);
-      p.reason = r.describe() + (last.empty() ? "" : ": " + tail(last, 300));
-      return p;
-    }
-    if (!tr) {
-      p.status = RunStatus::failed;
-      p.reason = "exit code 0 but no result JSON on stdout" + (parse_error.empty() ? "" : " (" + parse_error + ")");
-      return p;
-    }
+    if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
+    if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
+    if (!tr)
+      return ended(p, RunStatus::failed,
+                   "exit code 0 but no result JSON on stdout" + (parse_error.empty() ? "" : " (" + parse_error + ")"));
     if (!p.performance || !std::isfinite(*p.performance)) {
-      p.status = RunStatus::failed;
-      p.reason = "no " + m.metric + " in the result";
       p.performance.reset();
-      return p;
+      return ended(p, RunStatus::failed, "no " + m.metric + " in the result");
     }
-    p.status = RunStatus::succeeded;
-    return p;
+    return ended(p, RunStatus::succeeded, "");
   }
 
   // External command.
@@ -256,33 +248,17 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
       }
     }
   }
-  if (!diverged_reason.empty()) {
-    p.status = RunStatus::diverged;
-    p.reason = diverged_reason;
-    return p;
-  }
-  if (!r.ok()) {
-    p.status = RunStatus::failed;
-    std::string last = last_nonempty_line(stderr_text);
-    p.reason = r.describe() + (last.empty() ? "" : ": " + tail(last, 300));
-    return p;
-  }
-  if (metric_nonfinite) {
-    p.status = RunStatus::diverged;
-    p.reason = m.metric + " is " + metric_text;
-    return p;
-  }
-  if (!metric) {
-    p.status = RunStatus::failed;
-    p.reason = metric_text.empty()
-                   ? (m.result == "json-lines" ? "no JSON line with '" + m.metric_key + "' on stdout"
-                                               : "metric not found on stdout (metric_regex " + m.metric_regex + ")")
-                   : "metric '" + metric_text + "' is not a number";
-    return p;
-  }
-  p.status = RunStatus::succeeded;
+  if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
+  if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
+  if (metric_nonfinite) return ended(p, RunStatus::diverged, m.metric + " is " + metric_text);
+  if (!metric)
+    return ended(p, RunStatus::failed,
+                 metric_text.empty()
+                     ? (m.result == "json-lines" ? "no JSON line with '" + m.metric_key + "' on stdout"
+                                                 : "metric not found on stdout (metric_regex " + m.metric_regex + ")")
+                     : "metric '" + metric_text + "' is not a number");
   p.performance = metric;
-  return p;
+  return ended(p, RunStatus::succeeded, "");
 }
 
 energy::MeterOptions meter_options(const StudyDefinition& def, const std::string& meter_override) {

@@ -80,6 +80,11 @@ RunRow read_run(Statement& s, const std::string& db) {
   return r;
 }
 
+// A configurations row (id, model, operator, mutant), without its values.
+ConfigurationRow read_configuration(Statement& s) {
+  return {s.column_int(0), s.column_text(1), s.column_text(2), static_cast<int>(s.column_int(3)), {}};
+}
+
 const char* kRunColumns =
     "id, task_id, job, configuration_id, model, scenario, corunner, operator, repetition, status, "
     "reason, attempts, started_at, finished_at, node, duration_s, performance, exit_code, result_id";
@@ -194,15 +199,8 @@ void StudyStore::add_model(const ModelRow& m) {
 std::vector<ModelRow> StudyStore::models() {
   std::vector<ModelRow> out;
   auto s = db_->prepare("SELECT name, kind, metric, higher_is_better, command FROM models ORDER BY name");
-  while (s.step()) {
-    ModelRow m;
-    m.name = s.column_text(0);
-    m.kind = s.column_text(1);
-    m.metric = s.column_text(2);
-    m.higher_is_better = s.column_int(3) != 0;
-    m.command = s.column_text(4);
-    out.push_back(m);
-  }
+  while (s.step())
+    out.push_back({s.column_text(0), s.column_text(1), s.column_text(2), s.column_int(3) != 0, s.column_text(4)});
   return out;
 }
 
@@ -223,14 +221,7 @@ std::vector<ConfigurationRow> StudyStore::configurations() {
   std::map<long long, ConfigurationRow> byid;
   {
     auto s = db_->prepare("SELECT id, model, operator, mutant FROM configurations ORDER BY id");
-    while (s.step()) {
-      ConfigurationRow c;
-      c.id = s.column_int(0);
-      c.model = s.column_text(1);
-      c.op = s.column_text(2);
-      c.mutant = static_cast<int>(s.column_int(3));
-      byid[c.id] = c;
-    }
+    while (s.step()) byid[s.column_int(0)] = read_configuration(s);
   }
   auto s = db_->prepare("SELECT configuration_id, name, value FROM configuration_values");
   while (s.step()) {
@@ -243,14 +234,10 @@ std::vector<ConfigurationRow> StudyStore::configurations() {
 }
 
 ConfigurationRow StudyStore::configuration(long long id) {
-  ConfigurationRow c;
   auto s = db_->prepare("SELECT id, model, operator, mutant FROM configurations WHERE id=?");
   s.bind(1, id);
   if (!s.step()) throw io_error("database " + path_ + ": no configuration " + std::to_string(id));
-  c.id = s.column_int(0);
-  c.model = s.column_text(1);
-  c.op = s.column_text(2);
-  c.mutant = static_cast<int>(s.column_int(3));
+  ConfigurationRow c = read_configuration(s);
   auto v = db_->prepare("SELECT name, value FROM configuration_values WHERE configuration_id=?");
   v.bind(1, id);
   while (v.step()) c.hp[v.column_text(0)] = v.column_double(1);

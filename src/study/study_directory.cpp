@@ -15,6 +15,7 @@
 #include "greentune/core/files.hpp"
 #include "greentune/core/json_integer.hpp"
 #include "greentune/store/study_store.hpp"
+#include "greentune/study/plan_rows.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -161,36 +162,7 @@ LoadedStudy create_study_directory(const StudyDefinition& study, const std::stri
   };
   for (const auto& m : study.models) add_model(m);
   for (const auto& m : study.corunners) add_model(m);
-  for (const auto& c : ls.plan.configurations) {
-    store::ConfigurationRow row;
-    row.id = c.id;
-    row.model = c.model;
-    row.op = c.op;
-    row.mutant = c.mutant;
-    row.hp = c.hp;
-    st.add_configuration(row);
-  }
-  for (const auto& t : ls.plan.tasks) {
-    store::TaskRow row;
-    row.id = t.id;
-    row.scenario = t.scenario;
-    row.corunner = t.corunner;
-    row.jobs = t.jobs;
-    st.add_task(row);
-  }
-  for (const auto& r : ls.plan.runs) {
-    store::RunRow row;
-    row.id = r.id;
-    row.task_id = r.task_id;
-    row.job = r.job;
-    row.configuration_id = r.configuration_id;
-    row.model = r.model;
-    row.scenario = r.scenario;
-    row.corunner = r.corunner;
-    row.op = r.op;
-    row.repetition = r.repetition;
-    st.add_run(row);
-  }
+  add_plan(st, ls.plan);
   tx.commit();
   return ls;
 }

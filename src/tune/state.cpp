@@ -9,6 +9,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/exec/overrides.hpp"
+#include "greentune/study/plan_rows.hpp"
 
 namespace greentune::tune {
 
@@ -113,41 +114,13 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
   s.study.definition = s.def.study;
   exec::apply_overrides(s.study.definition, exec::recorded_overrides(st));
   s.configurations = st.configurations();
-  for (const auto& c : s.configurations) {
-    study::PlannedConfiguration pc;
-    pc.id = c.id;
-    pc.model = c.model;
-    pc.op = c.op;
-    pc.mutant = c.mutant;
-    pc.hp = c.hp;
-    s.study.plan.configurations.push_back(pc);
-  }
-  for (const auto& t : st.tasks()) {
-    study::PlannedTask pt;
-    pt.id = t.id;
-    pt.scenario = t.scenario;
-    pt.corunner = t.corunner;
-    pt.scenario_kind = ScenarioKind::single;
-    pt.jobs = t.jobs;
-    s.study.plan.tasks.push_back(pt);
-  }
+  const std::vector<store::RunRow> rows = st.runs();
+  s.study.plan = study::plan_from_rows(s.configurations, st.tasks(), rows);
+  // exec describes a run as "original" or "<op>=<value>" (op a hyperparameter of the
+  // configuration); the database keeps tune's phase (original | search | confirm) instead.
+  for (auto& pr : s.study.plan.runs) pr.op = pr.configuration_id == 1 ? "original" : s.def.space.front().name;
   const std::string& objective = s.def.objective;
-  for (const auto& r : st.runs()) {
-    study::PlannedRun pr;
-    pr.id = r.id;
-    pr.task_id = r.task_id;
-    pr.job = r.job;
-    pr.configuration_id = r.configuration_id;
-    pr.model = r.model;
-    pr.scenario = r.scenario;
-    pr.corunner = r.corunner;
-    // exec describes a run as "original" or "<op>=<value>" (op a hyperparameter of the
-    // configuration); the database keeps tune's phase (original | search | confirm) instead.
-    pr.op = r.configuration_id == 1 ? "original" : s.def.space.front().name;
-    pr.repetition = r.repetition;
-    s.study.plan.runs.push_back(pr);
-    for (auto& t : s.study.plan.tasks)
-      if (t.id == r.task_id) t.run_ids.push_back(r.id);
+  for (const auto& r : rows) {
     RunData d;
     d.id = r.id;
     d.task_id = r.task_id;

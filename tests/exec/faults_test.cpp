@@ -24,16 +24,14 @@
 using namespace greentune;
 using namespace greentune::exec;
 using greentune::testing::make_temp_dir;
+using greentune::testing::one_model_study;
+using greentune::testing::study_folder;
 using greentune::testing::write_text;
 
 namespace {
 
 SubprocessResult greentune_cli(const std::vector<std::string>& args) {
-  SubprocessOptions o;
-  o.argv = {GREENTUNE_BIN};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.timeout_s = 120;
-  return run_subprocess(o);
+  return greentune::testing::run_greentune(args, {}, 120);
 }
 
 // The study's file ends in a sub-table: a key appended to the text would land in it.
@@ -54,9 +52,7 @@ lr = 0.25
 }  // namespace
 
 TEST(Overrides, StudyFlagsApplyToTheDefinitionNotItsTextAndAreRecorded) {
-  std::string dir = make_temp_dir("overrides");
-  write_text(dir + "/model.sh", greentune::testing::kFakeModel, true);
-  write_text(dir + "/study.toml", kEndsInSubTable);
+  std::string dir = study_folder("overrides", kEndsInSubTable);
   double t0 = monotonic_seconds();
   SubprocessResult r = greentune_cli({"study", dir + "/study.toml", "-o", dir + "/out", "--cooldown", "0", "--meter",
                                       "estimate", "--progress", "none"});
@@ -86,9 +82,7 @@ TEST(Overrides, StudyFlagsApplyToTheDefinitionNotItsTextAndAreRecorded) {
 }
 
 TEST(Overrides, ResumeKeepsTheRecordedOverridesAndRunTaskAppliesItsFlags) {
-  std::string dir = make_temp_dir("overrides-task");
-  write_text(dir + "/model.sh", greentune::testing::kFakeModel, true);
-  write_text(dir + "/study.toml", kEndsInSubTable);
+  std::string dir = study_folder("overrides-task", kEndsInSubTable);
   // A study directory whose tasks have not run (a dry Slurm submission would leave the same).
   StudyDefinition def = study::load_study_file(dir + "/study.toml");
   study::create_study_directory(def, dir + "/out");
@@ -144,19 +138,13 @@ while [ $i -lt 150000 ]; do i=$((i+1)); done
 times
 echo "accuracy: 1"
 )SH", true);
-  write_text(dir + "/study.toml", R"T(
+  write_text(dir + "/study.toml", one_model_study(R"T(
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 meter_interval_ms = 1000
 governor = "keep"
-[[models]]
-name = "busy"
-command = "./busy.sh {lr}"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T", "0.5", "./busy.sh {lr}"));
   StudyRunOptions o;
   o.study_file = dir + "/study.toml";
   o.out_dir = dir + "/out";
@@ -181,20 +169,12 @@ hyperparameters = {lr = 0.25}
 }
 
 TEST(ResultFiles, ABadResultFileIsSkippedAtResumeAsCollectSkipsIt) {
-  std::string dir = make_temp_dir("bad-result");
-  write_text(dir + "/model.sh", greentune::testing::kFakeModel, true);
-  write_text(dir + "/study.toml", R"T(
+  std::string dir = study_folder("bad-result", one_model_study(R"T(
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 governor = "keep"
-[[models]]
-name = "m"
-command = "./model.sh {lr}"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T"));
   StudyDefinition def = study::load_study_file(dir + "/study.toml");
   study::create_study_directory(def, dir + "/out");
   write_text(dir + "/out/results/task-2.json", "{\"format\": \"greentune-task-result\", \"cut sh");
@@ -231,19 +211,13 @@ TEST(DiskFull, StopsWithOneErrorKeepsFinishedRunsAndResumes) {
                                 "fi\n"
                                 "echo \"accuracy: $1\"\n",
              true);
-  write_text(dir + "/study.toml", R"T(
+  write_text(dir + "/study.toml", one_model_study(R"T(
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 governor = "keep"
 order = "grouped"
-[[models]]
-name = "m"
-command = "./model.sh {lr}"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5, 0.75]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T", "0.5, 0.75"));
   std::string out = mnt + "/out";
   SubprocessResult first = greentune_cli({"study", dir + "/study.toml", "-o", out, "--progress", "none"});
   EXPECT_EQ(first.exit_code, 4) << first.stdout_text << first.stderr_text;

@@ -29,26 +29,12 @@ using namespace greentune;
 using namespace greentune::exec;
 using namespace greentune::study;
 using greentune::testing::make_temp_dir;
+using greentune::testing::one_model_study;
+using greentune::testing::run_quietly;
+using greentune::testing::study_folder;
 using greentune::testing::write_text;
 
 namespace {
-
-std::string setup(const std::string& tag, const std::string& toml) {
-  std::string dir = make_temp_dir(tag);
-  write_text(dir + "/model.sh", greentune::testing::kFakeModel, true);
-  write_text(dir + "/study.toml", toml);
-  return dir;
-}
-
-int run_quietly(StudyRunOptions o, std::string* log = nullptr) {
-  std::ostringstream out, err;
-  o.out = &out;
-  o.err = &err;
-  o.progress = "log";
-  int rc = run_study(o);
-  if (log) *log = out.str() + err.str();
-  return rc;
-}
 
 const char* kTwoModels = R"T(
 name = "e2e"
@@ -79,7 +65,7 @@ hyperparameters = {gamma = 0.7, epochs = 12}
 }  // namespace
 
 TEST(Runner, TinyStudyEndToEndStoresEveryRun) {
-  std::string dir = setup("e2e", kTwoModels);
+  std::string dir = study_folder("e2e", kTwoModels);
   StudyRunOptions o;
   o.study_file = dir + "/study.toml";
   o.out_dir = dir + "/out";
@@ -167,7 +153,7 @@ TEST(Runner, TinyStudyEndToEndStoresEveryRun) {
 }
 
 TEST(Runner, FailureTimeoutAndDivergenceGetTheirStatusAndTheStudyGoesOn) {
-  std::string dir = setup("statuses", R"T(
+  std::string dir = study_folder("statuses", R"T(
 name = "statuses"
 repetitions = 1
 cooldown = 0
@@ -209,18 +195,12 @@ hyperparameters = {lr = 0.25, mode = 0}
 }
 
 TEST(Runner, SymmetricJobsRunTogether) {
-  std::string dir = setup("symmetric", R"T(
+  std::string dir = study_folder("symmetric", one_model_study(R"T(
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 scenarios = [{kind = "symmetric", jobs = 2}]
-[[models]]
-name = "m"
-command = "./model.sh {lr} 0 0.3"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T", "0.5", "./model.sh {lr} 0 0.3"));
   StudyRunOptions o;
   o.study_file = dir + "/study.toml";
   o.out_dir = dir + "/out";
@@ -316,43 +296,21 @@ TEST(Runner, BuiltInModelCommandLineCarriesExactValues) {
 }
 
 TEST(Runner, KilledRunnerResumesWithoutLosingOrDuplicatingRuns) {
-  std::string dir = setup("resume", R"T(
+  std::string dir = study_folder("resume", one_model_study(R"T(
 name = "resume"
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 order = "grouped"
-[[models]]
-name = "m"
-command = "./model.sh {lr} 0 0.4"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5, 0.75, 1.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T", "0.5, 0.75, 1.5", "./model.sh {lr} 0 0.4"));
   std::string out = dir + "/out";
-  SubprocessOptions so;
-  so.argv = {GREENTUNE_BIN, "study", dir + "/study.toml", "-o", out, "--progress", "log"};
-  so.stdout_to = dir + "/first.out";
-  so.stderr_to = dir + "/first.err";
-  Subprocess first(so);
-  first.start();
+  auto first = greentune::testing::start_study(dir, out);
   // Wait until two runs are stored and a third is in flight, then SIGKILL the runner.
-  bool killed_mid_run = false;
-  for (int i = 0; i < 600 && !killed_mid_run; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (!file_exists(out + "/study.db")) continue;
-    try {
-      store::StudyStore st = store::StudyStore::open(out + "/study.db");
-      auto c = st.counts();
-      if (c.succeeded >= 2 && c.running == 1) {
-        ::kill(first.pid(), SIGKILL);
-        killed_mid_run = true;
-      }
-    } catch (const Error&) {
-    }
-  }
-  ASSERT_TRUE(killed_mid_run) << read_file(dir + "/first.err");
-  SubprocessResult r1 = first.wait();
+  const bool mid_run = greentune::testing::wait_for_counts(
+      out, [](const store::StatusCounts& c) { return c.succeeded >= 2 && c.running == 1; }, 600, 50);
+  ASSERT_TRUE(mid_run) << read_file(dir + "/first.err");
+  ::kill(first->pid(), SIGKILL);
+  SubprocessResult r1 = first->wait();
   EXPECT_EQ(r1.term_signal, SIGKILL);
   long long running_id = 0;
   {
@@ -399,20 +357,14 @@ hyperparameters = {lr = 0.25}
 }
 
 TEST(Runner, UntilIdleCooldownMeasuresABaselineAndFinishes) {
-  std::string dir = setup("idle", R"T(
+  std::string dir = study_folder("idle", one_model_study(R"T(
 repetitions = 2
 meter = "estimate"
 [cooldown]
 mode = "until-idle"
 baseline_s = 0.5
 max_s = 3
-[[models]]
-name = "m"
-command = "./model.sh {lr}"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T"));
   StudyRunOptions o;
   o.study_file = dir + "/study.toml";
   o.out_dir = dir + "/out";

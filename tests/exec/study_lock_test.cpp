@@ -76,47 +76,27 @@ TEST(FileLock, AHolderKilledWithSigkillLeavesNoLock) {
 }
 
 TEST(StudyLock, SecondRunnerCollectAndSubmissionAreRefusedWhileAStudyRuns) {
-  std::string dir = make_temp_dir("one-runner");
   // Every run waits for the file 'go', created once the checks below are done, so the study is
   // still running while they look at it however fast the machine is.
-  write_text(dir + "/model.sh", R"SH(#!/bin/sh
+  const char* model = R"SH(#!/bin/sh
 while [ ! -e "$(dirname "$0")/go" ]; do sleep 0.02; done
 echo "accuracy: $1"
-)SH", true);
-  write_text(dir + "/study.toml", R"T(
+)SH";
+  std::string dir = greentune::testing::study_folder("one-runner", greentune::testing::one_model_study(R"T(
 name = "one-runner"
 repetitions = 2
 cooldown = 0
 meter = "estimate"
 governor = "keep"
 order = "grouped"
-[[models]]
-name = "m"
-command = "./model.sh {lr}"
-metric_regex = "accuracy: ([-+0-9.e]+)"
-operators = [{hyperparameter = "lr", values = [0.5]}]
-hyperparameters = {lr = 0.25}
-)T");
+)T"), model);
   std::string out = dir + "/out";
-  SubprocessOptions so;
-  so.argv = {GREENTUNE_BIN, "study", dir + "/study.toml", "-o", out, "--progress", "log"};
-  so.stdout_to = dir + "/first.out";
-  so.stderr_to = dir + "/first.err";
-  Subprocess first(so);
-  first.start();
-  bool running = false;
-  for (int i = 0; i < 400 && !running; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    if (!file_exists(out + "/study.db")) continue;
-    try {
-      store::StudyStore st = store::StudyStore::open(out + "/study.db");
-      running = st.counts().running == 1;
-    } catch (const Error&) {
-    }
-  }
+  auto first = greentune::testing::start_study(dir, out);
+  const bool running =
+      greentune::testing::wait_for_counts(out, [](const store::StatusCounts& c) { return c.running == 1; });
   ASSERT_TRUE(running) << read_file(dir + "/first.err");
 
-  const std::string holder = "greentune study (pid " + std::to_string(first.pid()) + " on " + hostname();
+  const std::string holder = "greentune study (pid " + std::to_string(first->pid()) + " on " + hostname();
   // A second runner: refused in one line naming the holder; nothing is touched (the run in
   // flight stays running, its attempt is not reset).
   SubprocessResult second = greentune::testing::run_greentune({"study", "--resume", out, "--progress", "log"});
@@ -139,7 +119,7 @@ hyperparameters = {lr = 0.25}
   EXPECT_NE(status.stdout_text.find("runner: " + holder), std::string::npos) << status.stdout_text;
 
   write_text(dir + "/go", "", false);
-  SubprocessResult r1 = first.wait();
+  SubprocessResult r1 = first->wait();
   ASSERT_EQ(r1.exit_code, 0) << read_file(dir + "/first.err");
   store::StudyStore st = store::StudyStore::open(out + "/study.db");
   for (const auto& r : st.runs()) {
