@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "greentune/core/files.hpp"
+#include "greentune/core/text.hpp"
 
 namespace greentune::exec {
 
@@ -22,13 +23,6 @@ namespace {
 std::string env_or(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
-  return s.substr(i);
 }
 
 std::string read_trimmed(const std::string& path) {

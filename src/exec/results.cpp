@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/text.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/store/integrity.hpp"
 #include "greentune/study/task_result.hpp"
@@ -12,12 +13,6 @@ namespace greentune::exec {
 using namespace greentune::study;
 
 namespace {
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
-}
 
 bool task_unfinished(store::StudyStore& st, long long task_id) {
   for (const auto& r : st.runs_of_task(task_id))

@@ -17,6 +17,7 @@
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/signal_scope.hpp"
 #include "greentune/core/subprocess.hpp"
+#include "greentune/core/text.hpp"
 #include "greentune/exec/environment.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/format.hpp"
@@ -63,12 +64,6 @@ bool task_done_in_store(store::StudyStore& st, long long task_id) {
   for (const auto& r : runs)
     if (!is_final(r.status)) return false;
   return true;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-  return s;
 }
 
 // The Slurm options a study was submitted with, kept so --resume can reuse them.
