@@ -202,6 +202,9 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
       for (const auto& [k, v] : facts) run.details[k] = v;
       if (run.node.empty()) run.node = r.node;
     }
+    // scancel signals every process of the job at once: children that ended by it before this
+    // process saw its own signal make a result of a cancelled task, which is not written.
+    if (eo.cancel->load()) throw Cancelled();
     std::string written = write_task_result(paths, r);
     for (const auto& run : r.runs)
       log(fmt::format("run {}: {}{}{}", run.run_id, to_string(run.status),
