@@ -48,10 +48,8 @@ LoadedRuns load_runs(const std::string& path, bool force_csv) {
   return loaded;
 }
 
-void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std::ostream* warn) {
-  std::set<std::string> seen;
-  for (const auto& r : loaded.runs)
-    if (!r.node.empty()) seen.insert(r.node);
+bool check_node_selection(const std::string& path, const std::set<std::string>& seen,
+                          const std::vector<std::string>& nodes, std::ostream* warn) {
   auto list = [](const std::set<std::string>& s) {
     std::string out;
     for (const auto& n : s) out += (out.empty() ? "" : ", ") + n;
@@ -59,15 +57,23 @@ void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std
   };
   if (nodes.empty()) {
     if (seen.size() > 1 && warn)
-      *warn << "greentune: warning: " << loaded.path << ": runs were measured on " << seen.size() << " nodes ("
+      *warn << "greentune: warning: " << path << ": runs were measured on " << seen.size() << " nodes ("
             << list(seen) << "); their energy is analysed together; choose one with --node HOST\n";
-    return;
+    return false;
   }
-  const std::set<std::string> want(nodes.begin(), nodes.end());
-  for (const auto& n : want)
+  for (const auto& n : std::set<std::string>(nodes.begin(), nodes.end()))
     if (!seen.count(n))
-      throw input_error("--node " + n + ": no run in " + loaded.path + " was measured on that node (nodes: " +
+      throw input_error("--node " + n + ": no run in " + path + " was measured on that node (nodes: " +
                         (seen.empty() ? std::string("none recorded") : list(seen)) + ")");
+  return true;
+}
+
+void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std::ostream* warn) {
+  std::set<std::string> seen;
+  for (const auto& r : loaded.runs)
+    if (!r.node.empty()) seen.insert(r.node);
+  if (!check_node_selection(loaded.path, seen, nodes, warn)) return;
+  const std::set<std::string> want(nodes.begin(), nodes.end());
   std::vector<std::size_t> kept;
   std::vector<RunRecord> runs;
   for (std::size_t i = 0; i < loaded.runs.size(); ++i)

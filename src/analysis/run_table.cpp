@@ -192,22 +192,8 @@ void select_nodes(LoadedTable& loaded, const std::vector<std::string>& nodes, st
   std::set<std::string> seen;
   for (std::size_t id = 0; id < used.size(); ++id)
     if (used[id] && !t.text[id].empty()) seen.insert(t.text[id]);
-  auto list = [](const std::set<std::string>& s) {
-    std::string out;
-    for (const auto& n : s) out += (out.empty() ? "" : ", ") + n;
-    return out;
-  };
-  if (nodes.empty()) {
-    if (seen.size() > 1 && warn)
-      *warn << "greentune: warning: " << loaded.path << ": runs were measured on " << seen.size() << " nodes ("
-            << list(seen) << "); their energy is analysed together; choose one with --node HOST\n";
-    return;
-  }
+  if (!check_node_selection(loaded.path, seen, nodes, warn)) return;
   const std::set<std::string> want(nodes.begin(), nodes.end());
-  for (const auto& n : want)
-    if (!seen.count(n))
-      throw input_error("--node " + n + ": no run in " + loaded.path + " was measured on that node (nodes: " +
-                        (seen.empty() ? std::string("none recorded") : list(seen)) + ")");
   std::vector<bool> wanted(t.text.size(), false);
   for (std::size_t id = 0; id < t.text.size(); ++id) wanted[id] = want.count(t.text[id]) > 0;
   std::vector<std::size_t> kept;

@@ -24,29 +24,6 @@ double cliffs_delta(const std::vector<double>& x, const std::vector<double>& y) 
   return (greater - less) / (static_cast<double>(x.size()) * static_cast<double>(y.size()));
 }
 
-std::uint64_t SplitMix64::next() {
-  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t SplitMix64::below(std::uint64_t bound) {
-  // Lemire's multiply-shift with rejection: unbiased, deterministic, one division at most.
-  std::uint64_t r = next();
-  unsigned __int128 m = static_cast<unsigned __int128>(r) * bound;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < bound) {
-    const std::uint64_t threshold = (0 - bound) % bound;
-    while (low < threshold) {
-      r = next();
-      m = static_cast<unsigned __int128>(r) * bound;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
-  return static_cast<std::uint64_t>(m >> 64);
-}
-
 namespace {
 
 // The order statistics at ranks lo and lo + 1 (0-based, lo + 1 < v.size()) of v.
@@ -137,30 +114,8 @@ std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double
 
 double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) / mo; }
 
-// SplitMix64::next and below, inline: the same sequence.
-struct Rng {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t bound) {
-    std::uint64_t r = next();
-    unsigned __int128 m = static_cast<unsigned __int128>(r) * bound;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < bound) {
-      const std::uint64_t threshold = (0 - bound) % bound;
-      while (low < threshold) {
-        r = next();
-        m = static_cast<unsigned __int128>(r) * bound;
-        low = static_cast<std::uint64_t>(m);
-      }
-    }
-    return static_cast<std::uint64_t>(m >> 64);
-  }
-};
+// The bootstrap draws with SplitMix64 (inline in stats.hpp, so these loops inline it).
+using Rng = SplitMix64;
 
 // The samples to resample: run-major rows of k metrics, b resamples.
 struct Draw {
@@ -239,7 +194,7 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
   const auto n_o = static_cast<std::uint64_t>(original.front().size());
   const auto n_m = static_cast<std::uint64_t>(mutant.front().size());
   const auto b = static_cast<std::size_t>(resamples);
-  Rng rng{seed};
+  Rng rng(seed);
   thread_local std::vector<std::vector<double>> values;
   thread_local std::vector<double> rows_o, rows_m;
   values.resize(k);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ LoadedRuns load_runs(const std::string& path, bool force_csv = false);
 // different hardware must not be mixed silently: with no selection and runs from several
 // nodes, a one-line warning naming them goes to `warn`. A node with no run is an input_error.
 void select_nodes(LoadedRuns& loaded, const std::vector<std::string>& nodes, std::ostream* warn);
+
+// The check both select_nodes share, given the nodes `seen` in the runs of `path`: with no
+// `nodes`, warns (to `warn`, when not null) if runs come from several nodes and returns false
+// (keep every run); otherwise throws input_error naming a requested node that no run has, and
+// returns true (keep the runs of `nodes`).
+bool check_node_selection(const std::string& path, const std::set<std::string>& seen,
+                          const std::vector<std::string>& nodes, std::ostream* warn);
 
 // True when the file starts with the SQLite header ("SQLite format 3\0").
 bool is_sqlite_file(const std::string& path);

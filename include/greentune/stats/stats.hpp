@@ -94,8 +94,28 @@ StrengthBin strength_bin(double coefficient, const StrengthThresholds& threshold
 class SplitMix64 {
  public:
   explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next();
-  std::uint64_t below(std::uint64_t bound);  // uniform in [0, bound), bound > 0
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [0, bound), bound > 0: Lemire's multiply-shift with rejection (unbiased,
+  // deterministic, one division at most). Inline: the bootstrap's inner loops call it.
+  std::uint64_t below(std::uint64_t bound) {
+    std::uint64_t r = next();
+    unsigned __int128 m = static_cast<unsigned __int128>(r) * bound;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < bound) {
+      const std::uint64_t threshold = (0 - bound) % bound;
+      while (low < threshold) {
+        r = next();
+        m = static_cast<unsigned __int128>(r) * bound;
+        low = static_cast<std::uint64_t>(m);
+      }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+  }
 
  private:
   std::uint64_t state_;
