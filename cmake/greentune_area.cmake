@@ -15,10 +15,11 @@ function(greentune_area name)
   endif()
 endfunction()
 
-# greentune_tests(AREA LIBS ...): one GoogleTest executable per folder tests/AREA/*.cpp.
-# Tests get GREENTUNE_SOURCE_DIR and GREENTUNE_BIN (path of the built executable).
+# greentune_tests(AREA LIBS ... [TIMEOUT S] [RESOURCE_LOCK NAME]): one GoogleTest executable per
+# folder tests/AREA/*.cpp. Tests get GREENTUNE_SOURCE_DIR and GREENTUNE_BIN (path of the built
+# executable). RESOURCE_LOCK: ctest never runs two tests holding the same NAME at once.
 function(greentune_tests area)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;RESOURCE_LOCK" "LIBS" ${ARGN})
   file(GLOB _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${area}/*.cpp)
   if(NOT _srcs)
     return()
@@ -48,8 +49,12 @@ function(greentune_tests area)
       endif()
     endif()
   endforeach()
+  set(_lock)
+  if(ARG_RESOURCE_LOCK)
+    set(_lock RESOURCE_LOCK ${ARG_RESOURCE_LOCK})
+  endif()
   gtest_discover_tests(greentune_${area}_tests
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    PROPERTIES LABELS ${area} TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS ${area} TIMEOUT ${ARG_TIMEOUT} ${_lock}
     DISCOVERY_TIMEOUT 60)
 endfunction()
