@@ -91,11 +91,6 @@ const char* kRunColumns =
 
 }  // namespace
 
-bool is_final_status(const std::string& s) {
-  const auto status = parse_run_status(s);
-  return status && is_final(*status);
-}
-
 std::string utc_now_iso() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();

@@ -126,7 +126,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     d.task_id = r.task_id;
     d.configuration_id = r.configuration_id;
     d.op = r.op;
-    d.status = to_string(r.status);
+    d.status = r.status;
     d.performance = r.performance;
     d.duration_s = r.duration_s;
     if (d.final()) {

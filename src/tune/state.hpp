@@ -14,11 +14,12 @@ namespace greentune::tune {
 
 struct RunData {
   long long id = 0, task_id = 0, configuration_id = 0;
-  std::string op, status;
+  std::string op;
+  RunStatus status = RunStatus::pending;
   std::optional<double> objective, energy_j, performance, duration_s;
   bool estimated = false;
-  bool final() const { return store::is_final_status(status); }
-  bool ok() const { return status == "succeeded" && performance.has_value(); }
+  bool final() const { return is_final(status); }
+  bool ok() const { return status == RunStatus::succeeded && performance.has_value(); }
 };
 
 struct TuneState {

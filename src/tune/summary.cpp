@@ -103,7 +103,10 @@ json tune_summary(const std::string& dir_or_db) {
                  {"j", s.def.budget_j ? json(*s.def.budget_j) : json(nullptr)},
                  {"h", s.def.budget_h ? json(*s.def.budget_h) : json(nullptr)}};
   json counts = json::object();
-  for (const auto& r : s.runs) counts[r.status] = counts.value(r.status, 0) + 1;
+  for (const auto& r : s.runs) {
+    const std::string status = to_string(r.status);
+    counts[status] = counts.value(status, 0) + 1;
+  }
   j["runs"] = {{"total", s.runs.size()}, {"original", s.runs_in("original")}, {"search", s.runs_in("search")},
                {"confirm", s.runs_in("confirm")}, {"by_status", counts}};
 

@@ -165,8 +165,6 @@ class StudyStore {
   std::unique_ptr<Database> db_;
 };
 
-// The status text as the database stores it is a final status (to_string of a final RunStatus).
-bool is_final_status(const std::string& status);
 // Current UTC time as ISO-8601 with milliseconds.
 std::string utc_now_iso();
 
