@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "greentune/exec/slurm_study.hpp"
+#include "greentune/tune/tune_task.hpp"
 
 namespace greentune::app {
 namespace {
@@ -28,7 +29,7 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--study-dir", args->study_dir, "the study folder (on a file system the submitting machine sees)")
       ->required()
       ->envname("GREENTUNE_STUDY_DIR");
-  cmd->add_option("--task", args->task, "task number (1-based, as in the study's plan.json)")
+  cmd->add_option("--task", args->task, "task number (1-based, as in the study's plan.json, or a tune run's tune-plan.json)")
       ->required()
       ->envname("GREENTUNE_TASK");
   cmd->add_option("--greentune-bin", args->greentune_bin, "greentune executable for built-in models (empty = this one)")
@@ -52,6 +53,8 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
       if (args->cooldown >= 0) o.cooldown_s = args->cooldown;
       o.cooldown = !args->no_cooldown;
       o.force = args->force;
+      // A tune run's folder: its batches' plan is DIR/tune-plan.json (tune/tune_task.hpp).
+      if (tune::is_tune_directory(args->study_dir)) o.load = tune::load_tune_directory_for_tasks;
       return exec::run_task(o, std::cout);
     };
   });

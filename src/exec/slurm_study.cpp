@@ -66,7 +66,25 @@ bool task_done_in_store(store::StudyStore& st, long long task_id) {
   return true;
 }
 
-// The Slurm options a study was submitted with, kept so --resume can reuse them.
+// The file system a folder lives on, when it is certainly local to this machine (nodes other
+// than this one cannot see it); empty otherwise (NFS, Lustre, GPFS, BeeGFS, CephFS, ...).
+std::string local_file_system(const std::string& dir) {
+  struct statfs sf {};
+  if (::statfs(dir.c_str(), &sf) != 0) return "";
+  switch (static_cast<unsigned long>(sf.f_type)) {
+    case 0x01021994UL: return "tmpfs";
+    case 0xEF53UL: return "ext4";
+    case 0x58465342UL: return "xfs";
+    case 0x9123683EUL: return "btrfs";
+    case 0x794C7630UL: return "overlayfs";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ Slurm options
+
 void save_slurm_options(store::StudyStore& st, const slurm::SlurmOptions& o) {
   nlohmann::json j = {{"partition", o.partition},
                       {"sbatch_args", o.sbatch_args},
@@ -90,33 +108,16 @@ void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool exp
   }
 }
 
-// The file system a folder lives on, when it is certainly local to this machine (nodes other
-// than this one cannot see it); empty otherwise (NFS, Lustre, GPFS, BeeGFS, CephFS, ...).
-std::string local_file_system(const std::string& dir) {
-  struct statfs sf {};
-  if (::statfs(dir.c_str(), &sf) != 0) return "";
-  switch (static_cast<unsigned long>(sf.f_type)) {
-    case 0x01021994UL: return "tmpfs";
-    case 0xEF53UL: return "ext4";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    default: return "";
-  }
-}
-
-bool options_given(const slurm::SlurmOptions& o) {
+bool slurm_options_given(const slurm::SlurmOptions& o) {
   return !o.partition.empty() || !o.sbatch_args.empty() || !o.exclusive || o.max_parallel > 0;
 }
-
-}  // namespace
 
 // ------------------------------------------------------------------ run-task
 
 int run_task(const RunTaskOptions& o, std::ostream& out) {
   if (o.task_id <= 0) throw usage_error("--task must be a task number >= 1 (got " + std::to_string(o.task_id) + ")");
   StudyPaths paths = StudyPaths::from_path(o.study_dir);
-  LoadedStudy study = load_study_directory(paths);
+  LoadedStudy study = o.load ? o.load(paths) : load_study_directory(paths);
   const PlannedTask& task = study.task(o.task_id);  // input_error when unknown
 
   // One execution of a task at a time (a duplicated array element, a copy started by hand),
@@ -279,7 +280,7 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   if (!in_force.meter.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--meter", in_force.meter});
   if (!ro.greentune_bin.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--greentune-bin", ro.greentune_bin});
 
-  if (resume) reuse_slurm_options(st, so, options_given(options.slurm));
+  if (resume) reuse_slurm_options(st, so, slurm_options_given(options.slurm));
   st.set_meta("executor", "slurm");
   save_slurm_options(st, so);
 

@@ -97,6 +97,15 @@ std::optional<long long> search_run_budget(const TuneDefinition& d) {
   return std::max<long long>(0, *d.budget_runs - confirm_reserve_runs(d));
 }
 
+study::Plan tune_plan(const TuneDefinition& d, const std::vector<store::ConfigurationRow>& configurations,
+                      const std::vector<store::TaskRow>& tasks, const std::vector<store::RunRow>& runs) {
+  study::Plan plan = study::plan_from_rows(configurations, tasks, runs);
+  // exec describes a run as "original" or "<op>=<value>" (op a hyperparameter of the
+  // configuration); the database keeps tune's phase (original | search | confirm) instead.
+  for (auto& pr : plan.runs) pr.op = pr.configuration_id == 1 ? "original" : d.space.front().name;
+  return plan;
+}
+
 TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st) {
   TuneState s;
   s.study.paths = paths;
@@ -115,10 +124,7 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
   exec::apply_overrides(s.study.definition, exec::recorded_overrides(st));
   s.configurations = st.configurations();
   const std::vector<store::RunRow> rows = st.runs();
-  s.study.plan = study::plan_from_rows(s.configurations, st.tasks(), rows);
-  // exec describes a run as "original" or "<op>=<value>" (op a hyperparameter of the
-  // configuration); the database keeps tune's phase (original | search | confirm) instead.
-  for (auto& pr : s.study.plan.runs) pr.op = pr.configuration_id == 1 ? "original" : s.def.space.front().name;
+  s.study.plan = tune_plan(s.def, s.configurations, st.tasks(), rows);
   const std::string& objective = s.def.objective;
   for (const auto& r : rows) {
     RunData d;

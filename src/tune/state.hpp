@@ -50,6 +50,10 @@ struct TuneState {
 };
 
 TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st);
+// The plan the rows of a tune database describe (study/plan_rows.hpp), each run's operator as
+// exec describes a run ("original" or a hyperparameter of the configuration).
+study::Plan tune_plan(const TuneDefinition& d, const std::vector<store::ConfigurationRow>& configurations,
+                      const std::vector<store::TaskRow>& tasks, const std::vector<store::RunRow>& runs);
 // Search runs allowed (runs budget minus the confirmation reserve); empty when no runs budget.
 std::optional<long long> search_run_budget(const TuneDefinition& d);
 long long confirm_reserve_runs(const TuneDefinition& d);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <climits>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -17,14 +18,17 @@
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/signal_scope.hpp"
 #include "greentune/core/subprocess.hpp"
+#include "greentune/core/text.hpp"
 #include "greentune/energy/meter.hpp"
 #include "greentune/exec/environment.hpp"
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
+#include "greentune/exec/slurm_study.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/report/tune_report.hpp"
+#include "slurm_batch.hpp"
 #include "state.hpp"
 
 namespace greentune::tune {
@@ -234,16 +238,32 @@ int run_tune(const TuneOptions& o) {
   std::ostream& out = o.out ? *o.out : std::cout;
   std::ostream& err = o.err ? *o.err : std::cerr;
   std::ostream& info = o.json ? err : out;
-  if (o.executor != "local")
-    throw usage_error("--executor " + o.executor + ": tune runs on the local executor only so far (see docs/tune.md)");
   study::StudyPaths paths;
-  std::optional<store::StudyStore> st;
-  FileLock lock;  // one runner per tune directory, as for studies (exec/study_lock.hpp)
   if (!o.resume.empty()) {
     if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
     if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
     paths = study::StudyPaths::from_path(o.resume);
-    lock = exec::lock_study(paths.dir, "greentune tune --resume");  // refused before anything is read or written
+  }
+  // A run that submitted to Slurm (it made DIR/slurm/ before anything else) resumes there.
+  std::string executor = o.executor;
+  if (executor.empty())
+    executor = !o.resume.empty() && std::filesystem::is_directory(exec::slurm::slurm_dir(paths.dir)) ? "slurm" : "local";
+  if (executor != "local" && executor != "slurm")
+    throw usage_error("--executor: expected local or slurm, got '" + executor + "'");
+  const bool on_slurm = executor == "slurm";
+  if (!on_slurm && exec::slurm_options_given(o.slurm))
+    throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
+  if (on_slurm && !o.dry_run && !exec::slurm::slurm_available(o.slurm))
+    throw usage_error("--executor slurm: '" + o.slurm.sbatch +
+                      "' not found; tune from a machine with the Slurm client commands (a login node)");
+  // Nodes' run-task refuses to run beside a local runner: on Slurm tune holds the lock as a submitter.
+  const std::string role = on_slurm ? exec::kRoleSubmit : exec::kRoleRunner;
+  const std::string what = std::string("greentune tune") + (o.resume.empty() ? "" : " --resume") +
+                           (on_slurm ? " --executor slurm" : "");
+  std::optional<store::StudyStore> st;
+  FileLock lock;  // one runner per tune directory, as for studies (exec/study_lock.hpp)
+  if (!o.resume.empty()) {
+    lock = exec::lock_study(paths.dir, what, role);  // refused before anything is read or written
     st.emplace(store::StudyStore::open(paths.db()));
     TuneState s = load_tune_state(paths, *st);
     int merged = exec::merge_result_files(s.study, *st);
@@ -263,7 +283,8 @@ int run_tune(const TuneOptions& o) {
     for (auto& m : sd.models) m.operators.clear();
     study::create_study_directory(sd, dir);  // the original's first run is task 1
     paths.dir = dir;
-    lock = exec::lock_study(paths.dir, "greentune tune");
+    lock = exec::lock_study(paths.dir, what, role);
+    if (on_slurm) make_directories(exec::slurm::slurm_dir(paths.dir));
     st.emplace(store::StudyStore::open(paths.db()));
     st->set_meta("kind", "tune");
     info << describe_definition(def) << "tune directory: " << paths.dir << "\n";
@@ -272,31 +293,76 @@ int run_tune(const TuneOptions& o) {
   if (o.cooldown_s) exec::record_overrides(*st, exec::StudyOverrides{"", o.cooldown_s});
 
   TuneState s = load_tune_state(paths, *st);
-  exec::GovernorGuard governor(s.study.definition.governor);
-  {
+  SignalScope signals;
+  std::optional<exec::GovernorGuard> governor;  // the local executor's (on Slurm each node's run-task sets its own)
+  exec::ExecuteOptions eo;
+  SlurmBatchOptions sb;
+  if (on_slurm) {
+    sb.slurm = o.slurm;
+    exec::reuse_slurm_options(*st, sb.slurm, o.resume.empty() || exec::slurm_options_given(o.slurm));
+    exec::save_slurm_options(*st, sb.slurm);
+    if (sb.slurm.greentune_bin.empty()) sb.slurm.greentune_bin = self_executable_path();
+    // Overrides reach the nodes as run-task options (nodes read no database).
+    exec::StudyOverrides in_force = exec::recorded_overrides(*st);
+    auto& args = sb.slurm.run_task_args;
+    if (in_force.cooldown_s) args.insert(args.end(), {"--cooldown-s", format_exact(*in_force.cooldown_s)});
+    if (!o.meter_override.empty()) args.insert(args.end(), {"--meter", o.meter_override});
+    if (!o.greentune_bin.empty()) args.insert(args.end(), {"--greentune-bin", o.greentune_bin});
+    sb.name = s.def.study.name;
+    sb.poll_s = o.slurm_poll_s;
+    sb.cancel = signals.flag();
+    sb.log = [&](const std::string& line) {
+      if (!o.quiet) err << "tune: " << line << "\n";
+    };
+    sb.on_result = [&](const study::TaskResult& r) {
+      if (!o.quiet) err << run_line(s, r) << "\n";
+    };
+  } else {
+    if (!o.resume.empty() && !exec::slurm::read_submissions(paths.dir).empty()) {
+      // Running here what Slurm still has queued or running would train it twice.
+      std::vector<long long> pending;
+      for (const auto& r : s.runs)
+        if (!r.final()) pending.push_back(r.task_id);
+      std::vector<long long> jobs;
+      try {
+        jobs = active_slurm_jobs(paths, pending, o.slurm);
+      } catch (const Error& e) {
+        err << "greentune: note: " << paths.dir << " submitted tasks to Slurm, which could not be asked (" << e.what()
+            << "); running what is pending here\n";
+      }
+      if (!jobs.empty()) {
+        std::vector<std::string> j;
+        for (long long id : jobs) j.push_back(std::to_string(id));
+        throw usage_error(paths.dir + ": tasks of this tune run are still in Slurm (job " + join(j, ", ") +
+                          "); continue with greentune tune --resume " + paths.dir +
+                          " --executor slurm (it waits for them), or cancel them (scancel " + join(j, " ") + ") first");
+      }
+    }
+    governor.emplace(s.study.definition.governor);
     energy::MeterOptions mo;
     mo.meter = o.meter_override.empty() ? s.study.definition.meter : o.meter_override;
     energy::MeterSession probe(mo);
     auto env = exec::collect_environment(probe.backends());
-    env["governor"] = governor.state();
+    env["governor"] = governor->state();
     st->set_environment(hostname(), env);
+    eo.governor_state = governor->state();
   }
-  st->set_meta("executor", "local");
-  SignalScope signals;
-  exec::ExecuteOptions eo;
+  st->set_meta("executor", executor);
   eo.greentune_bin = o.greentune_bin;
   eo.meter_override = o.meter_override;
   eo.cooldown_after = false;
-  eo.governor_state = governor.state();
   eo.cancel = signals.flag();
   eo.on_run_start = [&](long long run_id, const std::string&) {
     st->mark_running(run_id, hostname(), store::utc_now_iso());
+  };
+  auto restore_governor = [&] {
+    if (governor) governor->restore();
   };
   bool first_task = true;
   try {
     for (;;) {
       s = load_tune_state(paths, *st);
-      if (s.study.definition.cooldown.mode == CooldownMode::until_idle && eo.idle_baseline_w < 0)
+      if (!on_slurm && s.study.definition.cooldown.mode == CooldownMode::until_idle && eo.idle_baseline_w < 0)
         eo.idle_baseline_w = exec::measure_idle_baseline(s.study.definition, o.meter_override);
       std::vector<long long> pending;
       for (const auto& r : s.runs)
@@ -304,6 +370,10 @@ int run_tune(const TuneOptions& o) {
       if ((s.def.budget_j && s.energy_spent_j() >= *s.def.budget_j) ||
           (s.def.budget_h && s.hours_spent() >= *s.def.budget_h))
         break;  // what is still pending is left unrun (the budget is spent)
+      if (!pending.empty() && on_slurm) {
+        run_batch_on_slurm(paths, *st, pending, sb);  // the whole batch, then the budgets are looked at again
+        continue;
+      }
       if (!pending.empty()) {
         bool stop = false;
         for (long long tid : pending) {
@@ -332,15 +402,19 @@ int run_tune(const TuneOptions& o) {
     }
   } catch (const exec::Cancelled&) {
     long long reset = st->reset_in_flight();
-    governor.restore();
-    err << "greentune: interrupted; " << reset << " run(s) in flight go back to pending. Continue with:\n"
-        << "  greentune tune --resume " << paths.dir << "\n";
+    restore_governor();
+    if (on_slurm)
+      err << "greentune: interrupted; what was submitted stays in Slurm (squeue), and its results are kept. Continue "
+             "with (it waits for those jobs rather than submitting them again):\n";
+    else
+      err << "greentune: interrupted; " << reset << " run(s) in flight go back to pending. Continue with:\n";
+    err << "  greentune tune --resume " << paths.dir << "\n";
     return 130;
   } catch (...) {
     st->reset_in_flight();
     throw;
   }
-  governor.restore();
+  restore_governor();
   st->set_meta("finished_at", store::utc_now_iso());
   json summary = tune_summary(paths.dir);
   write_file_atomic(paths.dir + "/report.html", report::tune_report_html(summary));

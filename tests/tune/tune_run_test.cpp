@@ -261,9 +261,16 @@ TEST(TuneRun, DryRunAndCommandLineErrors) {
   auto b = run_greentune({"tune", l.dir.path() + "/bad.toml"}, l.env, 60);
   EXPECT_NE(b.exit_code, 0);
   EXPECT_EQ(b.stderr_text, "greentune: error: " + l.dir.path() + "/bad.toml:2: tune.budget_runs: 5 is outside [10, 1000000]\n");
-  auto s = run_greentune({"tune", l.file, "--executor", "slurm"}, l.env, 60);
+  auto s = run_greentune({"tune", l.file, "--executor", "local", "--partition", "p"}, l.env, 60);
   EXPECT_NE(s.exit_code, 0);
-  EXPECT_NE(s.stderr_text.find("local executor only"), std::string::npos) << s.stderr_text;
+  EXPECT_NE(s.stderr_text.find("apply only with --executor slurm"), std::string::npos) << s.stderr_text;
+  // --executor slurm (tests/slurm/tune_slurm_test.cpp runs it) needs the Slurm client commands.
+  auto env = l.env;
+  env["PATH"] = l.dir.path();
+  auto n = run_greentune({"tune", l.file, "--executor", "slurm", "-o", l.dir.path() + "/run"}, env, 60);
+  EXPECT_NE(n.exit_code, 0);
+  EXPECT_NE(n.stderr_text.find("'sbatch' not found"), std::string::npos) << n.stderr_text;
+  EXPECT_FALSE(file_exists(l.dir.path() + "/run"));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 // Only the submitting/collecting machine writes the database (SQLite is not safe on network
 // file systems across hosts); nodes only read study.toml / study.json / plan.json and write
 // results/task-<N>.json.
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -30,6 +31,9 @@ struct RunTaskOptions {
   std::optional<double> cooldown_s;   // replaces the study's cool-down with a fixed one
   bool cooldown = true;               // cool down BEFORE the task (see below)
   bool force = false;                 // run even when the task already has a result
+  // How the study folder is read (empty: study::load_study_directory). A tune run's folder is
+  // read by tune::load_tune_directory_for_tasks (the app chooses; exec does not know tune).
+  std::function<LoadedStudy(const StudyPaths&)> load;
 };
 // Executes one task on this machine and writes DIR/results/task-<N>.json (atomically).
 // The cool-down comes first: on a cluster the node may just have finished any job, and
@@ -41,6 +45,15 @@ struct RunTaskOptions {
 int run_task(const RunTaskOptions& options, std::ostream& out);
 
 // ---- `greentune collect`: exec/results.hpp ----
+
+// ---- the Slurm options a study (or a tune run) was submitted with ----
+// Kept in its database (meta slurm_options) so that a --resume without options reuses them.
+void save_slurm_options(store::StudyStore& st, const slurm::SlurmOptions& o);
+// Replaces o's partition, sbatch args, exclusive and throttle by the recorded ones unless
+// explicit_options (an unreadable record changes nothing).
+void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool explicit_options);
+// Were any of those options given (not all defaults)?
+bool slurm_options_given(const slurm::SlurmOptions& o);
 
 // ---- submission (new study and --resume) ----
 struct SlurmStudyOptions {

@@ -13,12 +13,19 @@
 // Runs' operator column: "original" (the original during the search), "search" (proposals),
 // "confirm" (both sides of the confirmation). Configurations: "original" (id 1) and "tune"
 // (mutant = proposal number).
+//
+// --executor slurm: each batch (search proposals, confirmation pairs) is submitted as one Slurm
+// job array of `greentune run-task` elements; tune waits for it, stores the result files in its
+// database, and proposes the next batch. Interrupted (even by SIGKILL), `--resume DIR` waits for
+// the jobs already submitted (found again by the job ids in DIR/slurm/submissions.jsonl) and
+// submits only what has neither a result nor a live job.
 #include <iosfwd>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "greentune/exec/slurm.hpp"
 #include "greentune/tune/tune_definition.hpp"
 
 namespace greentune::tune {
@@ -29,7 +36,11 @@ struct TuneOptions {
   std::string resume;              // tune directory (or its study.db) to continue
   bool dry_run = false;
   bool json = false;               // the summary as one JSON object on stdout
-  std::string executor = "local";  // local (slurm: not yet)
+  // local or slurm (each batch one job array: tune/tune_task.hpp); empty: local, or with
+  // --resume the executor the run used (a run that submitted to Slurm has DIR/slurm/).
+  std::string executor;
+  exec::slurm::SlurmOptions slurm; // executor slurm: partition, sbatch args, --exclusive, throttle
+  double slurm_poll_s = 3;         // executor slurm: how often Slurm is asked while a batch runs
   std::string greentune_bin;
   std::string meter_override;
   std::optional<double> cooldown_s;
