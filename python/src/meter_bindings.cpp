@@ -7,9 +7,12 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "bindings.hpp"
+#include "greentune/core/error.hpp"
+#include "greentune/core/run_model.hpp"
 #include "greentune/energy/measure.hpp"
 #include "greentune/energy/window_meter.hpp"
 
@@ -64,7 +67,7 @@ void bind_meter(py::module_& m) {
               rs = w.energy(t0, t1);
             }
             std::vector<Reading> out;
-            for (const auto& r : rs) out.emplace_back(r.domain, r.joules, r.source, r.note);
+            for (const auto& r : rs) out.emplace_back(to_string(r.domain), r.joules, to_string(r.source), r.note);
             return out;
           },
           py::arg("t0"), py::arg("t1"))
@@ -72,8 +75,18 @@ void bind_meter(py::module_& m) {
       .def("stop", &energy::WindowMeter::stop, py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("stopped", &energy::WindowMeter::stopped)
       .def_property_readonly("backends", &energy::WindowMeter::backends)
-      .def_property_readonly("domains", &energy::WindowMeter::domains)
-      .def_property_readonly("missing", &energy::WindowMeter::missing)
+      .def_property_readonly("domains",
+                             [](const energy::WindowMeter& w) {
+                               std::vector<std::string> names;
+                               for (EnergyDomain d : w.domains()) names.emplace_back(to_string(d));
+                               return names;
+                             })
+      .def_property_readonly("missing",
+                             [](const energy::WindowMeter& w) {
+                               std::vector<std::pair<std::string, std::string>> out;
+                               for (const auto& [d, why] : w.missing()) out.emplace_back(to_string(d), why);
+                               return out;
+                             })
       .def_property_readonly("notes", &energy::WindowMeter::notes)
       .def_property_readonly("interval_ms", &energy::WindowMeter::interval_ms)
       .def_property_readonly("capacity", &energy::WindowMeter::capacity)
@@ -82,9 +95,11 @@ void bind_meter(py::module_& m) {
           "series",
           [](py::object self, const std::string& domain) {
             const auto& w = self.cast<const energy::WindowMeter&>();
-            energy::SeriesView v = w.series(domain);
+            auto d = parse_energy_domain(domain);
+            if (!d) throw usage_error("no power series for '" + domain + "': measured domains are the meter's domains()");
+            energy::SeriesView v = w.series(*d);
             std::size_t n = v.size > 0 ? v.size - 1 : 0;  // index 0 is the origin, not a sample
-            return py::make_tuple(v.source, view(v.t_s + 1, n, self), view(v.watts + 1, n, self),
+            return py::make_tuple(std::string(to_string(v.source)), view(v.t_s + 1, n, self), view(v.watts + 1, n, self),
                                   view(v.cumulative_j + 1, n, self));
           },
           py::arg("domain"));

@@ -28,7 +28,8 @@ class EstimateMeter final : public EnergyMeter {
       : model_(EstimateModel::from_options(o)), cpu_(o.proc_root.empty() ? "/proc" : o.proc_root), why_(std::move(why)) {}
 
   std::string name() const override { return "estimate"; }
-  std::vector<std::string> domains() const override { return {"cpu_package", "dram"}; }
+  std::vector<EnergyDomain> domains() const override { return {EnergyDomain::cpu_package, EnergyDomain::dram}; }
+  EnergySource source() const override { return EnergySource::estimated; }
   std::string describe() const override {
     return fmt::format("model: {:g} W idle + {:g} W per busy CPU ({} CPUs); DRAM {:g} W/GB x {:.1f} GB", model_.idle_w,
                        model_.core_active_w, model_.cpus, model_.dram_w_per_gb, model_.memory_gb);
@@ -44,8 +45,8 @@ class EstimateMeter final : public EnergyMeter {
     double dt = t_s - last_t_;
     if (dt > 0) {
       double busy_cpus = std::max(0.0, (busy - last_busy_s_) / dt);
-      out.push_back(PowerSample{t_s, "cpu_package", model_.package_w(busy_cpus), "estimated"});
-      out.push_back(PowerSample{t_s, "dram", model_.dram_w(), "estimated"});
+      out.push_back(PowerSample{t_s, EnergyDomain::cpu_package, model_.package_w(busy_cpus), EnergySource::estimated});
+      out.push_back(PowerSample{t_s, EnergyDomain::dram, model_.dram_w(), EnergySource::estimated});
     }
     last_t_ = t_s;
     last_busy_s_ = busy;
@@ -54,14 +55,14 @@ class EstimateMeter final : public EnergyMeter {
   std::vector<DomainReading> end(double /*t_s*/, const WindowContext& w) override {
     std::string tail = why_.empty() ? "" : "; no CPU energy sensor found";
     DomainReading pkg;
-    pkg.domain = "cpu_package";
-    pkg.source = "estimated";
+    pkg.domain = EnergyDomain::cpu_package;
+    pkg.source = EnergySource::estimated;
     pkg.joules = model_.idle_w * w.duration_s + model_.core_active_w * w.machine_cpu_s;
     pkg.note = fmt::format("estimated, not measured: {:g} W idle x {:.3f} s + {:g} W x {:.3f} busy CPU s{}", model_.idle_w,
                            w.duration_s, model_.core_active_w, w.machine_cpu_s, tail);
     DomainReading dram;
-    dram.domain = "dram";
-    dram.source = "estimated";
+    dram.domain = EnergyDomain::dram;
+    dram.source = EnergySource::estimated;
     dram.joules = model_.dram_w() * w.duration_s;
     dram.note = fmt::format("estimated, not measured: {:g} W/GB x {:.1f} GB x {:.3f} s{}", model_.dram_w_per_gb,
                             model_.memory_gb, w.duration_s, tail);

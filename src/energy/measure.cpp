@@ -84,9 +84,9 @@ nlohmann::json measurement_to_json(const Measurement& m, bool include_samples) {
   j["backends"] = m.backends;
   nlohmann::json domains = nlohmann::json::array();
   for (const auto& d : m.domains) {
-    domains.push_back({{"domain", d.domain},
+    domains.push_back({{"domain", to_string(d.domain)},
                        {"joules", opt(d.joules)},
-                       {"source", d.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.source)},
+                       {"source", d.source == EnergySource::unknown ? nlohmann::json(nullptr) : nlohmann::json(to_string(d.source))},
                        {"attributed_joules", opt(d.attributed_joules)},
                        {"flagged", d.flagged},
                        {"idle_w", opt(d.idle_w)},
@@ -101,7 +101,7 @@ nlohmann::json measurement_to_json(const Measurement& m, bool include_samples) {
   j["sampler"] = {{"ticks", m.sampler_ticks}, {"cpu_s", m.sampler_cpu_s}};
   if (include_samples) {
     nlohmann::json s = nlohmann::json::array();
-    for (const auto& p : m.samples) s.push_back({{"t_s", p.t_s}, {"domain", p.domain}, {"watts", p.watts}, {"source", p.source}});
+    for (const auto& p : m.samples) s.push_back({{"t_s", p.t_s}, {"domain", to_string(p.domain)}, {"watts", p.watts}, {"source", to_string(p.source)}});
     j["samples"] = s;
   }
   return j;
@@ -128,15 +128,16 @@ std::string format_measure_table(const MeasureResult& r) {
   bool any_estimate = false;
   for (const auto& d : m.domains) {
     std::string energy = d.flagged ? "flagged" : fmt_j(d.joules);
-    o << fmt::format("   {:<12} {:>12}  {:<12} {:>15}", d.domain, energy, d.source.empty() ? "-" : d.source,
+    o << fmt::format("   {:<12} {:>12}  {:<12} {:>15}", to_string(d.domain), energy,
+                     d.source == EnergySource::unknown ? "-" : to_string(d.source),
                      fmt_j(d.attributed_joules));
     if (net) o << fmt::format(" {:>10} {:>12}", d.idle_w ? fmt::format("{:.3f}", *d.idle_w) : "-", fmt_j(d.net_joules));
     o << "\n";
-    any_estimate = any_estimate || d.source == "estimated";
+    any_estimate = any_estimate || is_estimated(d.source);
   }
   o << "\n";
   for (const auto& d : m.domains)
-    if (!d.note.empty()) o << "   " << d.domain << ": " << d.note << "\n";
+    if (!d.note.empty()) o << "   " << to_string(d.domain) << ": " << d.note << "\n";
   o << fmt::format("\n   {:.3f} s elapsed", m.duration_s);
   auto run = m.cpu_s_by_label.find("run");
   if (run != m.cpu_s_by_label.end())
@@ -195,7 +196,7 @@ nlohmann::json meters_to_json(const MetersReport& r) {
   for (const auto& b : r.backends)
     backends.push_back({{"name", b.name}, {"available", b.available}, {"domains", b.domains}, {"detail", b.detail}});
   nlohmann::json domains = nlohmann::json::object();
-  for (const auto& [d, how] : r.auto_domains) domains[d] = how;
+  for (const auto& [d, how] : r.auto_domains) domains[to_string(d)] = how;
   return {{"backends", backends}, {"auto", {{"backends", r.auto_backends}, {"domains", domains}, {"notes", r.notes}}}};
 }
 
@@ -207,7 +208,7 @@ std::string format_meters_table(const MetersReport& r) {
   o << "\n--meter auto uses:";
   for (const auto& b : r.auto_backends) o << " " << b;
   o << "\n";
-  for (const auto& [d, how] : r.auto_domains) o << fmt::format("  {:<12} {}\n", d, how);
+  for (const auto& [d, how] : r.auto_domains) o << fmt::format("  {:<12} {}\n", to_string(d), how);
   for (const auto& n : r.notes) o << "note: " << n << "\n";
   return o.str();
 }

@@ -18,7 +18,7 @@
 
 namespace greentune::energy {
 
-const DomainReading* Measurement::find(const std::string& domain) const {
+const DomainReading* Measurement::find(EnergyDomain domain) const {
   for (const auto& d : domains)
     if (d.domain == domain) return &d;
   return nullptr;
@@ -31,7 +31,7 @@ double Measurement::cpu_share(const std::string& label) const {
 }
 
 std::optional<double> Measurement::attributed_joules(const DomainReading& d, const std::string& label) const {
-  if (d.domain == "gpu" || !d.joules || !cpu_s_by_label.count(label)) return std::nullopt;
+  if (d.domain == EnergyDomain::gpu || !d.joules || !cpu_s_by_label.count(label)) return std::nullopt;
   return *d.joules * cpu_share(label);
 }
 
@@ -48,7 +48,7 @@ struct MeterSession::Impl {
   OpenedMeters opened;
   std::vector<std::pair<std::string, std::unique_ptr<ProcessTreeCpu>>> trees;  // guarded by trees_mu
   std::mutex trees_mu;
-  std::map<std::string, double> idle_w_by_domain;
+  std::map<EnergyDomain, double> idle_w_by_domain;
   double idle_baseline_s = 0;
 
   // window state
@@ -218,10 +218,9 @@ Measurement MeterSession::end() {
     r.note = why;
     out.domains.push_back(std::move(r));
   }
-  // fixed order: cpu_package, dram, gpu
-  auto rank = [](const std::string& d) { return d == "cpu_package" ? 0 : d == "dram" ? 1 : d == "gpu" ? 2 : 3; };
+  // fixed order: cpu_package, dram, gpu (the enum's order)
   std::stable_sort(out.domains.begin(), out.domains.end(),
-                   [&](const DomainReading& a, const DomainReading& b) { return rank(a.domain) < rank(b.domain); });
+                   [](const DomainReading& a, const DomainReading& b) { return a.domain < b.domain; });
 
   // attribution by CPU-time share of the "run" tree (CPU-side domains only)
   for (auto& r : out.domains) r.attributed_joules = out.attributed_joules(r, "run");

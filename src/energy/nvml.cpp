@@ -263,7 +263,13 @@ class NvmlMeter final : public EnergyMeter {
   }
 
   std::string name() const override { return "nvml"; }
-  std::vector<std::string> domains() const override { return {"gpu"}; }
+  std::vector<EnergyDomain> domains() const override { return {EnergyDomain::gpu}; }
+  // nvml-power when any GPU has no energy counter (all are then integrated from power).
+  EnergySource source() const override {
+    for (const auto& g : gpus_)
+      if (!g.info.energy_counter) return EnergySource::nvml_power;
+    return EnergySource::nvml_energy;
+  }
   std::string describe() const override {
     std::string s = lib_->path() + ":";
     for (const auto& g : gpus_)
@@ -293,13 +299,13 @@ class NvmlMeter final : public EnergyMeter {
         any = true;
       }
     }
-    if (any) out.push_back(PowerSample{t_s, "gpu", watts, source()});
+    if (any) out.push_back(PowerSample{t_s, EnergyDomain::gpu, watts, source()});
   }
 
   std::vector<DomainReading> end(double t_s, const WindowContext& w) override {
     for (auto& g : gpus_) read(g, t_s, nullptr);
     DomainReading r;
-    r.domain = "gpu";
+    r.domain = EnergyDomain::gpu;
     r.source = source();
     std::string problems, per_gpu;
     double j = 0;
@@ -325,7 +331,7 @@ class NvmlMeter final : public EnergyMeter {
     }
     r.joules = j;
     r.note = per_gpu;
-    if (r.source == "nvml-power")
+    if (r.source == EnergySource::nvml_power)
       r.note += "; trapezoid over sampled power at real timestamps (power is a ~1 s average on recent GPUs)";
     else if (w.duration_s < 1.0)
       r.note += "; window under 1 s: the energy counter updates about every 100 ms";
@@ -344,12 +350,6 @@ class NvmlMeter final : public EnergyMeter {
     std::vector<std::pair<double, double>> samples;  // power mode: (t_s, W)
     std::string failed;
   };
-
-  std::string source() const {
-    for (const auto& g : gpus_)
-      if (!g.info.energy_counter) return "nvml-power";
-    return "nvml-energy";
-  }
 
   // Reads one GPU; returns its power over the last interval (or now) in *w.
   bool read(Gpu& g, double /*t_s*/, double* w) {

@@ -92,8 +92,8 @@ PerfPowerPmu scan_perf_power(const std::string& sysfs_root) {
   std::string mask_text;
   if (detail::read_file(dir + "/cpumask", mask_text) == 0) pmu.cpus = parse_cpu_list(detail::trim(mask_text), dir + "/cpumask");
   if (pmu.cpus.empty()) pmu.cpus = {0};
-  for (const auto& [event, domain] : std::vector<std::pair<std::string, std::string>>{{"energy-pkg", "cpu_package"},
-                                                                                       {"energy-ram", "dram"}}) {
+  for (const auto& [event, domain] : std::vector<std::pair<std::string, EnergyDomain>>{
+           {"energy-pkg", EnergyDomain::cpu_package}, {"energy-ram", EnergyDomain::dram}}) {
     std::string path = dir + "/events/" + event;
     std::string spec;
     if (detail::read_file(path, spec) != 0) {
@@ -174,7 +174,8 @@ class PerfMeter final : public EnergyMeter {
   ~PerfMeter() override { close_all(); }
 
   std::string name() const override { return "perf"; }
-  std::vector<std::string> domains() const override { return {"cpu_package", "dram"}; }
+  std::vector<EnergyDomain> domains() const override { return {EnergyDomain::cpu_package, EnergyDomain::dram}; }
+  EnergySource source() const override { return EnergySource::perf; }
   std::string describe() const override {
     std::string s = fmt::format("{}: type {}, cpus", dir_, pmu_.type);
     for (int c : pmu_.cpus) s += " " + std::to_string(c);
@@ -194,10 +195,10 @@ class PerfMeter final : public EnergyMeter {
   }
 
   void sample(double t_s, std::vector<PowerSample>& out) override {
-    std::map<std::string, double> j = update_all();
+    std::map<EnergyDomain, double> j = update_all();
     double dt = t_s - last_t_;
     if (dt > 0)
-      for (const auto& [domain, joules] : j) out.push_back(PowerSample{t_s, domain, joules / dt, "perf"});
+      for (const auto& [domain, joules] : j) out.push_back(PowerSample{t_s, domain, joules / dt, EnergySource::perf});
     last_t_ = t_s;
   }
 
@@ -205,10 +206,10 @@ class PerfMeter final : public EnergyMeter {
     update_all();
     last_t_ = t_s;
     std::vector<DomainReading> out;
-    for (const char* domain : {"cpu_package", "dram"}) {
+    for (EnergyDomain domain : domains()) {
       DomainReading r;
       r.domain = domain;
-      r.source = "perf";
+      r.source = EnergySource::perf;
       int n = 0;
       double j = 0;
       std::string problems;
@@ -219,7 +220,7 @@ class PerfMeter final : public EnergyMeter {
         if (!f.failed.empty()) problems += (problems.empty() ? "" : "; ") + f.failed;
       }
       if (n == 0) {
-        r.note = std::string("no perf ") + (std::string(domain) == "dram" ? "energy-ram" : "energy-pkg") +
+        r.note = std::string("no perf ") + (domain == EnergyDomain::dram ? "energy-ram" : "energy-pkg") +
                  " event on this machine: unavailable, not 0";
       } else if (!problems.empty()) {
         r.note = "unavailable: " + problems;
@@ -239,7 +240,7 @@ class PerfMeter final : public EnergyMeter {
  private:
   struct Fd {
     int fd;
-    std::string domain;
+    EnergyDomain domain;
     double scale;
     unsigned long long last = 0;
     double total_j = 0;
@@ -253,8 +254,8 @@ class PerfMeter final : public EnergyMeter {
     return v;
   }
 
-  std::map<std::string, double> update_all() {
-    std::map<std::string, double> j;
+  std::map<EnergyDomain, double> update_all() {
+    std::map<EnergyDomain, double> j;
     for (auto& f : fds_) {
       if (!f.failed.empty()) continue;
       unsigned long long v = read_count(f);

@@ -116,9 +116,9 @@ PowercapLayout scan_powercap(const std::string& root) {
     z.name = name;
     z.socket = idx[0];
     if (idx.size() == 1 && name.rfind("package-", 0) == 0) {
-      z.domain = "cpu_package";
+      z.domain = EnergyDomain::cpu_package;
     } else if (idx.size() == 2 && name.rfind("dram", 0) == 0) {
-      z.domain = "dram";
+      z.domain = EnergyDomain::dram;
     } else if (name == "psys") {
       layout.skipped.push_back(id + " (psys): whole platform, contains the package, not counted");
       continue;
@@ -138,7 +138,7 @@ PowercapLayout scan_powercap(const std::string& root) {
     if (z.max_range_uj <= 0) layout.skipped.push_back(id + ": no max_energy_range_uj, a wrap would be flagged");
     // The counter must be readable now; fail early with the fix.
     parse_counter(read_trimmed_or_throw(path + "/energy_uj", detail::rapl_permission_hint()), path + "/energy_uj");
-    if (z.domain == "cpu_package") sockets.insert(z.socket);
+    if (z.domain == EnergyDomain::cpu_package) sockets.insert(z.socket);
     layout.zones.push_back(std::move(z));
   }
   layout.sockets = static_cast<int>(sockets.size());
@@ -158,11 +158,12 @@ class RaplMeter final : public EnergyMeter {
       : layout_(std::move(layout)), ceiling_w_(o.max_power_w_per_socket), root_(std::move(root)) {}
 
   std::string name() const override { return "rapl"; }
-  std::vector<std::string> domains() const override { return {"cpu_package", "dram"}; }
+  std::vector<EnergyDomain> domains() const override { return {EnergyDomain::cpu_package, EnergyDomain::dram}; }
+  EnergySource source() const override { return EnergySource::rapl; }
   std::string describe() const override {
     std::string s = fmt::format("powercap {}: {} socket(s);", root_, layout_.sockets);
-    for (const auto& z : layout_.zones) s += " " + z.id + "=" + z.name + "->" + z.domain + ";";
-    if (!has("dram")) s += " no DRAM zone (reported unavailable);";
+    for (const auto& z : layout_.zones) s += " " + z.id + "=" + z.name + "->" + to_string(z.domain) + ";";
+    if (!has(EnergyDomain::dram)) s += " no DRAM zone (reported unavailable);";
     for (const auto& k : layout_.skipped) s += " skipped " + k + ";";
     return s;
   }
@@ -183,10 +184,10 @@ class RaplMeter final : public EnergyMeter {
 
   void sample(double t_s, std::vector<PowerSample>& out) override {
     double dt = t_s - last_t_;
-    std::map<std::string, double> joules;
+    std::map<EnergyDomain, double> joules;
     update_all(dt, &joules);
     if (dt > 0) {
-      for (const auto& [domain, j] : joules) out.push_back(PowerSample{t_s, domain, j / dt, "rapl"});
+      for (const auto& [domain, j] : joules) out.push_back(PowerSample{t_s, domain, j / dt, EnergySource::rapl});
     }
     last_t_ = t_s;
   }
@@ -194,11 +195,11 @@ class RaplMeter final : public EnergyMeter {
   std::vector<DomainReading> end(double t_s, const WindowContext& w) override {
     update_all(t_s - last_t_, nullptr);
     last_t_ = t_s;
-    return {reading("cpu_package", w), reading("dram", w)};
+    return {reading(EnergyDomain::cpu_package, w), reading(EnergyDomain::dram, w)};
   }
 
  private:
-  bool has(const std::string& domain) const {
+  bool has(EnergyDomain domain) const {
     return std::any_of(layout_.zones.begin(), layout_.zones.end(), [&](const PowercapZone& z) { return z.domain == domain; });
   }
 
@@ -211,7 +212,7 @@ class RaplMeter final : public EnergyMeter {
     return parse_counter(detail::trim(text), z.path + "/energy_uj");
   }
 
-  void update_all(double dt, std::map<std::string, double>* joules) {
+  void update_all(double dt, std::map<EnergyDomain, double>* joules) {
     for (size_t i = 0; i < layout_.zones.size(); ++i) {
       const auto& z = layout_.zones[i];
       if (failed_.count(z.id)) continue;
@@ -234,12 +235,12 @@ class RaplMeter final : public EnergyMeter {
     }
   }
 
-  DomainReading reading(const std::string& domain, const WindowContext& w) const {
+  DomainReading reading(EnergyDomain domain, const WindowContext& w) const {
     DomainReading r;
     r.domain = domain;
-    r.source = "rapl";
+    r.source = EnergySource::rapl;
     if (!has(domain)) {
-      r.note = "no RAPL " + domain + " zone on this machine (AMD Zen has no DRAM domain): unavailable, not 0";
+      r.note = std::string("no RAPL ") + to_string(domain) + " zone on this machine (AMD Zen has no DRAM domain): unavailable, not 0";
       return r;
     }
     double uj = 0;

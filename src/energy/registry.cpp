@@ -85,7 +85,7 @@ OpenedMeters open_meters(const MeterOptions& options) {
   OpenedMeters result;
   std::vector<std::string> names = split_names(o.meter);
   if (names.empty()) throw usage_error("--meter: empty (use auto, none, or rapl|perf|nvml|estimate)");
-  std::map<std::string, std::string> why_missing;  // domain -> reason
+  std::map<EnergyDomain, std::string> why_missing;  // domain -> reason
 
   auto claim = [&](std::unique_ptr<EnergyMeter> m) {
     for (const auto& d : m->domains())
@@ -93,12 +93,12 @@ OpenedMeters open_meters(const MeterOptions& options) {
         for (const auto& od : other->domains())
           if (od == d)
             throw usage_error("--meter " + o.meter + ": " + other->name() + " and " + m->name() +
-                              " both measure " + d + "; choose one");
+                              " both measure " + to_string(d) + "; choose one");
     result.meters.push_back(std::move(m));
   };
 
   if (names.size() == 1 && names[0] == "none") {
-    for (const char* d : {"cpu_package", "dram", "gpu"}) result.missing.emplace_back(d, "not metered (--meter none)");
+    for (EnergyDomain d : kEnergyDomains) result.missing.emplace_back(d, "not metered (--meter none)");
     return result;
   }
   if (names.size() == 1 && names[0] == "auto") {
@@ -121,7 +121,7 @@ OpenedMeters open_meters(const MeterOptions& options) {
       claim(find_entry("nvml")->open(o));
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::meter) throw;
-      why_missing["gpu"] = std::string("unavailable: ") + e.what();
+      why_missing[EnergyDomain::gpu] = std::string("unavailable: ") + e.what();
     }
   } else {
     for (const auto& name : names) {
@@ -135,7 +135,7 @@ OpenedMeters open_meters(const MeterOptions& options) {
       }
     }
   }
-  for (const char* d : {"cpu_package", "dram", "gpu"}) {
+  for (EnergyDomain d : kEnergyDomains) {
     bool provided = false;
     for (const auto& m : result.meters)
       for (const auto& md : m->domains()) provided = provided || md == d;

@@ -46,10 +46,13 @@ class FixedBuffer {
 };
 
 struct DomainSeries {
-  DomainSeries(std::string d, std::string b, std::size_t capacity)
-      : domain(std::move(d)), backend(std::move(b)), t(capacity), w(capacity), e(capacity) {}
-  std::string domain, backend, source;
-  bool instantaneous = false;  // nvml-power: watts at t, trapezoid between samples
+  DomainSeries(EnergyDomain d, std::string b, EnergySource src, std::size_t capacity)
+      : domain(d), backend(std::move(b)), source(src), instantaneous(src == EnergySource::nvml_power), t(capacity),
+        w(capacity), e(capacity) {}
+  EnergyDomain domain;
+  std::string backend;
+  EnergySource source;
+  bool instantaneous;  // nvml-power: watts at t, trapezoid between samples
   FixedBuffer t, w, e;
   std::atomic<std::size_t> size{0};  // published entries
   bool ended = false;                // no more samples (buffer full or a tick without a reading)
@@ -118,7 +121,7 @@ struct WindowMeter::Impl {
   std::condition_variable cv;
   bool stop_requested = false;
 
-  DomainSeries* find(const std::string& domain) const {
+  DomainSeries* find(EnergyDomain domain) const {
     for (const auto& s : series)
       if (s->domain == domain) return s.get();
     return nullptr;
@@ -146,7 +149,7 @@ struct WindowMeter::Impl {
       std::size_t n = s->size.load(std::memory_order_relaxed);
       if (!p || !std::isfinite(p->watts)) {
         s->ended = true;
-        s->end_note = fmt::format("{} gave no {} reading after {:.3f} s{}", s->backend, s->domain, last_tick,
+        s->end_note = fmt::format("{} gave no {} reading after {:.3f} s{}", s->backend, to_string(s->domain), last_tick,
                                   sampler_error.empty() ? "" : " (" + sampler_error + ")");
         continue;
       }
@@ -155,10 +158,6 @@ struct WindowMeter::Impl {
         s->end_note = fmt::format("sample buffer full after {:.3f} s ({} samples); use a larger capacity or a longer "
                                   "sample interval", last_tick, capacity);
         continue;
-      }
-      if (s->source.empty()) {
-        s->source = p->source;
-        s->instantaneous = p->source == "nvml-power";
       }
       double prev_t = s->t.data()[n - 1];
       double prev_w = s->w.data()[n - 1];
@@ -200,7 +199,8 @@ WindowMeter::WindowMeter(const MeterOptions& options, std::size_t capacity) : im
   s.capacity = capacity;
   s.opened = open_meters(s.options);
   for (const auto& m : s.opened.meters)
-    for (const auto& d : m->domains()) s.series.push_back(std::make_unique<DomainSeries>(d, m->name(), capacity));
+    for (EnergyDomain d : m->domains())
+      s.series.push_back(std::make_unique<DomainSeries>(d, m->name(), m->source(), capacity));
   for (auto& d : s.series) {
     d->t.data()[0] = 0;
     d->w.data()[0] = std::numeric_limits<double>::quiet_NaN();
@@ -280,17 +280,16 @@ std::vector<DomainReading> WindowMeter::energy(double t0, double t1) {
     r.domain = d->domain;
     std::size_t n = d->size.load(std::memory_order_acquire);
     double e0 = cumulative_at(*d, n, t0), e1 = cumulative_at(*d, n, t1);
+    r.source = d->source;
     {
       std::lock_guard<std::mutex> lock(s.tick_mu);
-      r.source = d->source;
       if (std::isnan(e1) && d->ended) r.note = "unavailable: " + d->end_note;
     }
-    if (r.source.empty()) r.source = d->backend == "estimate" ? "estimated" : d->backend;
     if (std::isnan(e0) || std::isnan(e1)) {
       if (r.note.empty()) r.note = "unavailable: no reading from " + d->backend + " covers the window";
     } else {
       r.joules = std::max(0.0, e1 - e0);
-      if (r.source == "estimated") r.note = "estimated, not measured (a model of CPU time; see `greentune meters`)";
+      if (is_estimated(r.source)) r.note = "estimated, not measured (a model of CPU time; see `greentune meters`)";
     }
     out.push_back(std::move(r));
   }
@@ -300,9 +299,8 @@ std::vector<DomainReading> WindowMeter::energy(double t0, double t1) {
     r.note = why;
     out.push_back(std::move(r));
   }
-  auto rank = [](const std::string& d) { return d == "cpu_package" ? 0 : d == "dram" ? 1 : d == "gpu" ? 2 : 3; };
-  std::stable_sort(out.begin(), out.end(),
-                   [&](const DomainReading& a, const DomainReading& b) { return rank(a.domain) < rank(b.domain); });
+  std::stable_sort(out.begin(), out.end(),  // cpu_package, dram, gpu (the enum's order)
+                   [](const DomainReading& a, const DomainReading& b) { return a.domain < b.domain; });
   return out;
 }
 
@@ -312,27 +310,26 @@ std::vector<std::string> WindowMeter::backends() const {
   return names;
 }
 
-std::vector<std::string> WindowMeter::domains() const {
-  std::vector<std::string> names;
+std::vector<EnergyDomain> WindowMeter::domains() const {
+  std::vector<EnergyDomain> names;
   for (const auto& s : impl_->series) names.push_back(s->domain);
   return names;
 }
 
-std::vector<std::pair<std::string, std::string>> WindowMeter::missing() const { return impl_->opened.missing; }
+std::vector<std::pair<EnergyDomain, std::string>> WindowMeter::missing() const { return impl_->opened.missing; }
 std::vector<std::string> WindowMeter::notes() const { return impl_->opened.notes; }
 int WindowMeter::interval_ms() const { return impl_->options.interval_ms; }
 std::size_t WindowMeter::capacity() const { return impl_->capacity; }
 int WindowMeter::ticks() const { return impl_->ticks.load(); }
 
-SeriesView WindowMeter::series(const std::string& domain) const {
+SeriesView WindowMeter::series(EnergyDomain domain) const {
   const DomainSeries* s = impl_->find(domain);
-  if (!s) throw usage_error("no power series for '" + domain + "': measured domains are the meter's domains()");
+  if (!s)
+    throw usage_error(std::string("no power series for '") + to_string(domain) +
+                      "': measured domains are the meter's domains()");
   SeriesView v;
   v.domain = s->domain;
-  {
-    std::lock_guard<std::mutex> lock(impl_->tick_mu);
-    v.source = s->source;
-  }
+  v.source = s->source;
   v.t_s = s->t.data();
   v.watts = s->w.data();
   v.cumulative_j = s->e.data();

@@ -309,12 +309,6 @@ void supervise_task(TaskRun& t) {
 
 // ---- outcome ----
 
-// The meter's text (energy/) becomes the typed run model here. A source this version does not
-// know (a window meter names a domain it never read by its backend, e.g. "nvml") is unknown.
-EnergySource meter_source(const std::string& text) {
-  return parse_energy_source(text).value_or(EnergySource::unknown);
-}
-
 void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window_s, double fg_span,
                  const std::string& notes) {
   const double timeout_s = t.study.definition.run_timeout_s;
@@ -335,17 +329,17 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
   if (p.status != RunStatus::succeeded && p.performance) o.details["reported_performance"] = format_exact(*p.performance);
   for (const auto& d : m.domains) {
     store::DomainEnergy e;
-    e.domain = energy_domain_from(d.domain, "meter reading");
+    e.domain = d.domain;
     e.joules = d.joules;
-    e.source = meter_source(d.source);
+    e.source = d.source;
     e.flagged = d.flagged;
     e.note = d.note;
     e.attributed_j = m.attributed_joules(d, j.label);
-    if (d.net_joules) o.details[d.domain + "_net_j"] = format_exact(*d.net_joules);
+    if (d.net_joules) o.details[std::string(to_string(d.domain)) + "_net_j"] = format_exact(*d.net_joules);
     o.energy.push_back(e);
   }
   for (const auto& s : m.samples)
-    o.samples.push_back({s.t_s, energy_domain_from(s.domain, "meter sample"), s.watts, meter_source(s.source)});
+    o.samples.push_back({s.t_s, s.domain, s.watts, s.source});
   auto cpu = m.cpu_s_by_label.find(j.label);
   o.details["cpu_s"] = format_exact(cpu == m.cpu_s_by_label.end() ? 0.0 : cpu->second);
   o.details["machine_cpu_s"] = format_exact(m.machine_cpu_s);
@@ -391,7 +385,8 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
     o.details["corunner_overlap_fraction"] = format_exact(fg_span > 0 ? std::min(1.0, c.active_s / fg_span) : 0.0);
     o.details["corunner_cpu_s"] = format_exact(ccpu == m.cpu_s_by_label.end() ? 0.0 : ccpu->second);
     for (const auto& d : m.domains)
-      if (auto a = m.attributed_joules(d, "corunner")) o.details["corunner_attributed_" + d.domain + "_j"] = format_exact(*a);
+      if (auto a = m.attributed_joules(d, "corunner"))
+        o.details[std::string("corunner_attributed_") + to_string(d.domain) + "_j"] = format_exact(*a);
     if (!c.note.empty()) o.details["corunner_note"] = c.note;
   }
   t.log("run " + std::to_string(o.run_id) + " " + to_string(o.status) + (o.reason.empty() ? "" : " (" + o.reason + ")"));

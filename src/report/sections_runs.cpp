@@ -273,21 +273,22 @@ Section power_section(const ReportInput& in) {
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     if (picked[gi].empty()) continue;
     const auto& [model, scenario, corunner] = groups[gi].first;
-    std::map<std::string, svg::LineChartData> charts;  // by domain
+    std::map<EnergyDomain, svg::LineChartData> charts;  // by domain
     for (const auto& cand : picked[gi]) {
-      std::map<std::string, std::pair<svg::Series, std::string>> series;  // domain -> (series, source)
+      std::map<EnergyDomain, std::pair<svg::Series, std::string>> series;  // domain -> (series, source)
       for (const auto& p : in.power.at(cand.id)) {
         auto& [sr, source] = series[p.domain];
         if (sr.label.empty()) {
-          bool est = parse_energy_source(p.source) == EnergySource::estimated;
+          bool est = is_estimated(p.source);
           sr.label = cand.label + (est ? " (estimated)" : "");
           sr.dashed = est;
           sr.highlight = cand.label == "original";
-          source = p.source;
+          source = to_string(p.source);
         }
         sr.points.emplace_back(p.t_s, p.watts);
       }
-      for (auto& [domain, entry] : series) {
+      for (auto& [d, entry] : series) {
+        const std::string domain = to_string(d);
         auto& [sr, source] = entry;
         double energy = 0;
         for (std::size_t k = 1; k < sr.points.size(); ++k)
@@ -299,7 +300,7 @@ Section power_section(const ReportInput& in) {
                           domain, Cell(source, source, sr.dashed ? "est" : ""), count_cell(sr.points.size()),
                           num_cell(sr.points.back().first - sr.points.front().first), num_cell(mean_or_nan(w)),
                           num_cell(energy)});
-        auto& chart = charts[domain];
+        auto& chart = charts[d];
         if (chart.title.empty()) {
           chart.title = group_label(model, scenario, corunner) + ": " + domain + " power";
           chart.x_label = "time since the run's meter window began (s)";
@@ -308,7 +309,7 @@ Section power_section(const ReportInput& in) {
         chart.series.push_back(std::move(sr));
       }
     }
-    for (const auto& [domain, chart] : charts)
+    for (const auto& [d, chart] : charts)
       s.html += figure(svg::line_chart(chart), chart.title);
   }
   s.html += "</div>\n";

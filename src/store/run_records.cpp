@@ -121,7 +121,7 @@ std::map<std::string, std::string> load_environment(const std::string& db_path) 
 std::vector<PowerPoint> load_power_series(const std::string& db_path, long long run_id) {
   StudyStore store = StudyStore::open(db_path);
   std::vector<PowerPoint> out;
-  for (const auto& s : store.samples_of(run_id)) out.push_back({s.t_s, to_string(s.domain), s.watts, to_string(s.source)});
+  for (const auto& s : store.samples_of(run_id)) out.push_back({s.t_s, s.domain, s.watts, s.source});
   return out;
 }
 
@@ -129,8 +129,15 @@ std::map<long long, std::vector<PowerPoint>> load_all_power_series(const std::st
   StudyStore store = StudyStore::open(db_path);
   std::map<long long, std::vector<PowerPoint>> out;
   auto s = store.db().prepare("SELECT run_id, t_s, domain, watts, source FROM power_samples ORDER BY run_id, t_s, rowid");
-  while (s.step())
-    out[s.column_int(0)].push_back({s.column_double(1), s.column_text(2), s.column_double(3), s.column_text(4)});
+  while (s.step()) {
+    // the message (naming the database and the run) is built only for text that does not parse
+    const std::string domain = s.column_text(2), source = s.column_text(4);
+    auto d = parse_energy_domain(domain);
+    auto src = parse_energy_source(source);
+    if (!d) d = energy_domain_from(domain, db_path + ": run " + it_id(s) + ": sample domain");
+    if (!src) src = energy_source_from(source, db_path + ": run " + it_id(s) + ": sample source");
+    out[s.column_int(0)].push_back({s.column_double(1), *d, s.column_double(3), *src});
+  }
   return out;
 }
 

@@ -49,7 +49,7 @@ class NvmlTest : public ::testing::Test {
   }
   // Measures a window of about `seconds` on GPU `gpu` (selected by UUID) and checks the
   // result lies between the fake's true energy over the inner and outer edges.
-  ge::Measurement check_window(const std::string& expected_source) {
+  ge::Measurement check_window(greentune::EnergySource expected_source) {
     ge::MeterOptions o = options();
     o.gpus = {kUuid1};
     ge::MeterSession meter(o);
@@ -60,7 +60,7 @@ class NvmlTest : public ::testing::Test {
     double inner1 = true_energy_mj_(1);
     ge::Measurement m = meter.end();
     double outer1 = true_energy_mj_(1);
-    const ge::DomainReading* gpu = m.find("gpu");
+    const ge::DomainReading* gpu = m.find(greentune::EnergyDomain::gpu);
     EXPECT_EQ(gpu->source, expected_source);
     EXPECT_TRUE(gpu->joules.has_value()) << gpu->note;
     if (!gpu->joules) return m;
@@ -88,13 +88,13 @@ TEST_F(NvmlTest, ListsGpusWithUuidAndBusId) {
 }
 
 TEST_F(NvmlTest, EnergyCounterPathUsesCounterDeltas) {
-  ge::Measurement m = check_window("nvml-energy");
+  ge::Measurement m = check_window(greentune::EnergySource::nvml_energy);
   // ~ (150 W + ramp) over 0.3 s: tens of joules, and the series has power samples
   bool any = false;
   for (const auto& s : m.samples)
-    if (s.domain == "gpu") {
+    if (s.domain == greentune::EnergyDomain::gpu) {
       any = true;
-      EXPECT_EQ(s.source, "nvml-energy");
+      EXPECT_EQ(s.source, greentune::EnergySource::nvml_energy);
       EXPECT_GT(s.watts, 100);
     }
   EXPECT_TRUE(any);
@@ -102,8 +102,8 @@ TEST_F(NvmlTest, EnergyCounterPathUsesCounterDeltas) {
 
 TEST_F(NvmlTest, PowerSamplingPathIntegratesOverRealTimestamps) {
   setenv("FAKE_NVML_NO_ENERGY", "1", 1);
-  ge::Measurement m = check_window("nvml-power");
-  EXPECT_NE(m.find("gpu")->note.find("trapezoid"), std::string::npos);
+  ge::Measurement m = check_window(greentune::EnergySource::nvml_power);
+  EXPECT_NE(m.find(greentune::EnergyDomain::gpu)->note.find("trapezoid"), std::string::npos);
 }
 
 TEST_F(NvmlTest, TrapezoidIsExactForALinearRampWithIrregularSpacing) {
@@ -156,7 +156,7 @@ TEST_F(NvmlTest, SessionRespectsCudaVisibleDevices) {
   meter.begin();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ge::Measurement m = meter.end();
-  const ge::DomainReading* gpu = m.find("gpu");
+  const ge::DomainReading* gpu = m.find(greentune::EnergyDomain::gpu);
   ASSERT_TRUE(gpu->joules.has_value());
   EXPECT_NE(gpu->note.find(kUuid1), std::string::npos);
   EXPECT_EQ(gpu->note.find("GPU-fa4e0000-0000-0000-0000-000000000000"), std::string::npos) << gpu->note;
@@ -194,8 +194,8 @@ TEST_F(NvmlTest, AutoAddsGpuNextToTheCpuMeter) {
   EXPECT_EQ(meter.backends(), (std::vector<std::string>{"estimate", "nvml"}));
   meter.begin();
   ge::Measurement m = meter.end();
-  EXPECT_EQ(m.find("gpu")->source, "nvml-energy");
-  EXPECT_EQ(m.find("cpu_package")->source, "estimated");
+  EXPECT_EQ(m.find(greentune::EnergyDomain::gpu)->source, greentune::EnergySource::nvml_energy);
+  EXPECT_EQ(m.find(greentune::EnergyDomain::cpu_package)->source, greentune::EnergySource::estimated);
 }
 
 TEST_F(NvmlTest, ImplausibleGpuEnergyIsFlaggedNotStored) {
@@ -206,7 +206,7 @@ TEST_F(NvmlTest, ImplausibleGpuEnergyIsFlaggedNotStored) {
   meter.begin();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ge::Measurement m = meter.end();
-  const ge::DomainReading* gpu = m.find("gpu");
+  const ge::DomainReading* gpu = m.find(greentune::EnergyDomain::gpu);
   EXPECT_TRUE(gpu->flagged);
   EXPECT_FALSE(gpu->joules.has_value());
   EXPECT_NE(gpu->note.find("implausible"), std::string::npos) << gpu->note;

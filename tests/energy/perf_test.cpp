@@ -37,12 +37,12 @@ TEST(Perf, ParsesTypeCpumaskEventsScaleAndUnit) {
   EXPECT_EQ(pmu.cpus, (std::vector<int>{0, 18}));
   ASSERT_EQ(pmu.events.size(), 2u);
   EXPECT_EQ(pmu.events[0].event, "energy-pkg");
-  EXPECT_EQ(pmu.events[0].domain, "cpu_package");
+  EXPECT_EQ(pmu.events[0].domain, greentune::EnergyDomain::cpu_package);
   EXPECT_EQ(pmu.events[0].config, 0x02u);
   EXPECT_DOUBLE_EQ(pmu.events[0].scale, 2.3283064365386962890625e-10);
   EXPECT_EQ(pmu.events[0].unit, "Joules");
   EXPECT_EQ(pmu.events[1].event, "energy-ram");
-  EXPECT_EQ(pmu.events[1].domain, "dram");
+  EXPECT_EQ(pmu.events[1].domain, greentune::EnergyDomain::dram);
   EXPECT_EQ(pmu.events[1].config, 0x03u);
   EXPECT_TRUE(pmu.missing.empty());
 }

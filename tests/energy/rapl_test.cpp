@@ -79,8 +79,8 @@ TEST(Rapl, EnumeratesPackagesAndDramOnlyAndSaysWhatItSkipped) {
   ASSERT_EQ(layout.zones.size(), 4u);
   int pkg = 0, dram = 0;
   for (const auto& z : layout.zones) {
-    if (z.domain == "cpu_package") ++pkg;
-    if (z.domain == "dram") ++dram;
+    if (z.domain == greentune::EnergyDomain::cpu_package) ++pkg;
+    if (z.domain == greentune::EnergyDomain::dram) ++dram;
     EXPECT_EQ(z.max_range_uj, static_cast<double>(kRange));
   }
   EXPECT_EQ(pkg, 2);
@@ -110,10 +110,10 @@ TEST(Rapl, SumsSocketsNeverAddsSubzonesPsysOrMmio) {
   set_uj(t, "intel-rapl-mmio:0", 1000000 + 5000000);             // duplicate of package-0
   settle();
   ge::Measurement m = meter.end();
-  const ge::DomainReading* pkg = m.find("cpu_package");
-  const ge::DomainReading* dram = m.find("dram");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
+  const ge::DomainReading* dram = m.find(greentune::EnergyDomain::dram);
   ASSERT_TRUE(pkg && dram);
-  EXPECT_EQ(pkg->source, "rapl");
+  EXPECT_EQ(pkg->source, greentune::EnergySource::rapl);
   ASSERT_TRUE(pkg->joules.has_value()) << pkg->note;
   EXPECT_NEAR(*pkg->joules, 12.0, 1e-9);
   ASSERT_TRUE(dram->joules.has_value()) << dram->note;
@@ -123,8 +123,8 @@ TEST(Rapl, SumsSocketsNeverAddsSubzonesPsysOrMmio) {
   double seen_j = 0;
   double prev_t = 0;
   for (const auto& s : m.samples) {
-    if (s.domain != "cpu_package") continue;
-    EXPECT_EQ(s.source, "rapl");
+    if (s.domain != greentune::EnergyDomain::cpu_package) continue;
+    EXPECT_EQ(s.source, greentune::EnergySource::rapl);
     seen_j += s.watts * (s.t_s - prev_t);
     prev_t = s.t_s;
   }
@@ -153,9 +153,9 @@ TEST(Rapl, MissingDramZoneIsUnavailableNotZero) {
   meter.begin();
   set_uj(t, "intel-rapl:0", 100 + 1500000);
   ge::Measurement m = meter.end();
-  ASSERT_TRUE(m.find("cpu_package")->joules.has_value());
-  EXPECT_NEAR(*m.find("cpu_package")->joules, 1.5, 1e-9);
-  const ge::DomainReading* dram = m.find("dram");
+  ASSERT_TRUE(m.find(greentune::EnergyDomain::cpu_package)->joules.has_value());
+  EXPECT_NEAR(*m.find(greentune::EnergyDomain::cpu_package)->joules, 1.5, 1e-9);
+  const ge::DomainReading* dram = m.find(greentune::EnergyDomain::dram);
   ASSERT_NE(dram, nullptr);
   EXPECT_FALSE(dram->joules.has_value());
   EXPECT_FALSE(dram->attributed_joules.has_value());
@@ -174,7 +174,7 @@ TEST(Rapl, CounterThatWrapsDuringTheWindow) {
   set_uj(t, "intel-rapl:0", 3000000);         // wrapped: +0.5 J to the top, +3 J after
   settle();
   ge::Measurement m = meter.end();
-  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
   ASSERT_TRUE(pkg->joules.has_value()) << pkg->note;
   EXPECT_NEAR(*pkg->joules, 5.0, 1e-6);
   EXPECT_NE(pkg->note.find("1 counter wrap"), std::string::npos) << pkg->note;
@@ -201,7 +201,7 @@ TEST(Rapl, BackwardsCounterWithoutRangeIsFlaggedNotStored) {
   meter.begin();
   set_uj(t, "intel-rapl:0", 1000);
   ge::Measurement m = meter.end();
-  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
   EXPECT_TRUE(pkg->flagged);
   EXPECT_FALSE(pkg->joules.has_value());
   EXPECT_NE(pkg->note.find("backwards"), std::string::npos) << pkg->note;
@@ -216,7 +216,7 @@ TEST(Rapl, ImplausibleJumpIsFlaggedNotStored) {
   meter.begin();
   set_uj(t, "intel-rapl:0", 50000ULL * 1000000ULL);  // 50 kJ in a fraction of a second
   ge::Measurement m = meter.end();
-  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
   EXPECT_TRUE(pkg->flagged);
   EXPECT_FALSE(pkg->joules.has_value());
   EXPECT_FALSE(pkg->attributed_joules.has_value());
@@ -230,7 +230,7 @@ TEST(Rapl, CounterUnreadableMidWindowMakesTheDomainUnavailable) {
   meter.begin();
   t.write("intel-rapl:0/energy_uj", "garbage\n");
   ge::Measurement m = meter.end();
-  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
   EXPECT_FALSE(pkg->joules.has_value());
   EXPECT_NE(pkg->note.find("intel-rapl:0/energy_uj"), std::string::npos) << pkg->note;
 }
@@ -264,9 +264,9 @@ TEST(Rapl, AutoFallsBackToEstimateAndSaysWhy) {
   ge::MeterSession meter(o);
   meter.begin();
   ge::Measurement m = meter.end();
-  EXPECT_EQ(m.find("cpu_package")->source, "estimated");
-  EXPECT_NE(m.find("cpu_package")->note.find("no CPU energy sensor"), std::string::npos);
-  EXPECT_FALSE(m.find("gpu")->joules.has_value());
+  EXPECT_EQ(m.find(greentune::EnergyDomain::cpu_package)->source, greentune::EnergySource::estimated);
+  EXPECT_NE(m.find(greentune::EnergyDomain::cpu_package)->note.find("no CPU energy sensor"), std::string::npos);
+  EXPECT_FALSE(m.find(greentune::EnergyDomain::gpu)->joules.has_value());
   ASSERT_FALSE(m.notes.empty());
   EXPECT_NE(m.notes[0].find("/nonexistent/powercap"), std::string::npos) << m.notes[0];
   EXPECT_NE(m.notes[0].find("/nonexistent/sys"), std::string::npos) << m.notes[0];

@@ -11,6 +11,7 @@
 #include "greentune/energy/estimate.hpp"
 #include "greentune/energy/meter.hpp"
 #include "greentune/energy/process_tree.hpp"
+#include "greentune/energy/window_meter.hpp"
 #include "test_helpers.hpp"
 
 namespace ge = greentune::energy;
@@ -67,12 +68,12 @@ TEST(ProcessTree, ProcStatParsesOwnProcess) {
 
 TEST(Estimate, ModelAppliedToTheWindowAndLabelled) {
   ge::Measurement m = measure_burner(0.5, 0);
-  const ge::DomainReading* pkg = m.find("cpu_package");
-  const ge::DomainReading* dram = m.find("dram");
-  const ge::DomainReading* gpu = m.find("gpu");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
+  const ge::DomainReading* dram = m.find(greentune::EnergyDomain::dram);
+  const ge::DomainReading* gpu = m.find(greentune::EnergyDomain::gpu);
   ASSERT_TRUE(pkg && dram && gpu);
-  EXPECT_EQ(pkg->source, "estimated");
-  EXPECT_EQ(dram->source, "estimated");
+  EXPECT_EQ(pkg->source, greentune::EnergySource::estimated);
+  EXPECT_EQ(dram->source, greentune::EnergySource::estimated);
   ASSERT_TRUE(pkg->joules.has_value());
   // package = idle W x duration + W per busy CPU x machine busy CPU seconds
   EXPECT_NEAR(*pkg->joules, 3 * m.duration_s + 10 * m.machine_cpu_s, 1e-9);
@@ -93,9 +94,9 @@ TEST(Estimate, ModelAppliedToTheWindowAndLabelled) {
   EXPECT_GT(m.sampler_ticks, 5);
   ASSERT_FALSE(m.samples.empty());
   for (const auto& s : m.samples) {
-    EXPECT_EQ(s.source, "estimated");
+    EXPECT_EQ(s.source, greentune::EnergySource::estimated);
     EXPECT_GE(s.t_s, 0);
-    if (s.domain == "cpu_package") {
+    if (s.domain == greentune::EnergyDomain::cpu_package) {
       EXPECT_GE(s.watts, 3 - 1e-9);
     }
   }
@@ -123,11 +124,11 @@ TEST(Session, IdleBaselineGivesNetEnergy) {
   waitpid(pid, nullptr, 0);
   ASSERT_TRUE(m.idle_baseline_w.has_value());
   EXPECT_NEAR(*m.idle_baseline_w, idle_w, 1e-9);
-  const ge::DomainReading* pkg = m.find("cpu_package");
+  const ge::DomainReading* pkg = m.find(greentune::EnergyDomain::cpu_package);
   ASSERT_TRUE(pkg->idle_w && pkg->net_joules);
   EXPECT_NEAR(*pkg->net_joules, *pkg->joules - *pkg->idle_w * m.duration_s, 1e-9);
   // DRAM is constant in the model: nothing above idle
-  const ge::DomainReading* dram = m.find("dram");
+  const ge::DomainReading* dram = m.find(greentune::EnergyDomain::dram);
   EXPECT_NEAR(*dram->net_joules, 0, 1e-6);
 }
 
@@ -147,7 +148,7 @@ TEST(Session, NoneMetersNothingButStillTimes) {
   meter.begin();
   ge::Measurement m = meter.end();
   ASSERT_EQ(m.domains.size(), 3u);
-  for (const auto& d : m.domains) EXPECT_FALSE(d.joules.has_value()) << d.domain;
+  for (const auto& d : m.domains) EXPECT_FALSE(d.joules.has_value()) << greentune::to_string(d.domain);
   EXPECT_GE(m.duration_s, 0);
 }
 
@@ -229,4 +230,30 @@ TEST(Session, RefreshBeforeReapingKeepsTheLastCpuTime) {
   EXPECT_FALSE(ge::exited_unreaped(pid));
   ge::Measurement m = meter.end();
   EXPECT_NEAR(m.cpu_s_by_label.at("run"), 0.4, 0.05);
+}
+
+// The window meter's series carry their backend's domain and source from the start (before
+// any sample); a domain no backend measures has no series and reads as unknown, not 0 J.
+TEST(WindowMeter, SeriesAreTypedAndKnowTheirSourceBeforeTheFirstSample) {
+  using greentune::EnergyDomain;
+  using greentune::EnergySource;
+  ge::MeterOptions o = estimate_options();
+  o.interval_ms = 60000;  // the sampler never ticks during the test
+  ge::WindowMeter w(o);
+  EXPECT_EQ(w.domains(), (std::vector<EnergyDomain>{EnergyDomain::cpu_package, EnergyDomain::dram}));
+  ASSERT_EQ(w.missing().size(), 1u);
+  EXPECT_EQ(w.missing()[0].first, EnergyDomain::gpu);
+  ge::SeriesView v = w.series(EnergyDomain::dram);
+  EXPECT_EQ(v.domain, EnergyDomain::dram);
+  EXPECT_EQ(v.source, EnergySource::estimated);
+  EXPECT_EQ(v.size, 1u);  // the origin only
+  EXPECT_THROW(w.series(EnergyDomain::gpu), greentune::Error);
+  std::vector<ge::DomainReading> rs = w.energy(0, w.now());
+  ASSERT_EQ(rs.size(), 3u);
+  EXPECT_EQ(rs[0].domain, EnergyDomain::cpu_package);
+  EXPECT_EQ(rs[0].source, EnergySource::estimated);
+  EXPECT_TRUE(rs[0].joules.has_value()) << rs[0].note;
+  EXPECT_EQ(rs[2].domain, EnergyDomain::gpu);
+  EXPECT_EQ(rs[2].source, EnergySource::unknown);
+  EXPECT_FALSE(rs[2].joules.has_value());
 }

@@ -93,7 +93,7 @@ void write_study_db(const std::string& path, const std::vector<RunRecord>& runs)
       e.source = r.reading(d).source;
       out.energy.push_back(e);
     }
-    for (const auto& p : power.at(std::stoll(r.extra.at("run_id")))) out.samples.push_back({p.t_s, energy_domain_from(p.domain, "fixture"), p.watts, energy_source_from(p.source, "fixture")});
+    for (const auto& p : power.at(std::stoll(r.extra.at("run_id")))) out.samples.push_back({p.t_s, p.domain, p.watts, p.source});
     store.store_outcome(out);
   }
 }

@@ -261,8 +261,8 @@ inline std::map<long long, std::vector<store::PowerPoint>> make_power(const std:
     auto& v = out[id];
     for (double t = 0; t <= d; t += std::max(1.0, d / 60)) {
       double ramp = t < 3 ? t / 3 : 1;
-      v.push_back({t, "cpu_package", 12 + 18 * ramp + 1.5 * noise(st), "rapl"});
-      if (r.reading(EnergyDomain::gpu).joules) v.push_back({t, "gpu", 30 + 28 * ramp + 3 * noise(st), "nvml-energy"});
+      v.push_back({t, EnergyDomain::cpu_package, 12 + 18 * ramp + 1.5 * noise(st), EnergySource::rapl});
+      if (r.reading(EnergyDomain::gpu).joules) v.push_back({t, EnergyDomain::gpu, 30 + 28 * ramp + 3 * noise(st), EnergySource::nvml_energy});
     }
   }
   return out;

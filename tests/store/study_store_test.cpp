@@ -175,9 +175,34 @@ TEST(RunRecords, LoadGivesFullConfigurationsExactValuesAndMissingAsNullopt) {
   auto series = load_power_series(db, 2);
   ASSERT_EQ(series.size(), 2u);
   EXPECT_EQ(series[1].watts, 21.5);
-  EXPECT_EQ(series[0].domain, "cpu_package");
+  EXPECT_EQ(series[0].domain, greentune::EnergyDomain::cpu_package);
   EXPECT_TRUE(load_power_series(db, 1).empty());
   EXPECT_EQ(load_all_power_series(db).size(), 2u);
+}
+
+// Power samples come back typed; text that is not a domain's spelling (a hand-edited database)
+// is an input error naming the database and the run, from both readers.
+TEST(RunRecords, PowerSampleWithUnknownDomainIsAnInputErrorNamingTheRun) {
+  std::string db = temp_dir() + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+    s.store_outcome(outcome(2, "r2"));
+    ASSERT_EQ(load_all_power_series(db).at(2).front().source, outcome(2, "r2").samples.front().source);
+    s.db().exec("UPDATE power_samples SET domain = 'psys' WHERE rowid = (SELECT max(rowid) FROM power_samples)");
+  }
+  for (int reader = 0; reader < 2; ++reader) {
+    try {
+      if (reader == 0) load_all_power_series(db);
+      else load_power_series(db, 2);
+      FAIL() << "no error from reader " << reader;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::input);
+      EXPECT_NE(std::string(e.what()).find(db + ": run 2: sample domain: unknown energy domain 'psys'"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(RunRecords, FlaggedReadingsAreNotNumbers) {

@@ -23,7 +23,9 @@ class EnergyMeter {
  public:
   virtual ~EnergyMeter() = default;
   virtual std::string name() const = 0;                 // "rapl", "perf", "nvml", "estimate"
-  virtual std::vector<std::string> domains() const = 0; // subset of cpu_package, dram, gpu
+  virtual std::vector<EnergyDomain> domains() const = 0;  // subset of cpu_package, dram, gpu
+  // What its readings and samples are: rapl, perf, nvml-energy or nvml-power, estimated.
+  virtual EnergySource source() const = 0;
   // One-line description of what was found (zones, events, GPUs, model figures).
   virtual std::string describe() const = 0;
   // Window start; t_s is seconds on the session clock (monotonic).

@@ -47,7 +47,7 @@ int run_measure(const MeasureOptions& options, std::ostream& out, std::ostream& 
 struct MetersReport {
   std::vector<BackendStatus> backends;    // every registered backend, available or not
   std::vector<std::string> auto_backends; // what --meter auto would use here
-  std::vector<std::pair<std::string, std::string>> auto_domains;  // domain -> backend / why not
+  std::vector<std::pair<EnergyDomain, std::string>> auto_domains;  // domain -> backend / why not
   std::vector<std::string> notes;
 };
 

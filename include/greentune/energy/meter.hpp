@@ -10,6 +10,9 @@
 //   energy::Measurement m = meter.end();    // window end
 //
 // A missing reading is std::nullopt, never 0 J. Every value carries its source.
+// Domains and sources are the typed run model's (core/run_model.hpp): a meter only ever
+// reports cpu_package, dram and gpu (RAPL's psys, core and uncore zones are not counted, see
+// rapl.hpp). Text exists only where a reading is printed or stored, through to_string().
 #include <sys/types.h>
 
 #include <cstddef>
@@ -19,13 +22,14 @@
 #include <string>
 #include <vector>
 
+#include "greentune/core/run_model.hpp"
+
 namespace greentune::energy {
 
-// Domain names used everywhere (database, exports): "cpu_package", "dram", "gpu".
 struct DomainReading {
-  std::string domain;
+  EnergyDomain domain = EnergyDomain::cpu_package;
   std::optional<double> joules;             // whole-machine energy in the window; empty = unavailable
-  std::string source;                       // rapl | perf | nvml-energy | nvml-power | estimated
+  EnergySource source = EnergySource::unknown;  // unknown: no backend measures the domain
   std::optional<double> attributed_joules;  // share attributed to the tracked "run" tree (CPU-time share)
   bool flagged = false;                     // implausible value: not to be stored as a number
   std::string note;                         // why unavailable / why flagged / what was estimated
@@ -37,9 +41,9 @@ struct DomainReading {
 
 struct PowerSample {
   double t_s = 0;        // seconds since begin()
-  std::string domain;
+  EnergyDomain domain = EnergyDomain::cpu_package;
   double watts = 0;
-  std::string source;
+  EnergySource source = EnergySource::unknown;
 };
 
 struct Measurement {
@@ -57,7 +61,7 @@ struct Measurement {
   double sampler_cpu_s = 0;           // CPU time used by the background sampler thread
   int sampler_ticks = 0;              // how many times the sampler ran
 
-  const DomainReading* find(const std::string& domain) const;
+  const DomainReading* find(EnergyDomain domain) const;
   // CPU-time attribution, the one place it is computed: the share of the machine's busy CPU
   // time used by the tree tracked as `label` (0 when unknown, at most 1), and that share of
   // a CPU-side domain's energy (empty for gpu and for a domain without a reading).

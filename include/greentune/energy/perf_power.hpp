@@ -10,7 +10,7 @@ namespace greentune::energy {
 
 struct PerfPowerEvent {
   std::string event;     // energy-pkg | energy-ram
-  std::string domain;    // cpu_package | dram
+  EnergyDomain domain = EnergyDomain::cpu_package;  // cpu_package | dram
   unsigned long long config = 0;
   double scale = 0;      // joules per count (from <event>.scale)
   std::string unit;      // from <event>.unit ("Joules")

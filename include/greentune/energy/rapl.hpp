@@ -12,7 +12,7 @@ struct PowercapZone {
   std::string id;          // directory name, e.g. "intel-rapl:0:1"
   std::string path;        // directory path
   std::string name;        // contents of `name`: package-0, dram, core, uncore, psys
-  std::string domain;      // cpu_package | dram (only zones that are counted)
+  EnergyDomain domain = EnergyDomain::cpu_package;  // cpu_package | dram (only zones that are counted)
   int socket = -1;         // N of the top-level intel-rapl:N the zone belongs to
   double max_range_uj = 0; // max_energy_range_uj (0 = unknown)
 };

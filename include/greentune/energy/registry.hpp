@@ -38,7 +38,7 @@ std::vector<BackendStatus> probe_backends(const MeterOptions& options);
 struct OpenedMeters {
   std::vector<std::unique_ptr<EnergyMeter>> meters;
   // For each domain that no opened meter provides: why (used as the reading's note).
-  std::vector<std::pair<std::string, std::string>> missing;
+  std::vector<std::pair<EnergyDomain, std::string>> missing;
   std::vector<std::string> notes;  // fallbacks taken
 };
 

@@ -35,8 +35,8 @@ namespace greentune::energy {
 // One domain's series. Index 0 is the origin (t = 0, cumulative 0, watts NaN); samples
 // are indices 1 .. size-1.
 struct SeriesView {
-  std::string domain;
-  std::string source;        // rapl | perf | nvml-energy | nvml-power | estimated
+  EnergyDomain domain = EnergyDomain::cpu_package;
+  EnergySource source = EnergySource::unknown;  // the backend's: rapl | perf | nvml-energy | nvml-power | estimated
   const double* t_s = nullptr;           // seconds since the meter started
   const double* watts = nullptr;         // power over (t[i-1], t[i]] (nvml-power: at t[i])
   const double* cumulative_j = nullptr;  // energy since the start, at t[i]
@@ -67,14 +67,14 @@ class WindowMeter {
   bool stopped() const;
 
   std::vector<std::string> backends() const;  // e.g. {"rapl", "nvml"}
-  std::vector<std::string> domains() const;   // measured domains: cpu_package, dram, gpu
-  std::vector<std::pair<std::string, std::string>> missing() const;  // domain -> why not measured
+  std::vector<EnergyDomain> domains() const;  // measured domains, in the backends' order
+  std::vector<std::pair<EnergyDomain, std::string>> missing() const;  // domain -> why not measured
   std::vector<std::string> notes() const;     // fallbacks taken when the backends were opened
   int interval_ms() const;
   std::size_t capacity() const;
   // A stable view of one measured domain's series as it is now (throws usage_error for a
   // domain that is not measured). The pointers stay valid while the meter lives.
-  SeriesView series(const std::string& domain) const;
+  SeriesView series(EnergyDomain domain) const;
   int ticks() const;  // sampler ticks so far (and samples taken by sample_now)
 
  private:

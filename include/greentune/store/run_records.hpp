@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "greentune/core/run_model.hpp"
 #include "greentune/core/run_record.hpp"
 
 namespace greentune::store {
@@ -29,12 +30,14 @@ std::map<std::string, std::string> load_environment(const std::string& db_path);
 std::map<std::string, std::map<std::string, std::string>> load_node_environments(const std::string& db_path);
 
 struct PowerPoint {
-  double t_s = 0;        // seconds since the run's meter window began
-  std::string domain;    // cpu_package | dram | gpu | ...
+  double t_s = 0;  // seconds since the run's meter window began
+  EnergyDomain domain = EnergyDomain::cpu_package;
   double watts = 0;
-  std::string source;
+  EnergySource source = EnergySource::unknown;
 };
-// The power samples of one run, in time order (empty when none were recorded).
+// The power samples of one run, in time order (empty when none were recorded). A sample
+// whose domain or source is not one of the typed run model's spellings is an input_error
+// naming the database and the run.
 std::vector<PowerPoint> load_power_series(const std::string& db_path, long long run_id);
 // All runs' samples, by run id.
 std::map<long long, std::vector<PowerPoint>> load_all_power_series(const std::string& db_path);
