@@ -43,28 +43,20 @@ bool any_estimated_energy(const RunRecord& r) {
 double mean_or_nan(const std::vector<double>& v) { return v.empty() ? NAN : stats::mean(v); }
 double median_or_nan(const std::vector<double>& v) { return v.empty() ? NAN : svg::box_stats(v).median; }
 
-using GroupKey = std::tuple<std::string, std::string, std::string>;  // model, scenario, corunner
+using GroupKey = std::tuple<std::string, Scenario, std::string>;  // model, scenario, corunner
 
 std::map<GroupKey, std::vector<const RunRecord*>> succeeded_groups(const std::vector<RunRecord>& runs) {
   std::map<GroupKey, std::vector<const RunRecord*>> groups;
   for (const auto& r : runs)
-    if (r.status == RunStatus::succeeded) groups[{r.model, to_string(r.scenario), r.corunner}].push_back(&r);
+    if (r.status == RunStatus::succeeded) groups[{r.model, r.scenario, r.corunner}].push_back(&r);
   return groups;
 }
 
-// Groups in reading order: by model, the single scenario before the parallel ones.
+// Groups in reading order: by model, the single scenario before the parallel ones (the
+// enum's order), then by co-runner: the map's own order.
 std::vector<std::pair<GroupKey, std::vector<const RunRecord*>>> ordered(
     std::map<GroupKey, std::vector<const RunRecord*>> groups) {
-  std::vector<std::pair<GroupKey, std::vector<const RunRecord*>>> out(groups.begin(), groups.end());
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    const auto& [ma, sa, ca] = a.first;
-    const auto& [mb, sb, cb] = b.first;
-    if (ma != mb) return ma < mb;
-    bool a_single = sa == "single", b_single = sb == "single";
-    if (a_single != b_single) return a_single;
-    return std::tie(sa, ca) < std::tie(sb, cb);
-  });
-  return out;
+  return {std::make_move_iterator(groups.begin()), std::make_move_iterator(groups.end())};
 }
 
 // Configurations of one operator in a group: value -> runs; the original's runs under its
@@ -117,7 +109,8 @@ Section boxplot_section(const ReportInput& in) {
   bool any = false;
   std::size_t drawn_groups = 0, skipped_groups = 0;
   for (const auto& [key, runs] : groups) {
-    const auto& [model, scenario, corunner] = key;
+    const auto& [model, sc, corunner] = key;
+    const std::string scenario = to_string(sc);
     std::set<std::string> ops;
     for (const RunRecord* r : runs)
       if (r->op != "original") ops.insert(r->op);
@@ -272,7 +265,8 @@ Section power_section(const ReportInput& in) {
   s.html += "<div class=\"charts\">\n";
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     if (picked[gi].empty()) continue;
-    const auto& [model, scenario, corunner] = groups[gi].first;
+    const auto& [model, sc, corunner] = groups[gi].first;
+    const std::string scenario = to_string(sc);
     std::map<EnergyDomain, svg::LineChartData> charts;  // by domain
     for (const auto& cand : picked[gi]) {
       std::map<EnergyDomain, std::pair<svg::Series, std::string>> series;  // domain -> (series, source)
