@@ -16,6 +16,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/subprocess.hpp"
+#include "greentune/store/interchange.hpp"
 #include "greentune/store/study_store.hpp"
 #include "report/browser.hpp"
 
@@ -248,6 +249,68 @@ TEST(TuneRun, SigkillThenResumeLosesNothingAndRepeatsNothing) {
     twice += row.attempts == 2;
   }
   EXPECT_EQ(twice, 1);
+}
+
+// `greentune export` of a tune run loads into `analyze --runs` and `report --runs`: the original is
+// the original, every other configuration a mutant of tune_configuration, the phase in tune_phase.
+TEST(TuneRun, ExportedRunsLoadIntoAnalyzeAndReport) {
+  Landscape l(12);
+  const std::string dir = l.dir.path() + "/run", csv = l.dir.path() + "/runs.csv";
+  auto t = run_greentune({"tune", l.file, "-o", dir, "-q"}, l.env, 120);
+  ASSERT_EQ(t.exit_code, 0) << t.stderr_text;
+  auto e = run_greentune({"export", dir, "-o", csv}, l.env, 60);
+  ASSERT_EQ(e.exit_code, 0) << e.stderr_text;
+
+  // Row by row against the database: operator, the configuration's values, the phase.
+  std::vector<RunRecord> rows = store::read_runs_csv(csv);
+  store::StudyStore st = store::StudyStore::open(dir + "/study.db");
+  auto runs = st.runs();
+  ASSERT_EQ(rows.size(), runs.size());
+  std::set<double> mutants;
+  std::set<std::string> phases;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto& r = runs[i];
+    const RunRecord& row = rows[i];
+    ASSERT_EQ(row.extra.at("run_id"), std::to_string(r.id));
+    EXPECT_EQ(row.extra.at("tune_phase"), r.op) << "run " << r.id;
+    EXPECT_EQ(row.extra.at("configuration_id"), std::to_string(r.configuration_id)) << "run " << r.id;
+    EXPECT_EQ(row.op, r.configuration_id == 1 ? "original" : "tune_configuration") << "run " << r.id;
+    EXPECT_EQ(row.hp.at("tune_configuration"), static_cast<double>(r.configuration_id));
+    for (const auto& [k, v] : st.configuration(r.configuration_id).hp) EXPECT_EQ(row.hp.at(k), v) << k;
+    phases.insert(r.op);
+    if (r.configuration_id != 1 && r.status == RunStatus::succeeded) mutants.insert(r.configuration_id);
+  }
+  EXPECT_EQ(phases, (std::set<std::string>{"original", "search", "confirm"}));
+  ASSERT_FALSE(mutants.empty());
+
+  // analyze --runs compares every evaluated configuration with the original.
+  auto a = run_greentune({"analyze", "--runs", csv, "--json"}, l.env, 60);
+  ASSERT_EQ(a.exit_code, 0) << a.stderr_text;
+  json j = json::parse(a.stdout_text);
+  EXPECT_EQ(j["input"]["runs"], runs.size()) << j["input"];
+  std::set<double> compared;
+  for (const auto& c : j["comparisons"]) {
+    EXPECT_EQ(c["hyperparameter"], "tune_configuration");
+    EXPECT_EQ(c["original_value"], 1);
+    compared.insert(c["value"].get<double>());
+  }
+  EXPECT_EQ(compared, mutants);
+  auto text = run_greentune({"analyze", "--runs", csv}, l.env, 60);
+  ASSERT_EQ(text.exit_code, 0) << text.stderr_text;
+  EXPECT_NE(text.stdout_text.find("Mutants against the original"), std::string::npos) << text.stdout_text;
+
+  // report --runs: the study report of those rows; and the JSON export carries the same mapping.
+  auto rep = run_greentune({"report", "--runs", csv, "-o", l.dir.path() + "/rep"}, l.env, 60);
+  ASSERT_EQ(rep.exit_code, 0) << rep.stderr_text;
+  EXPECT_NE(read_file(l.dir.path() + "/rep/report.html").find("tune_configuration"), std::string::npos);
+  auto js = run_greentune({"export", dir, "--format", "json"}, l.env, 60);
+  ASSERT_EQ(js.exit_code, 0) << js.stderr_text;
+  json ej = json::parse(js.stdout_text);
+  ASSERT_EQ(ej["runs"].size(), runs.size());
+  EXPECT_EQ(ej["runs"][0]["operator"], "original");
+  EXPECT_EQ(ej["runs"][0]["extra"]["tune_phase"], "original");
+  EXPECT_EQ(ej["runs"][1]["operator"], "tune_configuration");
+  EXPECT_EQ(ej["runs"][1]["extra"]["tune_phase"], "search");
 }
 
 TEST(TuneRun, DryRunAndCommandLineErrors) {
