@@ -68,13 +68,18 @@ std::string LockHolder::describe() const {
          (host.empty() ? "?" : host) + (since.empty() ? "" : ", since " + since) + ")";
 }
 
-FileLock::FileLock(FileLock&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+FileLock::FileLock(FileLock&& o) noexcept
+    : fd_(o.fd_), path_(std::move(o.path_)), record_(std::move(o.record_)), previous_(std::move(o.previous_)) {
+  o.fd_ = -1;
+}
 
 FileLock& FileLock::operator=(FileLock&& o) noexcept {
   if (this != &o) {
     release();
     fd_ = o.fd_;
     path_ = std::move(o.path_);
+    record_ = std::move(o.record_);
+    previous_ = std::move(o.previous_);
     o.fd_ = -1;
   }
   return *this;
@@ -104,8 +109,12 @@ FileLock FileLock::try_lock(const std::string& path, const std::string& what, co
     ::close(fd);
     throw io_error("cannot lock " + path + ": " + std::strerror(e));
   }
-  nlohmann::json rec = {{"host", hostname()}, {"pid", static_cast<long long>(::getpid())}, {"since", utc_now()},
-                        {"what", what}, {"role", role}};
+  FileLock lock;
+  LockHolder stale = read_record(fd);
+  if (stale.pid != 0 || !stale.host.empty()) lock.previous_ = stale;
+  lock.record_ = LockHolder{hostname(), static_cast<long long>(::getpid()), utc_now(), what, role};
+  const LockHolder& me = lock.record_;
+  nlohmann::json rec = {{"host", me.host}, {"pid", me.pid}, {"since", me.since}, {"what", me.what}, {"role", me.role}};
   std::string text = rec.dump() + "\n";
   // Best effort: the lock protects without the record (a full disk must not stop a runner
   // from refusing others, nor from reporting the disk full later).
@@ -113,7 +122,6 @@ FileLock FileLock::try_lock(const std::string& path, const std::string& what, co
     ssize_t n = ::pwrite(fd, text.data(), text.size(), 0);
     (void)n;
   }
-  FileLock lock;
   lock.fd_ = fd;
   lock.path_ = path;
   return lock;

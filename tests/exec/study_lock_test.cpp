@@ -6,6 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <regex>
 #include <thread>
 
 #include "greentune/core/error.hpp"
@@ -130,4 +135,84 @@ order = "grouped"
   EXPECT_FALSE(exec::study_status(out).runner.has_value());
   SubprocessResult again = greentune::testing::run_greentune({"study", "--resume", out, "--progress", "log"});
   EXPECT_EQ(again.exit_code, 0) << again.stderr_text;
+}
+
+namespace {
+
+// Whether `pid` is a live process (not gone, not a zombie waiting to be reaped).
+bool alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+bool wait_until(const std::function<bool()>& done, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(StudyLock, ResumeStopsWhatAKilledRunnerLeftRunning) {
+  // While DIR/hang exists, the model starts a background child (as a user's script may start
+  // workers) and waits for it. The runner's direct child dies with a SIGKILLed runner; this
+  // grandchild does not, and would load the machine under the resumed study's runs.
+  const char* model = R"SH(#!/bin/sh
+d="$(dirname "$0")"
+if [ -e "$d/hang" ]; then
+  sleep 300 &
+  echo $! > "$d/leftover.tmp" && mv "$d/leftover.tmp" "$d/leftover.pid"
+  wait
+fi
+echo "accuracy: $1"
+)SH";
+  std::string dir = greentune::testing::study_folder("leftovers", greentune::testing::one_model_study(R"T(
+name = "leftovers"
+repetitions = 1
+cooldown = 0
+meter = "estimate"
+governor = "keep"
+)T"), model);
+  write_text(dir + "/hang", "", false);
+  std::string out = dir + "/out";
+  auto first = greentune::testing::start_study(dir, out);
+  ASSERT_TRUE(wait_until([&] { return file_exists(dir + "/leftover.pid"); }, 60)) << read_file(dir + "/first.err");
+  const pid_t leftover = static_cast<pid_t>(std::stol(read_file(dir + "/leftover.pid")));
+  ::kill(first->pid(), SIGKILL);
+  first->wait();
+  // The premise: the model's own child outlived the killed runner.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(alive(leftover)) << "the grandchild died with the runner: nothing left to stop";
+
+  // Controls: a process carrying another runner's mark, and one with no mark, are not touched.
+  SubprocessOptions other;
+  other.argv = {"sleep", "300"};
+  other.env[exec::kRunnerMarkEnv] = out + "|" + hostname() + "|1|another runner";
+  other.stdout_to = other.stderr_to = "";
+  Subprocess other_runner(other);
+  other_runner.start();
+  SubprocessOptions plain = other;
+  plain.env.clear();
+  Subprocess unmarked(plain);
+  unmarked.start();
+
+  std::remove((dir + "/hang").c_str());
+  SubprocessResult resumed = greentune::testing::run_greentune({"study", "--resume", out, "--progress", "log"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.stderr_text;
+  // The model's shell and its sleep (how many depends on whether /bin/sh forks for the script).
+  const std::regex said(out + ": stopped [0-9]+ process(es)? left running by the previous runner, greentune study \\(pid " +
+                        std::to_string(first->pid()) + " ");
+  EXPECT_TRUE(std::regex_search(resumed.stderr_text, said)) << resumed.stderr_text;
+  EXPECT_TRUE(wait_until([&] { return !alive(leftover); }, 5)) << "the leftover of the killed runner still runs";
+  EXPECT_TRUE(other_runner.running()) << "a process of another runner was stopped";
+  EXPECT_TRUE(unmarked.running()) << "an unmarked process was stopped";
+  other_runner.terminate();
+  unmarked.terminate();
+  store::StudyStore st = store::StudyStore::open(out + "/study.db");
+  for (const auto& r : st.runs()) EXPECT_EQ(r.status, RunStatus::succeeded) << r.id << " " << r.reason;
 }

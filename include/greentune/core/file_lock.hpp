@@ -49,11 +49,18 @@ class FileLock {
 
   bool held() const { return fd_ >= 0; }
   const std::string& path() const { return path_; }
+  // The record this holder wrote (host, pid, since, what, role).
+  const LockHolder& record() const { return record_; }
+  // The stale record found in the file when the lock was taken: who held it last (a process
+  // that has ended, however it ended); nullopt for a new file or an unreadable record.
+  const std::optional<LockHolder>& previous() const { return previous_; }
   void release();  // also done by the destructor
 
  private:
   int fd_ = -1;
   std::string path_;
+  LockHolder record_;
+  std::optional<LockHolder> previous_;
 };
 
 }  // namespace greentune

@@ -27,8 +27,16 @@ inline constexpr const char* kRoleTask = "run-task";    // executes one task (Sl
 std::string study_lock_path(const std::string& dir);
 std::string task_lock_path(const study::StudyPaths& paths, long long task_id);
 
+// The environment variable that marks every process a runner starts (directly or not) with
+// "<study folder>|<host>|<pid>|<since>" of that runner.
+inline constexpr const char* kRunnerMarkEnv = "GREENTUNE_RUNNER";
+
 // Takes DIR/runner.lock for `what` (e.g. "greentune study --resume") or throws a runtime
 // error naming the holder: "DIR is in use by greentune study (pid 12 on node1, since ...)".
+// For the runner role, it then stops what the previous runner of DIR on this machine left
+// running (processes still carrying its GREENTUNE_RUNNER mark: the children of an external
+// command whose runner was killed; one line on stderr says how many), and marks this
+// process's environment, so that its children carry this runner's mark.
 FileLock lock_study(const std::string& dir, const std::string& what, const std::string& role = kRoleRunner);
 // Takes DIR/locks/task-<N>.lock or throws naming the holder.
 FileLock lock_task(const study::StudyPaths& paths, long long task_id, const std::string& what);
