@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -223,29 +224,29 @@ Section environment_section(const ReportInput& in) {
 
   // Meter sources per energy domain, counted over the runs.
   s.html += "<h3>Meter sources</h3>\n";
-  std::map<std::pair<std::string, std::string>, std::size_t> counts;
+  struct SourceCount {
+    std::size_t runs = 0;
+    const char* kind = "";  // estimate | measured | unknown (a value without its source) | missing
+  };
+  std::map<std::pair<std::string, std::string>, SourceCount> counts;  // by domain and source, as text
   bool any_source = false;
   for (const auto& r : in.runs) {
     for (auto d : kEnergyDomains) {
       const EnergyReading& e = r.reading(d);
-      std::string src;
-      if (e.source != EnergySource::unknown) {
-        src = to_string(e.source);
-        any_source = true;
-      } else {
-        src = e.joules ? "(not recorded)" : "(not measured)";
-      }
-      counts[{to_string(d), src}]++;
+      const bool recorded = e.source != EnergySource::unknown;
+      any_source = any_source || recorded;
+      const std::string src = recorded ? to_string(e.source) : e.joules ? "(not recorded)" : "(not measured)";
+      SourceCount& c = counts[{to_string(d), src}];
+      ++c.runs;
+      c.kind = e.estimated() ? "estimate" : recorded ? "measured" : e.joules ? "unknown" : "missing";
     }
   }
   Table mt{"Where each energy figure came from (runs per domain and source)",
            {"energy domain", "source", "runs", "kind"}, {}};
-  for (const auto& [key, n] : counts) {
+  for (const auto& [key, c] : counts) {
     const auto& [domain, src] = key;
-    bool est = parse_energy_source(src) == EnergySource::estimated;
-    bool none = src == "(not measured)";
-    std::string kind = est ? "estimate" : none ? "missing" : src == "(not recorded)" ? "unknown" : "measured";
-    mt.rows.push_back({domain, Cell(src, src, est ? "est" : ""), count_cell(n), Cell(kind, kind, est ? "est" : "")});
+    const char* est = std::string_view(c.kind) == "estimate" ? "est" : "";
+    mt.rows.push_back({domain, Cell(src, src, est), count_cell(c.runs), Cell(c.kind, c.kind, est)});
   }
   if (!any_source) {
     s.html += notice("The runs carry no meter-source columns (<domain>_source): whether their energy was "

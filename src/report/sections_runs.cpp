@@ -13,16 +13,6 @@
 #include "greentune/report/svg.hpp"
 #include "sections.hpp"
 
-namespace greentune::report {
-
-bool is_estimated(const RunRecord& run, const std::string& domain) {
-  if (auto d = parse_energy_domain(domain)) return run.reading(*d).estimated();
-  auto it = run.extra.find(domain + "_source");
-  return it != run.extra.end() && parse_energy_source(it->second) == EnergySource::estimated;
-}
-
-}  // namespace greentune::report
-
 namespace greentune::report::detail {
 namespace {
 

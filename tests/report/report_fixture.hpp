@@ -91,11 +91,11 @@ inline std::optional<double> metric_value(const RunRecord& r, analysis::Metric m
   using analysis::Metric;
   switch (m) {
     case Metric::cpu_package_j: return r.reading(EnergyDomain::cpu_package).joules;
-    case Metric::dram_j: return is_estimated(r, "dram") ? std::nullopt : r.reading(EnergyDomain::dram).joules;
+    case Metric::dram_j: return r.reading(EnergyDomain::dram).estimated() ? std::nullopt : r.reading(EnergyDomain::dram).joules;
     case Metric::gpu_j: return r.reading(EnergyDomain::gpu).joules;
     case Metric::total_j: {
       if (!r.reading(EnergyDomain::cpu_package).joules) return std::nullopt;
-      return *r.reading(EnergyDomain::cpu_package).joules + (is_estimated(r, "dram") ? 0 : r.reading(EnergyDomain::dram).joules.value_or(0)) + r.reading(EnergyDomain::gpu).joules.value_or(0);
+      return *r.reading(EnergyDomain::cpu_package).joules + (r.reading(EnergyDomain::dram).estimated() ? 0 : r.reading(EnergyDomain::dram).joules.value_or(0)) + r.reading(EnergyDomain::gpu).joules.value_or(0);
     }
     case Metric::duration_s: return r.duration_s;
     case Metric::performance: return r.performance;
@@ -115,7 +115,7 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
       continue;
     }
     ++a.runs_used;
-    if (is_estimated(r, "dram")) ++a.estimated_values;
+    if (r.reading(EnergyDomain::dram).estimated()) ++a.estimated_values;
     groups[{r.model, to_string(r.scenario), r.corunner}].push_back(&r);
   }
   a.notes.push_back("estimated dram_j values were left out (use --include-estimated)");

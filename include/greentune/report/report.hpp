@@ -76,8 +76,4 @@ ReportInput load_report_input(const ReportOptions& options);
 // What `greentune report` does: load, analyse, write, print where the files are.
 int run_report(const ReportOptions& options, std::ostream& out);
 
-// Whether run's energy component (cpu_package | dram | gpu) came from an estimate, from
-// the "<domain>_source" column (value "estimated" or containing "estimate").
-bool is_estimated(const RunRecord& run, const std::string& domain);
-
 }  // namespace greentune::report
