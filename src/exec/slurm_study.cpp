@@ -443,16 +443,21 @@ SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::S
   std::vector<slurm::Submission> subs = slurm::read_submissions(paths.dir);
   if (subs.empty()) return s;
   s.slurm_study = true;
-  LoadedStudy study = load_study_directory(paths);
   std::set<long long> done;
   for (long long id : result_task_ids(paths)) done.insert(id);
-  if (file_exists(paths.db())) {
-    store::StudyStore st = store::StudyStore::open(paths.db());
-    for (const auto& t : study.plan.tasks)
-      if (task_done_in_store(st, t.id)) done.insert(t.id);
-  }
   std::vector<long long> all_ids;
-  for (const auto& t : study.plan.tasks) all_ids.push_back(t.id);
+  if (file_exists(paths.db())) {
+    // The database has every task (a study's whole plan; a tune run's batches so far), and
+    // reading it needs no study definition (a tune run's has a [tune] table).
+    store::StudyStore st = store::StudyStore::open(paths.db());
+    s.tune = st.meta("kind").value_or("") == "tune";
+    for (const auto& t : st.tasks()) {
+      all_ids.push_back(t.id);
+      if (task_done_in_store(st, t.id)) done.insert(t.id);
+    }
+  } else {
+    for (const auto& t : load_study_directory(paths).plan.tasks) all_ids.push_back(t.id);
+  }
   std::vector<long long> jobs;
   for (const auto& sub : subs) jobs.push_back(sub.job_id);
   slurm::QueryResult q;
@@ -496,7 +501,9 @@ std::string format_slurm_summary(const SlurmTaskSummary& s, const std::string& d
   for (const auto& t : s.tasks) {
     if (t.phase == slurm::TaskPhase::failed) o << "  failed   task " << t.task_id << ": " << t.detail << "\n";
   }
-  if (s.failed || s.unsubmitted)
+  if (s.tune && (s.failed || s.unsubmitted))
+    o << "  the tune run submits them again; if it was stopped: greentune tune --resume " << dir << "\n";
+  else if (s.failed || s.unsubmitted)
     o << "  re-submit with: greentune study --resume " << dir << " --executor slurm\n";
   if (!s.note.empty()) o << "  note: " << s.note << "\n";
   return o.str();

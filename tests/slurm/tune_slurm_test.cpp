@@ -140,6 +140,12 @@ TEST_F(SlurmClusterTest, TuneRunsEachBatchAsAJobArrayAndRecommendsWhatALocalTune
   json plan = json::parse(slurp(dir / "tune-plan.json"));
   EXPECT_EQ(plan["runs"].size(), 10u);
 
+  // greentune status reads a tune run's tasks from its database (its study.toml is a tune file).
+  auto status = greentune_cli({"status", dir.string()}, 60, l.env);
+  ASSERT_EQ(status.exit_code, 0) << status.stderr_text;
+  EXPECT_NE(status.stdout_text.find("slurm tasks: 10 done, 0 running, 0 pending, 0 failed"), std::string::npos)
+      << status.stdout_text;
+
   // A finished run resumes to its summary without submitting anything.
   auto again = greentune_cli({"tune", "--resume", dir.string(), "--json"}, 60, l.env);
   ASSERT_EQ(again.exit_code, 0) << again.stderr_text;

@@ -104,6 +104,7 @@ int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs,
 // ---- Slurm side of `greentune status` ----
 struct SlurmTaskSummary {
   bool slurm_study = false;       // the folder has Slurm submissions
+  bool tune = false;              // a tune run's folder (its batches so far are its tasks)
   long long unsubmitted = 0, pending = 0, running = 0, done = 0, failed = 0;
   std::vector<slurm::TaskStatus> tasks;
   std::string note;
