@@ -311,6 +311,12 @@ TEST(TuneRun, ExportedRunsLoadIntoAnalyzeAndReport) {
   EXPECT_EQ(ej["runs"][0]["extra"]["tune_phase"], "original");
   EXPECT_EQ(ej["runs"][1]["operator"], "tune_configuration");
   EXPECT_EQ(ej["runs"][1]["extra"]["tune_phase"], "search");
+
+  // run-task reads a tune run's batches from DIR/tune-plan.json, which only a Slurm tune writes.
+  auto rt = run_greentune({"run-task", "--study-dir", dir, "--task", "1"}, l.env, 60);
+  EXPECT_NE(rt.exit_code, 0);
+  EXPECT_EQ(count(rt.stderr_text, "\n"), 1u) << rt.stderr_text;
+  EXPECT_NE(rt.stderr_text.find(dir + "/tune-plan.json: missing"), std::string::npos) << rt.stderr_text;
 }
 
 TEST(TuneRun, DryRunAndCommandLineErrors) {
