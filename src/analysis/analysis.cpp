@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -26,7 +27,7 @@ namespace {
 
 using namespace detail;
 
-std::uint64_t fnv1a(const std::string& text, std::uint64_t h = 1469598103934665603ULL) {
+std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ULL;
@@ -62,7 +63,7 @@ class Analyzer {
   }
 
   std::string group_name(const Group& g) const {
-    std::string s = "model '" + g.model + "' (" + g.scenario;
+    std::string s = "model '" + g.model + "' (" + to_string(g.scenario);
     if (!g.corunner.empty()) s += ", co-runner '" + g.corunner + "'";
     return s + ")";
   }
@@ -94,11 +95,10 @@ class Analyzer {
         if (inserted) {
           Group g;
           g.model = t.str(t.model[i]);
-          g.scenario = to_string(t.scenario[i]);
+          g.scenario = t.scenario[i];
           g.corunner = t.str(t.corunner[i]);
           g.model_id = t.model[i];
           g.corunner_id = t.corunner[i];
-          g.scenario_kind = t.scenario[i];
           g.higher_is_better = t.higher_is_better[i];
           groups_.push_back(std::move(g));
         }
@@ -161,8 +161,10 @@ class Analyzer {
         throw input_error(origin(g.all.front()) + ": " + group_name(g) +
                           " has no 'original' runs to compare its mutants with");
     }
+    // Ordered by the scenario's text (parallel before single), as the output always was.
     std::sort(groups_.begin(), groups_.end(), [](const Group& a, const Group& b) {
-      return std::tie(a.model, a.scenario, a.corunner) < std::tie(b.model, b.scenario, b.corunner);
+      const std::string_view sa = to_string(a.scenario), sb = to_string(b.scenario);
+      return std::tie(a.model, sa, a.corunner) < std::tie(b.model, sb, b.corunner);
     });
     if (result_.runs_not_succeeded > 0)
       result_.notes.push_back(fmt::format("{} of {} runs did not succeed (failed, diverged, timeout, ...) and are left out",
@@ -304,7 +306,7 @@ class Analyzer {
     std::map<std::tuple<std::string, std::string, std::size_t>, TradeoffGrid> grids;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       auto& o = outputs[i];
-      const std::string& scenario = groups_[i].scenario;
+      const std::string scenario = to_string(groups_[i].scenario);
       std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
       for (const auto& [key, part] : o.bins) {
         auto& row = bins[{scenario, key.first, key.second}];
@@ -387,7 +389,7 @@ class Analyzer {
       if (x.size() < 2) continue;  // metric not measured in this group (or one point)
       CorrelationRow row;
       row.model = g.model;
-      row.scenario = g.scenario;
+      row.scenario = to_string(g.scenario);
       row.corunner = g.corunner;
       row.hyperparameter = op.name;
       row.metric = metric;
@@ -413,7 +415,7 @@ class Analyzer {
 
   std::uint64_t row_seed(const Group& g, const std::string& hp, double value, const char* what) const {
     std::uint64_t h = fnv1a(g.model);
-    h = fnv1a(g.scenario, h ^ 0x1f);
+    h = fnv1a(to_string(g.scenario), h ^ 0x1f);
     h = fnv1a(g.corunner, h ^ 0x1f);
     h = fnv1a(hp, h ^ 0x1f);
     h = fnv1a(format_exact(value), h ^ 0x1f);
@@ -438,7 +440,7 @@ class Analyzer {
         out.comparisons.emplace_back();
         ComparisonRow& row = out.comparisons.back();
         row.model = g.model;
-        row.scenario = g.scenario;
+        row.scenario = to_string(g.scenario);
         row.corunner = g.corunner;
         row.hyperparameter = hp;
         row.value = value;
@@ -525,7 +527,7 @@ class Analyzer {
         const ComparisonRow& c = out.comparisons[*row_of[m]];
         GreenerRow row;
         row.model = g.model;
-        row.scenario = g.scenario;
+        row.scenario = to_string(g.scenario);
         row.corunner = g.corunner;
         row.hyperparameter = hp;
         row.value = value;

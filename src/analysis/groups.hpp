@@ -29,9 +29,9 @@ struct OperatorRuns {
 };
 
 struct Group {
-  std::string model, scenario, corunner;
+  std::string model, corunner;
+  Scenario scenario = Scenario::single;  // its text (to_string) only in rows and messages
   std::uint32_t model_id = 0, corunner_id = 0;
-  Scenario scenario_kind = Scenario::single;
   std::vector<std::size_t> all;        // every run of the group (any status), input order
   std::vector<std::size_t> original;   // succeeded original runs
   std::vector<OperatorRuns> by_operator;  // succeeded mutant runs, by operator name

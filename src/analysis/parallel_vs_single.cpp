@@ -48,11 +48,11 @@ void parallel_vs_single(const std::vector<Group>& groups,
   // The single-scenario group of each model (the first, normally the only one).
   std::map<std::string, std::size_t> single;
   for (std::size_t i = 0; i < groups.size(); ++i)
-    if (groups[i].scenario == "single" && !single.count(groups[i].model)) single[groups[i].model] = i;
+    if (groups[i].scenario == Scenario::single && !single.count(groups[i].model)) single[groups[i].model] = i;
 
   // Correlations side by side: each parallel group's rows against its model's single group.
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    if (groups[i].scenario != "parallel") continue;
+    if (groups[i].scenario != Scenario::parallel) continue;
     auto it = single.find(groups[i].model);
     if (it == single.end()) continue;
     const auto [sb, se] = correlation_range[it->second];
@@ -87,7 +87,7 @@ void parallel_vs_single(const std::vector<Group>& groups,
   // The same configuration alone and beside a co-runner, per parallel group (in parallel).
   std::vector<std::pair<std::size_t, std::size_t>> pairs;  // (parallel group, single group)
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    if (groups[i].scenario != "parallel") continue;
+    if (groups[i].scenario != Scenario::parallel) continue;
     auto it = single.find(groups[i].model);
     if (it == single.end()) continue;
     if (groups[it->second].original.empty() || groups[i].original.empty()) continue;
