@@ -159,6 +159,9 @@ void run_batch_on_slurm(const study::StudyPaths& paths, store::StudyStore& st, c
   auto check_cancel = [&] {
     if (o.cancel && o.cancel->load()) throw exec::Cancelled();
   };
+  if (!slurm::slurm_available(o.slurm))
+    throw usage_error(paths.dir + " runs on Slurm, and '" + o.slurm.sbatch +
+                      "' is not found here; continue from a machine with the Slurm client commands (a login node)");
   // The nodes read the plan: rewritten from the database before anything is submitted.
   write_tune_plan(paths, st);
   slurm::SlurmClient client(o.slurm);

@@ -253,7 +253,8 @@ int run_tune(const TuneOptions& o) {
   const bool on_slurm = executor == "slurm";
   if (!on_slurm && exec::slurm_options_given(o.slurm))
     throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
-  if (on_slurm && !o.dry_run && !exec::slurm::slurm_available(o.slurm))
+  // (A resume asks for the Slurm commands only when it has something to submit or wait for.)
+  if (on_slurm && !o.dry_run && o.resume.empty() && !exec::slurm::slurm_available(o.slurm))
     throw usage_error("--executor slurm: '" + o.slurm.sbatch +
                       "' not found; tune from a machine with the Slurm client commands (a login node)");
   // Nodes' run-task refuses to run beside a local runner: on Slurm tune holds the lock as a submitter.
