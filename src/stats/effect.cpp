@@ -6,6 +6,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/stats/stats.hpp"
+#include "bootstrap_draw.hpp"
 
 namespace greentune::stats {
 
@@ -86,10 +87,14 @@ std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double
   const std::size_t kl = lo_l + 2, kh = n - lo_h;  // the kl smallest and the kh largest values
   if (!(lo_l + 1 < n && lo_h + 1 < n && kl <= kKeep && kh <= kKeep && kl + kh <= n))
     return {quantile(v, q_low), quantile(v, q_high)};
-  // Both tails in one pass, each kept sorted ascending.
-  double low[kKeep], high[kKeep];
+  // Both tails in one pass, each kept sorted ascending. Once both are full, the values
+  // between them change nothing and are skipped (8 at a time on the vector unit if any).
+  double low[kKeep] = {}, high[kKeep] = {};
   std::size_t nl = 0, nh = 0;
-  for (const double x : v) {
+  const std::size_t full = std::max(kl, kh);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i >= full && (i = detail::next_outside(v.data(), i, n, low[nl - 1], high[0])) == n) break;
+    const double x = v[i];
     if (nl < kl || x < low[nl - 1]) {
       std::size_t j = nl < kl ? nl++ : nl - 1;
       for (; j > 0 && x < low[j - 1]; --j) low[j] = low[j - 1];
@@ -117,23 +122,16 @@ double saving(double mo, double mm) { return mo == 0 ? 0.0 : 100.0 * (mo - mm) /
 // The bootstrap draws with SplitMix64 (inline in stats.hpp, so these loops inline it).
 using Rng = SplitMix64;
 
-// The samples to resample: run-major rows of k metrics, b resamples.
-struct Draw {
-  const double* rows_o;
-  std::uint64_t n_o;
-  const double* rows_m;
-  std::uint64_t n_m;
-  std::size_t b;
-};
+using detail::Draw;
 
-// values[j][r]: the saving of metric j in resample r. Each resample draws n_o original runs,
-// then n_m mutant runs, summing every metric in draw order.
+// values[j][r]: the saving of metric j in resample r, for r from `from` on. Each resample
+// draws n_o original runs, then n_m mutant runs, summing every metric in draw order.
 template <std::size_t K>
-void resample(Rng& rng, const Draw& d, std::vector<std::vector<double>>& values) {
+void resample(Rng& rng, const Draw& d, std::vector<std::vector<double>>& values, std::size_t from) {
   double* out[K];
   for (std::size_t j = 0; j < K; ++j) out[j] = values[j].data();
   const double n_o = static_cast<double>(d.n_o), n_m = static_cast<double>(d.n_m);
-  for (std::size_t r = 0; r < d.b; ++r) {
+  for (std::size_t r = from; r < d.b; ++r) {
     double so[K] = {}, sm[K] = {};
     for (std::uint64_t i = 0; i < d.n_o; ++i) {
       const double* row = d.rows_o + rng.below(d.n_o) * K;
@@ -147,9 +145,9 @@ void resample(Rng& rng, const Draw& d, std::vector<std::vector<double>>& values)
   }
 }
 
-void resample_any(Rng& rng, const Draw& d, std::size_t k, std::vector<std::vector<double>>& values) {
+void resample_any(Rng& rng, const Draw& d, std::size_t k, std::vector<std::vector<double>>& values, std::size_t from) {
   std::vector<double> so(k), sm(k);
-  for (std::size_t r = 0; r < d.b; ++r) {
+  for (std::size_t r = from; r < d.b; ++r) {
     std::fill(so.begin(), so.end(), 0.0);
     std::fill(sm.begin(), sm.end(), 0.0);
     for (std::uint64_t i = 0; i < d.n_o; ++i) {
@@ -194,7 +192,6 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
   const auto n_o = static_cast<std::uint64_t>(original.front().size());
   const auto n_m = static_cast<std::uint64_t>(mutant.front().size());
   const auto b = static_cast<std::size_t>(resamples);
-  Rng rng(seed);
   thread_local std::vector<std::vector<double>> values;
   thread_local std::vector<double> rows_o, rows_m;
   values.resize(k);
@@ -207,12 +204,18 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
     for (std::size_t i = 0; i < n_m; ++i) rows_m[i * k + j] = mutant[j][i];
   }
   const Draw d{rows_o.data(), n_o, rows_m.data(), n_m, b};
+  // The first resamples on the vector unit where there is one (the same sums), the rest here
+  // from the generator's state after them.
+  double* savings[4];
+  for (std::size_t j = 0; j < k && j < 4; ++j) savings[j] = values[j].data();
+  const std::size_t done = detail::resample_vectorised(seed, d, k, savings);
+  Rng rng(seed + static_cast<std::uint64_t>(done) * (n_o + n_m) * detail::kGamma);
   switch (k) {
-    case 1: resample<1>(rng, d, values); break;
-    case 2: resample<2>(rng, d, values); break;
-    case 3: resample<3>(rng, d, values); break;
-    case 4: resample<4>(rng, d, values); break;
-    default: resample_any(rng, d, k, values); break;
+    case 1: resample<1>(rng, d, values, done); break;
+    case 2: resample<2>(rng, d, values, done); break;
+    case 3: resample<3>(rng, d, values, done); break;
+    case 4: resample<4>(rng, d, values, done); break;
+    default: resample_any(rng, d, k, values, done); break;
   }
   const double tail = (1 - confidence) / 2;
   for (std::size_t j = 0; j < k; ++j) {
@@ -227,6 +230,8 @@ Interval bootstrap_saving_percent(const std::vector<double>& original, const std
                                   resamples, confidence, seed)
       .front();
 }
+
+void set_bootstrap_vectorised(bool enabled) { detail::set_vectorised(enabled); }
 
 const char* to_string(StrengthBin bin) {
   switch (bin) {

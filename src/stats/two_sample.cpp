@@ -109,10 +109,39 @@ void check_nonempty(const std::vector<double>& x, const std::vector<double>& y) 
 
 }  // namespace
 
-TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
-  check_nonempty(x, y);
+namespace {
+
+// U of x, the tie term sum(t^3 - t) over groups of tied values, and whether there are ties:
+// by counting pairs for small samples without ties (the common case), otherwise from the
+// sorted values' average ranks. Both give the same exact numbers (U is a small integer, or a
+// half-integer with ties, either way exact in a double).
+struct RankSums {
+  double u1 = 0, tie_term = 0;
+  bool ties = false;
+};
+
+bool count_pairs(const std::vector<double>& x, const std::vector<double>& y, RankSums& out) {
+  const std::size_t n1 = x.size(), n2 = y.size();
+  unsigned greater = 0, equal = 0;
+  for (std::size_t i = 0; i < n1; ++i)
+    for (std::size_t j = 0; j < n2; ++j) greater += x[i] > y[j], equal += x[i] == y[j];
+  for (std::size_t i = 0; i < n1; ++i)
+    for (std::size_t k = i + 1; k < n1; ++k) equal += x[i] == x[k];
+  for (std::size_t j = 0; j < n2; ++j)
+    for (std::size_t k = j + 1; k < n2; ++k) equal += y[j] == y[k];
+  bool nan = false;
+  for (double v : x) nan = nan || v != v;
+  for (double v : y) nan = nan || v != v;
+  if (equal > 0 || nan) return false;  // ties (or NaN): ranked below
+  out.u1 = static_cast<double>(greater);
+  return true;
+}
+
+RankSums rank_sums(const std::vector<double>& x, const std::vector<double>& y) {
+  RankSums out;
   const std::size_t n1 = x.size(), n2 = y.size();
   const std::size_t n = n1 + n2;
+  if (n <= 16 && count_pairs(x, y, out)) return out;
   // The values with whether each is from x, sorted by value (on the stack for small samples).
   using Item = std::pair<double, bool>;
   Item local[64];
@@ -149,7 +178,19 @@ TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double
       if (sorted[k].second) r1 += rank;
     i = j;
   }
-  const double u1 = r1 - static_cast<double>(n1) * static_cast<double>(n1 + 1) / 2;
+  out.u1 = r1 - static_cast<double>(n1) * static_cast<double>(n1 + 1) / 2;
+  out.tie_term = tie_term;
+  out.ties = ties;
+  return out;
+}
+
+}  // namespace
+
+TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y) {
+  check_nonempty(x, y);
+  const std::size_t n1 = x.size(), n2 = y.size();
+  const std::size_t n = n1 + n2;
+  const auto [u1, tie_term, ties] = rank_sums(x, y);
   const double nn = static_cast<double>(n1) * static_cast<double>(n2);
   const double u2 = nn - u1;
   const double u = std::max(u1, u2);

@@ -98,6 +98,63 @@ TEST(StatsExact, BootstrapEqualsThePlainDefinition) {
   }
 }
 
+// The vectorised resampling (where the CPU has AVX-512) and the scalar loop, both against the
+// plain definition: sample sizes for each way of picking runs (up to 8, up to 16, more), one
+// to five metrics, resample counts around the blocks of 8.
+TEST(StatsExact, BootstrapVectorisedAndScalarEqualThePlainDefinition) {
+  for (bool vectorised : {true, false}) {
+    gs::set_bootstrap_vectorised(vectorised);
+    for (std::size_t n_o : {1u, 5u, 8u, 9u, 16u, 17u, 40u}) {
+      for (std::size_t n_m : {1u, 5u, 12u, 33u}) {
+        for (std::size_t k : {1u, 2u, 3u, 4u, 5u}) {
+          std::vector<std::vector<double>> o, m;
+          for (std::size_t j = 0; j < k; ++j) {
+            o.push_back(noisy(n_o, 100.0 * static_cast<double>(j + 1), 5 + j + n_o));
+            m.push_back(noisy(n_m, 95.0 * static_cast<double>(j + 1), 7 + j + n_m));
+          }
+          for (int resamples : {7, 8, 23, 1000}) {
+            SCOPED_TRACE(std::to_string(n_o) + "/" + std::to_string(n_m) + " runs, " + std::to_string(k) +
+                         " metrics, " + std::to_string(resamples) + " resamples, vectorised " +
+                         std::to_string(vectorised));
+            const auto got = gs::bootstrap_saving_percent(o, m, resamples, 0.95, 1234 + n_o * 7 + n_m);
+            const auto want = reference(o, m, resamples, 0.95, 1234 + n_o * 7 + n_m);
+            for (std::size_t j = 0; j < k; ++j) {
+              EXPECT_EQ(got[j].low, want[j].low);
+              EXPECT_EQ(got[j].high, want[j].high);
+            }
+          }
+        }
+      }
+    }
+  }
+  gs::set_bootstrap_vectorised(true);
+}
+
+// A bounded draw that the generator rejects (its output 0: the state 0, since the mix maps 0
+// to 0) shifts every later draw; the seed puts it at a chosen position of the stream, in the
+// first block of 8 resamples, a later block, and the last resamples.
+TEST(StatsExact, BootstrapWithARejectedDrawEqualsThePlainDefinition) {
+  const std::uint64_t gamma = 0x9E3779B97F4A7C15ULL;
+  std::vector<std::vector<double>> o{noisy(5, 100, 1), noisy(5, 200, 2)}, m{noisy(5, 90, 3), noisy(5, 180, 4)};
+  for (bool vectorised : {true, false}) {
+    gs::set_bootstrap_vectorised(vectorised);
+    for (std::uint64_t position : {3u, 244u, 9991u, 9999u}) {
+      const std::uint64_t seed = 0 - (position + 1) * gamma;  // the draw at `position` has state 0
+      gs::SplitMix64 check(seed);
+      for (std::uint64_t p = 0; p < position; ++p) check.next();
+      ASSERT_EQ(check.next(), 0u);
+      SCOPED_TRACE("rejected draw at " + std::to_string(position) + ", vectorised " + std::to_string(vectorised));
+      const auto got = gs::bootstrap_saving_percent(o, m, 1000, 0.95, seed);
+      const auto want = reference(o, m, 1000, 0.95, seed);
+      for (std::size_t j = 0; j < 2; ++j) {
+        EXPECT_EQ(got[j].low, want[j].low);
+        EXPECT_EQ(got[j].high, want[j].high);
+      }
+    }
+  }
+  gs::set_bootstrap_vectorised(true);
+}
+
 TEST(StatsExact, MannWhitneyExactPIsTheSummedDistribution) {
   // P(U <= k) summed from U = 0 by brute force over every arrangement (m + n choose m).
   auto brute = [](std::size_t m, std::size_t n, double u_observed) {
@@ -135,4 +192,27 @@ TEST(StatsExact, MannWhitneyExactPIsTheSummedDistribution) {
         EXPECT_NEAR(r.p, brute(m, n, r.statistic), 1e-12) << m << " x " << n;
       }
     }
+}
+
+TEST(StatsExact, MannWhitneyUByPairsEqualsTheRankSum) {
+  // Small samples without ties take U from pair counts; U must be the rank sum's, exactly, and
+  // samples with ties (or 17+ values) the ranked path's.
+  auto rank_u = [](const std::vector<double>& x, const std::vector<double>& y) {
+    std::vector<double> all(x);
+    all.insert(all.end(), y.begin(), y.end());
+    const auto ranks = gs::average_ranks(all);
+    double r1 = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) r1 += ranks[i];
+    return r1 - static_cast<double>(x.size()) * static_cast<double>(x.size() + 1) / 2;
+  };
+  gs::SplitMix64 rng(99);
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t n1 = 1 + rng.below(10), n2 = 1 + rng.below(10);
+    const std::uint64_t spread = trial % 2 ? 1000000 : 6;  // odd trials: almost never a tie
+    std::vector<double> x, y;
+    for (std::size_t i = 0; i < n1; ++i) x.push_back(static_cast<double>(rng.below(spread)) / 4);
+    for (std::size_t i = 0; i < n2; ++i) y.push_back(static_cast<double>(rng.below(spread)) / 4);
+    const auto r = gs::mann_whitney_u(x, y);
+    EXPECT_EQ(r.statistic, rank_u(x, y)) << n1 << " x " << n2 << ", trial " << trial;
+  }
 }

@@ -77,6 +77,10 @@ std::vector<Interval> bootstrap_saving_percent(const std::vector<std::vector<dou
                                                const std::vector<std::vector<double>>& mutant, int resamples,
                                                double confidence, std::uint64_t seed);
 
+// Whether the bootstrap may resample on the CPU's vector unit (AVX-512; on by default where
+// the CPU has it). The intervals are the same bit for bit either way; tests compare the two.
+void set_bootstrap_vectorised(bool enabled);
+
 // The study's five correlation-strength bins.
 enum class StrengthBin { strong_negative = 0, weak_negative, negligible, weak_positive, strong_positive };
 constexpr std::size_t kStrengthBins = 5;
