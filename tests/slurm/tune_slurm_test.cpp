@@ -5,7 +5,9 @@
 // while a batch is in Slurm, and --resume: it waits for the recorded jobs instead of submitting
 // their tasks again.
 #include <signal.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -115,11 +117,40 @@ TEST_F(SlurmClusterTest, TuneRunsEachBatchAsAJobArrayAndRecommendsWhatALocalTune
   std::vector<std::string> expected = local_reference(l, &local);
   ASSERT_EQ(expected.size(), 10u);
 
+  // sbatch refuses the third array: tune stops with sbatch's line, its batch written but not submitted.
+  std::string real_sbatch;
+  for (const char* d : {"/usr/bin", "/usr/local/bin", "/bin"})
+    if (::access((std::string(d) + "/sbatch").c_str(), X_OK) == 0 && real_sbatch.empty()) real_sbatch = std::string(d) + "/sbatch";
+  ASSERT_FALSE(real_sbatch.empty());
+  fs::create_directories(l.dir / "bin");
+  std::ofstream(l.dir / "bin/sbatch") << R"SH(#!/bin/sh
+n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "$0.count"
+if [ $n -eq 3 ]; then echo 'sbatch: error: Batch job submission failed: test refusal' >&2; exit 1; fi
+exec )SH" << real_sbatch << " \"$@\"\n";
+  fs::permissions(l.dir / "bin/sbatch", fs::perms::owner_all);
+  auto env = l.env;
+  env["PATH"] = (l.dir / "bin").string() + ":" + std::getenv("PATH");
   const fs::path dir = l.dir / "slurm";
-  auto r = greentune_cli({"tune", l.file, "-o", dir.string(), "--executor", "slurm", "--json", "--sbatch-arg",
-                          "--time=00:05:00"},
-                         300, l.env);
+  auto refused = greentune_cli({"tune", l.file, "-o", dir.string(), "--executor", "slurm", "--json", "--sbatch-arg",
+                                "--time=00:05:00"},
+                               300, env);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.stderr_text.find("test refusal"), std::string::npos) << refused.stderr_text;
+  ASSERT_EQ(exec::slurm::read_submissions(dir.string()).size(), 2u);
+  std::vector<long long> unsubmitted;
+  {
+    store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
+    for (const auto& run : st.runs())
+      if (!is_final(run.status)) unsubmitted.push_back(run.task_id);
+  }
+  ASSERT_FALSE(unsubmitted.empty());
+
+  // --resume submits the written batch (the options of the first submission kept) and runs to the end.
+  auto r = greentune_cli({"tune", "--resume", dir.string(), "--json"}, 300, l.env);
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("tune: submitted task(s) " + exec::slurm::compress_ids(unsubmitted) + " as Slurm job array"),
+            std::string::npos)
+      << r.stderr_text;
   json j = json::parse(r.stdout_text);
   EXPECT_EQ(j["recommended"], local["recommended"]);
   EXPECT_EQ(j["pareto"], local["pareto"]);
@@ -132,9 +163,9 @@ TEST_F(SlurmClusterTest, TuneRunsEachBatchAsAJobArrayAndRecommendsWhatALocalTune
   auto subs = exec::slurm::read_submissions(dir.string());
   EXPECT_GE(subs.size(), 3u);
   EXPECT_EQ(subs.front().task_ids(), std::vector<long long>{1});
-  EXPECT_NE(r.stderr_text.find("tune: submitted task(s) 1 as Slurm job array " + std::to_string(subs[0].job_id)),
+  EXPECT_NE(refused.stderr_text.find("tune: submitted task(s) 1 as Slurm job array " + std::to_string(subs[0].job_id)),
             std::string::npos)
-      << r.stderr_text;
+      << refused.stderr_text;
   EXPECT_NE(slurp(subs.back().script).find("#SBATCH --time=00:05:00"), std::string::npos);
   // The nodes' plan: every run of the database.
   json plan = json::parse(slurp(dir / "tune-plan.json"));
