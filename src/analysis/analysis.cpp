@@ -10,6 +10,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -173,7 +174,7 @@ class Analyzer {
 
   // Metric values per run, with total_j = sum of the components measured in the run's group.
   void compute_values() {
-    values_.resize(runs_.size());
+    resize_in_huge_pages(values_, runs_.size());
     const auto& t = runs_;
     std::size_t estimated_left_out = 0, estimated_used = 0, incomplete_totals = 0;
     for (const auto& g : groups_) {
@@ -273,31 +274,37 @@ class Analyzer {
   }
 
   void analyze_groups() {
-    std::vector<GroupOutput> outputs(groups_.size());
+    const std::size_t n = groups_.size();
+    const std::size_t threads = analysis_threads(options_, runs_.size(), n);
+    std::vector<GroupOutput> outputs(n);
     std::vector<std::exception_ptr> errors;
-    parallel_for(groups_.size(), analysis_threads(options_, runs_.size(), groups_.size()), errors,
-                 [&](std::size_t i) { analyze_group(groups_[i], outputs[i]); });
-    // Each group's rows go to their place in the result, groups in parallel.
-    const std::size_t n = outputs.size();
+    // The comparison rows (most of the result) are counted first and written in place.
     std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
+    parallel_for(n, threads, errors, [&](std::size_t i) { nm[i + 1] = count_comparisons(groups_[i], runs_, values_); });
+    for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
+    resize_in_huge_pages(result_.comparisons, nm[n]);
+    for (std::size_t i = 0; i < n; ++i)
+      outputs[i].comparisons = result_.comparisons.data() + nm[i], outputs[i].comparisons_counted = nm[i + 1] - nm[i];
+    parallel_for(n, threads, errors, [&](std::size_t i) {
+      analyze_group(groups_[i], outputs[i]);
+      if (outputs[i].n_comparisons != outputs[i].comparisons_counted)
+        throw std::logic_error("analysis: comparison rows miscounted");
+    });
+    // Each group's other rows go to their place in the result, groups in parallel.
     for (std::size_t i = 0; i < n; ++i) {
       if (errors[i]) std::rethrow_exception(errors[i]);  // the first group's error, deterministically
       const auto& o = outputs[i];
       nc[i + 1] = nc[i] + o.correlations.size();
-      nm[i + 1] = nm[i] + o.comparisons.size();
       ng[i + 1] = ng[i] + o.greener.size();
     }
-    result_.correlations.resize(nc[n]);
-    result_.comparisons.resize(nm[n]);
+    resize_in_huge_pages(result_.correlations, nc[n]);
     result_.greener.resize(ng[n]);
     correlation_range_.resize(n);
-    parallel_for(n, analysis_threads(options_, runs_.size(), n), errors, [&](std::size_t i) {
+    parallel_for(n, threads, errors, [&](std::size_t i) {
       auto& o = outputs[i];
       std::move(o.correlations.begin(), o.correlations.end(), result_.correlations.begin() + static_cast<std::ptrdiff_t>(nc[i]));
-      std::move(o.comparisons.begin(), o.comparisons.end(), result_.comparisons.begin() + static_cast<std::ptrdiff_t>(nm[i]));
       std::move(o.greener.begin(), o.greener.end(), result_.greener.begin() + static_cast<std::ptrdiff_t>(ng[i]));
       o.correlations = {};
-      o.comparisons = {};
       o.greener = {};
       correlation_range_[i] = {nc[i], nc[i + 1]};
     });
@@ -437,8 +444,8 @@ class Analyzer {
         sample(runs, metric, mutant_samples[m]);
         const Sample& s = mutant_samples[m];
         if (o.values.empty() || s.values.empty()) continue;
-        out.comparisons.emplace_back();
-        ComparisonRow& row = out.comparisons.back();
+        if (out.n_comparisons == out.comparisons_counted) throw std::logic_error("analysis: comparison rows miscounted");
+        ComparisonRow& row = out.comparisons[out.n_comparisons++];
         row.model = g.model;
         row.scenario = to_string(g.scenario);
         row.corunner = g.corunner;
@@ -462,7 +469,7 @@ class Analyzer {
         row.mean_mutant = stats::mean(s.values);
         row.mean_original = stats::mean(o.values);
         row.estimated = s.estimated || o.estimated;
-        row_of[m] = out.comparisons.size() - 1;
+        row_of[m] = out.n_comparisons - 1;
       }
       // Trade-off grids: each energy outcome against the performance outcome.
       if (!row_of[perf]) continue;

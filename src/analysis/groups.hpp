@@ -14,6 +14,7 @@
 
 #include "greentune/analysis/analysis.hpp"
 #include "greentune/analysis/run_table.hpp"
+#include "huge_pages.hpp"
 
 namespace greentune::analysis::detail {
 
@@ -58,9 +59,12 @@ inline void by_value(const RunTable& t, std::size_t column, const std::vector<st
 }
 
 // What one group contributes; groups are analysed in parallel and merged in group order.
+// Its comparison rows, counted beforehand (count_comparisons), are written in place in the
+// result: `comparisons` points at the group's first one.
 struct GroupOutput {
   std::vector<CorrelationRow> correlations;
-  std::vector<ComparisonRow> comparisons;
+  ComparisonRow* comparisons = nullptr;
+  std::size_t n_comparisons = 0, comparisons_counted = 0;
   std::vector<GreenerRow> greener;
   std::vector<std::string> notes;
   // This group's share of the strength summary and trade-off grids, by (hyperparameter, metric).
@@ -83,6 +87,29 @@ inline void sample(const std::vector<RunValues>& values, const std::vector<std::
     s.values.push_back(v.value[m]);
     s.estimated = s.estimated || v.estimated[m];
   }
+}
+
+// How many comparison rows Analyzer::compare writes for group g: one per operator, mutant
+// value and metric that both the original's runs and that value's runs have. (A group whose
+// hyperparameter columns are missing throws in the analysis; its count does not matter.)
+inline std::size_t count_comparisons(const Group& g, const RunTable& t, const std::vector<RunValues>& values) {
+  if (g.original.empty()) return 0;
+  std::array<bool, kMetricCount> original_has{};
+  for (std::size_t i : g.original)
+    for (std::size_t m = 0; m < kMetricCount; ++m) original_has[m] = original_has[m] || values[i].present[m];
+  thread_local ValueRuns by;
+  std::size_t count = 0;
+  for (const auto& op : g.by_operator) {
+    if (op.column >= t.hp_names.size()) continue;
+    by_value(t, op.column, op.runs, by);
+    for (const auto& [value, runs] : by) {
+      std::array<bool, kMetricCount> has{};
+      for (std::size_t i : runs)
+        for (std::size_t m = 0; m < kMetricCount; ++m) has[m] = has[m] || values[i].present[m];
+      for (std::size_t m = 0; m < kMetricCount; ++m) count += original_has[m] && has[m];
+    }
+  }
+  return count;
 }
 
 // Threads for `runs` runs: as asked, else one per core (none for small inputs), at most `items`.

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
-#include <numeric>
+#include <utility>
 #include <unordered_map>
 
 #include <boost/math/distributions/beta.hpp>
@@ -15,21 +15,44 @@
 
 namespace greentune::stats {
 
-std::vector<double> average_ranks(const std::vector<double>& values) {
-  const std::size_t n = values.size();
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
-  std::vector<double> ranks(n);
+namespace {
+
+// 1-based average ranks of v[0..n) into out[0..n): the values sorted with their positions
+// (insertion sort for small samples, the usual ones here), then each run of equal values gets
+// the mean of the ranks it spans. The ranks depend on the values alone, not on the sort.
+void ranks_into(const double* v, std::size_t n, double* out) {
+  thread_local std::vector<std::pair<double, std::size_t>> items;
+  items.resize(n);
+  for (std::size_t i = 0; i < n; ++i) items[i] = {v[i], i};
+  const auto by_value = [](const std::pair<double, std::size_t>& a, const std::pair<double, std::size_t>& b) {
+    return a.first < b.first;
+  };
+  if (n <= 32) {
+    for (std::size_t i = 1; i < n; ++i) {
+      const auto item = items[i];
+      std::size_t j = i;
+      for (; j > 0 && item.first < items[j - 1].first; --j) items[j] = items[j - 1];
+      items[j] = item;
+    }
+  } else {
+    std::sort(items.begin(), items.end(), by_value);
+  }
   std::size_t i = 0;
   while (i < n) {
     std::size_t j = i + 1;
-    while (j < n && values[order[j]] == values[order[i]]) ++j;
+    while (j < n && items[j].first == items[i].first) ++j;
     // positions i..j-1 (0-based) share ranks i+1..j: average (i + 1 + j) / 2
     const double rank = 0.5 * static_cast<double>(i + 1 + j);
-    for (std::size_t k = i; k < j; ++k) ranks[order[k]] = rank;
+    for (std::size_t k = i; k < j; ++k) out[items[k].second] = rank;
     i = j;
   }
+}
+
+}  // namespace
+
+std::vector<double> average_ranks(const std::vector<double>& values) {
+  std::vector<double> ranks(values.size());
+  ranks_into(values.data(), values.size(), ranks.data());
   return ranks;
 }
 
@@ -101,7 +124,12 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y)
     c.defined = false;
     return c;
   }
-  c.coefficient = centred_correlation(average_ranks(x), average_ranks(y));
+  thread_local std::vector<double> rx, ry;
+  rx.resize(c.n);
+  ry.resize(c.n);
+  ranks_into(x.data(), c.n, rx.data());
+  ranks_into(y.data(), c.n, ry.data());
+  c.coefficient = centred_correlation(rx, ry);
   if (c.n == 2) {
     c.coefficient = sign(c.coefficient);
     c.p = 1;  // no degrees of freedom left (SciPy: NaN)
