@@ -174,7 +174,7 @@ class Analyzer {
 
   // Metric values per run, with total_j = sum of the components measured in the run's group.
   void compute_values() {
-    resize_in_huge_pages(values_, runs_.size());
+    values_.resize(runs_.size());
     const auto& t = runs_;
     std::size_t estimated_left_out = 0, estimated_used = 0, incomplete_totals = 0;
     for (const auto& g : groups_) {
@@ -282,7 +282,7 @@ class Analyzer {
     std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
     parallel_for(n, threads, errors, [&](std::size_t i) { nm[i + 1] = count_comparisons(groups_[i], runs_, values_); });
     for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
-    resize_in_huge_pages(result_.comparisons, nm[n]);
+    result_.comparisons.resize(nm[n]);
     for (std::size_t i = 0; i < n; ++i)
       outputs[i].comparisons = result_.comparisons.data() + nm[i], outputs[i].comparisons_counted = nm[i + 1] - nm[i];
     parallel_for(n, threads, errors, [&](std::size_t i) {
@@ -297,7 +297,7 @@ class Analyzer {
       nc[i + 1] = nc[i] + o.correlations.size();
       ng[i + 1] = ng[i] + o.greener.size();
     }
-    resize_in_huge_pages(result_.correlations, nc[n]);
+    result_.correlations.resize(nc[n]);
     result_.greener.resize(ng[n]);
     correlation_range_.resize(n);
     parallel_for(n, threads, errors, [&](std::size_t i) {

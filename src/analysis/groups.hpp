@@ -14,7 +14,6 @@
 
 #include "greentune/analysis/analysis.hpp"
 #include "greentune/analysis/run_table.hpp"
-#include "huge_pages.hpp"
 
 namespace greentune::analysis::detail {
 

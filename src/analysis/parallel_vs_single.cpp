@@ -119,7 +119,7 @@ void parallel_vs_single(const std::vector<Group>& groups,
     if (errors[k]) std::rethrow_exception(errors[k]);
     n += rows[k].size();
   }
-  reserve_in_huge_pages(result.parallel_energy, n);
+  result.parallel_energy.reserve(n);
   for (auto& r : rows) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_energy));
 }
 

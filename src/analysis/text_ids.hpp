@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "greentune/analysis/run_table.hpp"
-#include "huge_pages.hpp"
 
 namespace greentune::analysis::detail {
 
@@ -35,10 +34,9 @@ class TextIds {
 };
 
 inline void reserve_runs(RunTable& t, std::size_t n) {
-  auto reserve = [](auto& v, std::size_t count) { reserve_in_huge_pages(v, count); };
-  reserve(t.model, n), reserve(t.corunner, n), reserve(t.op, n), reserve(t.performance_metric, n), reserve(t.node, n);
-  reserve(t.scenario, n), reserve(t.status, n), reserve(t.higher_is_better, n), reserve(t.measures, n);
-  reserve(t.hp, n * t.hp_names.size()), reserve(t.hp_present, n * t.hp_names.size());
+  t.model.reserve(n), t.corunner.reserve(n), t.op.reserve(n), t.performance_metric.reserve(n), t.node.reserve(n);
+  t.scenario.reserve(n), t.status.reserve(n), t.higher_is_better.reserve(n), t.measures.reserve(n);
+  t.hp.reserve(n * t.hp_names.size()), t.hp_present.reserve(n * t.hp_names.size());
 }
 
 }  // namespace greentune::analysis::detail
