@@ -31,6 +31,14 @@ std::size_t resample_vectorised(std::uint64_t seed, const Draw& d, std::size_t k
 // The first i in [from, n) with v[i] < low or v[i] > high (n when none; NaN is neither).
 std::size_t next_outside(const double* v, std::size_t from, std::size_t n, double low, double high);
 
+// quantiles()' one-pass selection from v[start] on, once both tails are full: low[0..kl) the kl
+// smallest values so far and high[0..kh) the kh largest, each ascending; each value goes in as
+// the scalar loop puts it (after its equals in low, before them in high), so the tails end
+// the same, bit for bit. False, with nothing done, where the CPU lacks AVX-512, a tail is
+// longer than 32 or holds a NaN.
+bool tails_vectorised(const double* v, std::size_t start, std::size_t n, double* low, std::size_t kl, double* high,
+                      std::size_t kh);
+
 // Whether resample_vectorised may run (default: when the CPU has AVX-512F and DQ).
 bool vectorised_available();
 void set_vectorised(bool enabled);

@@ -112,6 +112,79 @@ GT_AVX512 std::size_t resample_blocks(std::uint64_t seed, const Draw& d, double*
   return r0;
 }
 
+// Lane `i` of the 32 lanes in r[0..3].
+GT_AVX512 inline double lane(const __m512d* r, std::size_t i) {
+  return _mm512_cvtsd_f64(_mm512_permutexvar_pd(_mm512_set1_epi64(static_cast<long long>(i % 8)), r[i / 8]));
+}
+
+// x into the ascending lanes of l after its equals, the last lane dropped: lane p keeps l[p]
+// when l[p] <= x, takes x when l[p - 1] <= x (or p = 0), else l[p - 1].
+GT_AVX512 inline void insert_low(__m512d* l, double x) {
+  const __m512d xb = _mm512_set1_pd(x);
+  __m512d prev[4];
+  __m512i below = _mm512_castpd_si512(_mm512_set1_pd(-__builtin_inf()));
+  for (int r = 0; r < 4; ++r) {
+    const __m512i cur = _mm512_castpd_si512(l[r]);
+    prev[r] = _mm512_castsi512_pd(_mm512_alignr_epi64(cur, below, 7));
+    below = cur;
+  }
+  for (int r = 0; r < 4; ++r) {
+    const __m512d shifted = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(prev[r], xb, _CMP_LE_OQ), prev[r], xb);
+    l[r] = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(l[r], xb, _CMP_LE_OQ), shifted, l[r]);
+  }
+}
+
+// x into the ascending lanes of h before its equals, the first lane dropped: lane p takes
+// h[p + 1] when h[p + 1] < x, else x when h[p] < x, else keeps h[p]. Lanes past the tail hold
+// +inf and stay so.
+GT_AVX512 inline void insert_high(__m512d* h, double x) {
+  const __m512d xb = _mm512_set1_pd(x);
+  __m512d next[4];
+  for (int r = 0; r < 4; ++r) {
+    const __m512i above = r < 3 ? _mm512_castpd_si512(h[r + 1]) : _mm512_castpd_si512(_mm512_set1_pd(__builtin_inf()));
+    next[r] = _mm512_castsi512_pd(_mm512_alignr_epi64(above, _mm512_castpd_si512(h[r]), 1));
+  }
+  for (int r = 0; r < 4; ++r) {
+    const __m512d here = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(h[r], xb, _CMP_LT_OQ), h[r], xb);
+    h[r] = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(next[r], xb, _CMP_LT_OQ), here, next[r]);
+  }
+}
+
+// The lanes of x8 (among `valid`) below tl or above th.
+GT_AVX512 inline unsigned outside(__m512d x8, double tl, double th, __mmask8 valid) {
+  return static_cast<unsigned>(_mm512_cmp_pd_mask(x8, _mm512_set1_pd(tl), _CMP_LT_OQ) |
+                               _mm512_cmp_pd_mask(x8, _mm512_set1_pd(th), _CMP_GT_OQ)) &
+         valid;
+}
+
+GT_AVX512 bool tails_avx512(const double* v, std::size_t start, std::size_t n, double* low, std::size_t kl, double* high,
+                            std::size_t kh) {
+  alignas(64) double a[32], b[32];
+  for (std::size_t p = 0; p < 32; ++p) {
+    a[p] = p < kl ? low[p] : __builtin_inf();
+    b[p] = p < kh ? high[p] : __builtin_inf();
+    if (a[p] != a[p] || b[p] != b[p]) return false;
+  }
+  __m512d l[4], h[4];
+  for (int r = 0; r < 4; ++r) l[r] = _mm512_load_pd(a + 8 * r), h[r] = _mm512_load_pd(b + 8 * r);
+  double tl = low[kl - 1], th = high[0];
+  for (std::size_t i = start; i < n; i += 8) {
+    const __mmask8 valid = n - i >= 8 ? __mmask8(0xff) : static_cast<__mmask8>((1u << (n - i)) - 1);
+    const __m512d x8 = _mm512_maskz_loadu_pd(valid, v + i);
+    for (unsigned m = outside(x8, tl, th, valid); m != 0;) {
+      const unsigned at = static_cast<unsigned>(__builtin_ctz(m));
+      const double x = v[i + at];
+      if (x < tl) insert_low(l, x), tl = lane(l, kl - 1);
+      if (x > th) insert_high(h, x), th = _mm512_cvtsd_f64(h[0]);
+      m = outside(x8, tl, th, valid) & ~((2u << at) - 1);
+    }
+  }
+  for (int r = 0; r < 4; ++r) _mm512_store_pd(a + 8 * r, l[r]), _mm512_store_pd(b + 8 * r, h[r]);
+  for (std::size_t p = 0; p < kl; ++p) low[p] = a[p];
+  for (std::size_t p = 0; p < kh; ++p) high[p] = b[p];
+  return true;
+}
+
 GT_AVX512 std::size_t next_outside_avx512(const double* v, std::size_t from, std::size_t n, double low, double high) {
   const __m512d lo = _mm512_set1_pd(low), hi = _mm512_set1_pd(high);
   std::size_t i = from;
@@ -147,6 +220,12 @@ std::size_t next_outside(const double* v, std::size_t from, std::size_t n, doubl
   return n;
 }
 
+bool tails_vectorised(const double* v, std::size_t start, std::size_t n, double* low, std::size_t kl, double* high,
+                      std::size_t kh) {
+  if (!vectorised_available() || kl < 1 || kh < 1 || kl > 32 || kh > 32) return false;
+  return tails_avx512(v, start, n, low, kl, high, kh);
+}
+
 std::size_t resample_vectorised(std::uint64_t seed, const Draw& d, std::size_t k, double* const* savings) {
   constexpr std::uint64_t kMaxBound = std::uint64_t{1} << 32;
   if (!vectorised_available() || d.n_o == 0 || d.n_m == 0 || d.n_o >= kMaxBound || d.n_m >= kMaxBound) return 0;
@@ -164,6 +243,7 @@ std::size_t resample_vectorised(std::uint64_t seed, const Draw& d, std::size_t k
 bool vectorised_available() { return false; }
 void set_vectorised(bool) {}
 std::size_t resample_vectorised(std::uint64_t, const Draw&, std::size_t, double* const*) { return 0; }
+bool tails_vectorised(const double*, std::size_t, std::size_t, double*, std::size_t, double*, std::size_t) { return false; }
 std::size_t next_outside(const double* v, std::size_t from, std::size_t n, double low, double high) {
   for (std::size_t i = from; i < n; ++i)
     if (v[i] < low || v[i] > high) return i;

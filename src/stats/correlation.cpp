@@ -124,10 +124,15 @@ Correlation spearman(const std::vector<double>& x, const std::vector<double>& y)
     c.defined = false;
     return c;
   }
-  thread_local std::vector<double> rx, ry;
-  rx.resize(c.n);
+  // x is often the previous call's x (one hyperparameter against each metric): its ranks,
+  // a function of its values alone, are then reused.
+  thread_local std::vector<double> last_x, rx, ry;
+  if (last_x.size() != c.n || std::memcmp(last_x.data(), x.data(), c.n * sizeof(double)) != 0) {
+    last_x = x;
+    rx.resize(c.n);
+    ranks_into(x.data(), c.n, rx.data());
+  }
   ry.resize(c.n);
-  ranks_into(x.data(), c.n, rx.data());
   ranks_into(y.data(), c.n, ry.data());
   c.coefficient = centred_correlation(rx, ry);
   if (c.n == 2) {

@@ -93,6 +93,7 @@ std::pair<double, double> quantiles(std::vector<double>& v, double q_low, double
   std::size_t nl = 0, nh = 0;
   const std::size_t full = std::max(kl, kh);
   for (std::size_t i = 0; i < n; ++i) {
+    if (i == full && detail::tails_vectorised(v.data(), i, n, low, kl, high, kh)) break;  // the rest, in registers
     if (i >= full && (i = detail::next_outside(v.data(), i, n, low[nl - 1], high[0])) == n) break;
     const double x = v[i];
     if (nl < kl || x < low[nl - 1]) {

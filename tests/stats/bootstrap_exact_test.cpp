@@ -3,6 +3,7 @@
 // summing the null distribution. Speed changes must not move a single result.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -215,4 +216,22 @@ TEST(StatsExact, MannWhitneyUByPairsEqualsTheRankSum) {
     const auto r = gs::mann_whitney_u(x, y);
     EXPECT_EQ(r.statistic, rank_u(x, y)) << n1 << " x " << n2 << ", trial " << trial;
   }
+}
+
+TEST(StatsExact, BootstrapTiesAndSignedZerosAsThePlainDefinition) {
+  // Savings of exactly 0 (+0, and -0 where the original's mean is negative) and many ties: the
+  // percentiles must be the same doubles, sign of zero included, vectorised or not.
+  const std::vector<std::vector<double>> cases_o = {{-2, -2, -2, -2, -2}, {-1, 1, -1, 1, -2}, {3, 3, 3, 4, 4}};
+  const std::vector<std::vector<double>> cases_m = {{-2, -2, -2, -2, -3}, {-1, 1, -1, 1, -2}, {3, 4, 3, 4, 3}};
+  for (bool vectorised : {true, false}) {
+    gs::set_bootstrap_vectorised(vectorised);
+    for (std::size_t c = 0; c < cases_o.size(); ++c)
+      for (double confidence : {0.95, 0.99, 0.9, 0.999}) {
+        const auto got = gs::bootstrap_saving_percent(cases_o[c], cases_m[c], 1000, confidence, 3 + c);
+        const auto want = reference({cases_o[c]}, {cases_m[c]}, 1000, confidence, 3 + c)[0];
+        EXPECT_EQ(std::memcmp(&got.low, &want.low, sizeof(double)), 0) << c << " " << confidence << " " << got.low;
+        EXPECT_EQ(std::memcmp(&got.high, &want.high, sizeof(double)), 0) << c << " " << confidence << " " << got.high;
+      }
+  }
+  gs::set_bootstrap_vectorised(true);
 }
