@@ -39,6 +39,39 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
   }
 }
 
+// Correlations side by side: the parallel group's rows (result rows [pb, pe)) each against the
+// single group's row (in [sb, se)) of the same hyperparameter and metric.
+void correlations_side_by_side(const std::vector<CorrelationRow>& rows, std::pair<std::size_t, std::size_t> single,
+                               std::pair<std::size_t, std::size_t> parallel, std::vector<ParallelCorrelationRow>& out) {
+  const auto [sb, se] = single;
+  const auto [pb, pe] = parallel;
+  for (std::size_t k = pb; k < pe; ++k) {
+    const CorrelationRow& c = rows[k];
+    const CorrelationRow* match = nullptr;
+    for (std::size_t j = sb; j < se && !match; ++j) {
+      const CorrelationRow& s = rows[j];
+      if (s.metric == c.metric && s.hyperparameter == c.hyperparameter) match = &s;
+    }
+    if (!match) continue;
+    const CorrelationRow& s = *match;
+    ParallelCorrelationRow row;
+    row.model = c.model;
+    row.corunner = c.corunner;
+    row.hyperparameter = c.hyperparameter;
+    row.metric = c.metric;
+    row.single_rho = s.spearman_rho;
+    row.single_p = s.spearman_p;
+    row.parallel_rho = c.spearman_rho;
+    row.parallel_p = c.spearman_p;
+    row.single_strength = s.strength;
+    row.parallel_strength = c.strength;
+    row.bin_changed = s.strength != c.strength;
+    row.sign_changed = (s.spearman_rho > 0 && c.spearman_rho < 0) || (s.spearman_rho < 0 && c.spearman_rho > 0);
+    row.estimated = s.estimated || c.estimated;
+    out.push_back(std::move(row));
+  }
+}
+
 }  // namespace
 
 void parallel_vs_single(const std::vector<Group>& groups,
@@ -50,41 +83,9 @@ void parallel_vs_single(const std::vector<Group>& groups,
   for (std::size_t i = 0; i < groups.size(); ++i)
     if (groups[i].scenario == Scenario::single && !single.count(groups[i].model)) single[groups[i].model] = i;
 
-  // Correlations side by side: each parallel group's rows against its model's single group.
-  for (std::size_t i = 0; i < groups.size(); ++i) {
-    if (groups[i].scenario != Scenario::parallel) continue;
-    auto it = single.find(groups[i].model);
-    if (it == single.end()) continue;
-    const auto [sb, se] = correlation_range[it->second];
-    const auto [pb, pe] = correlation_range[i];
-    for (std::size_t k = pb; k < pe; ++k) {
-      const CorrelationRow& c = result.correlations[k];
-      const CorrelationRow* match = nullptr;
-      for (std::size_t j = sb; j < se && !match; ++j) {
-        const CorrelationRow& s = result.correlations[j];
-        if (s.metric == c.metric && s.hyperparameter == c.hyperparameter) match = &s;
-      }
-      if (!match) continue;
-      const CorrelationRow& s = *match;
-      ParallelCorrelationRow row;
-      row.model = c.model;
-      row.corunner = c.corunner;
-      row.hyperparameter = c.hyperparameter;
-      row.metric = c.metric;
-      row.single_rho = s.spearman_rho;
-      row.single_p = s.spearman_p;
-      row.parallel_rho = c.spearman_rho;
-      row.parallel_p = c.spearman_p;
-      row.single_strength = s.strength;
-      row.parallel_strength = c.strength;
-      row.bin_changed = s.strength != c.strength;
-      row.sign_changed = (s.spearman_rho > 0 && c.spearman_rho < 0) || (s.spearman_rho < 0 && c.spearman_rho > 0);
-      row.estimated = s.estimated || c.estimated;
-      result.parallel_correlations.push_back(std::move(row));
-    }
-  }
-
-  // The same configuration alone and beside a co-runner, per parallel group (in parallel).
+  // Each parallel group against its model's single group, in parallel: correlations side by
+  // side, and the same configuration alone and beside a co-runner. (A group without original
+  // runs has no correlation rows either.)
   std::vector<std::pair<std::size_t, std::size_t>> pairs;  // (parallel group, single group)
   for (std::size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].scenario != Scenario::parallel) continue;
@@ -94,10 +95,13 @@ void parallel_vs_single(const std::vector<Group>& groups,
     pairs.emplace_back(i, it->second);
   }
   std::vector<std::vector<ParallelEnergyRow>> rows(pairs.size());
+  std::vector<std::vector<ParallelCorrelationRow>> correlation_rows(pairs.size());
   std::vector<std::exception_ptr> errors;
   parallel_for(pairs.size(), analysis_threads(options, runs.size(), pairs.size()), errors, [&](std::size_t k) {
     const Group& g = groups[pairs[k].first];
     const Group& s = groups[pairs[k].second];
+    correlations_side_by_side(result.correlations, correlation_range[pairs[k].second], correlation_range[pairs[k].first],
+                              correlation_rows[k]);
     energy_side_by_side(values, options, g, "", 0, s.original, g.original, rows[k]);
     ValueRuns sv, pv;
     for (const auto& op : g.by_operator) {
@@ -114,13 +118,16 @@ void parallel_vs_single(const std::vector<Group>& groups,
       }
     }
   });
-  std::size_t n = 0;
+  std::size_t n = 0, nc = 0;
   for (std::size_t k = 0; k < rows.size(); ++k) {
     if (errors[k]) std::rethrow_exception(errors[k]);
     n += rows[k].size();
+    nc += correlation_rows[k].size();
   }
   result.parallel_energy.reserve(n);
   for (auto& r : rows) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_energy));
+  result.parallel_correlations.reserve(nc);
+  for (auto& r : correlation_rows) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_correlations));
 }
 
 }  // namespace greentune::analysis::detail
