@@ -309,14 +309,16 @@ class Analyzer {
       correlation_range_[i] = {nc[i], nc[i + 1]};
     });
     // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over groups.
-    std::map<std::tuple<std::string, std::string, std::size_t>, StrengthSummaryRow> bins;
-    std::map<std::tuple<std::string, std::string, std::size_t>, TradeoffGrid> grids;
+    // Keyed by the scenario's text: rows in its order (parallel before single), as always.
+    std::map<std::tuple<std::string_view, std::string, std::size_t>, StrengthSummaryRow> bins;
+    std::map<std::tuple<std::string_view, std::string, std::size_t>, TradeoffGrid> grids;
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       auto& o = outputs[i];
-      const std::string scenario = to_string(groups_[i].scenario);
+      const Scenario scenario = groups_[i].scenario;
+      const std::string_view scenario_text = to_string(scenario);
       std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
       for (const auto& [key, part] : o.bins) {
-        auto& row = bins[{scenario, key.first, key.second}];
+        auto& row = bins[{scenario_text, key.first, key.second}];
         row.scenario = scenario;
         row.hyperparameter = key.first;
         row.metric = part.metric;
@@ -324,7 +326,7 @@ class Analyzer {
         row.undefined += part.undefined;
       }
       for (const auto& [key, part] : o.grids) {
-        auto& grid = grids[{scenario, key.first, key.second}];
+        auto& grid = grids[{scenario_text, key.first, key.second}];
         grid.scenario = scenario;
         grid.hyperparameter = key.first;
         grid.metric = part.metric;
@@ -396,7 +398,7 @@ class Analyzer {
       if (x.size() < 2) continue;  // metric not measured in this group (or one point)
       CorrelationRow row;
       row.model = g.model;
-      row.scenario = to_string(g.scenario);
+      row.scenario = g.scenario;
       row.corunner = g.corunner;
       row.hyperparameter = op.name;
       row.metric = metric;
@@ -447,7 +449,7 @@ class Analyzer {
         if (out.n_comparisons == out.comparisons_counted) throw std::logic_error("analysis: comparison rows miscounted");
         ComparisonRow& row = out.comparisons[out.n_comparisons++];
         row.model = g.model;
-        row.scenario = to_string(g.scenario);
+        row.scenario = g.scenario;
         row.corunner = g.corunner;
         row.hyperparameter = hp;
         row.value = value;
@@ -534,7 +536,7 @@ class Analyzer {
         const ComparisonRow& c = out.comparisons[*row_of[m]];
         GreenerRow row;
         row.model = g.model;
-        row.scenario = to_string(g.scenario);
+        row.scenario = g.scenario;
         row.corunner = g.corunner;
         row.hyperparameter = hp;
         row.value = value;

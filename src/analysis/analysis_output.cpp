@@ -224,7 +224,7 @@ void write_text(std::ostream& stream, const AnalysisResult& r) {
         r.correlations.size(),
         [&](std::size_t i, std::vector<std::string>& c) {
           const auto& x = r.correlations[i];
-          c = {x.model, x.scenario, or_dash(x.corunner), x.hyperparameter, to_string(x.metric) + mark(x.estimated),
+          c = {x.model, to_string(x.scenario), or_dash(x.corunner), x.hyperparameter, to_string(x.metric) + mark(x.estimated),
                std::to_string(x.n), x.defined ? coef(x.spearman_rho) : "const", pval(x.spearman_p),
                x.defined ? coef(x.pearson_r) : "const", pval(x.pearson_p),
                x.defined ? stats::to_string(x.strength) : "undefined"};
@@ -237,7 +237,7 @@ void write_text(std::ostream& stream, const AnalysisResult& r) {
         r.strength_summary.size(),
         [&](std::size_t i, std::vector<std::string>& c) {
           const auto& s = r.strength_summary[i];
-          c = {s.scenario, s.hyperparameter, to_string(s.metric)};
+          c = {to_string(s.scenario), s.hyperparameter, to_string(s.metric)};
           for (auto n : s.counts) c.push_back(std::to_string(n));
           c.push_back(std::to_string(s.undefined));
         },
@@ -251,7 +251,7 @@ void write_text(std::ostream& stream, const AnalysisResult& r) {
         [&](std::size_t i, std::vector<std::string>& c) {
           const auto& x = r.comparisons[i];
           c[0] = x.model;
-          c[1] = x.scenario;
+          c[1] = to_string(x.scenario);
           c[2] = or_dash(x.corunner);
           c[3] = x.hyperparameter;
           c[4] = format_exact(x.value);
@@ -269,7 +269,7 @@ void write_text(std::ostream& stream, const AnalysisResult& r) {
   out += "\n== Trade-off grids (mutants counted by energy outcome x performance outcome, summed over models) ==\n";
   if (r.tradeoffs.empty()) out += "(none: needs both an energy metric and performance)\n";
   for (const auto& t : r.tradeoffs) {
-    out += fmt::format("\n{} / {} / {}  ({} mutants)\n", t.scenario, t.hyperparameter, to_string(t.metric), t.total());
+    out += fmt::format("\n{} / {} / {}  ({} mutants)\n", to_string(t.scenario), t.hyperparameter, to_string(t.metric), t.total());
     table({"energy \\ performance", "win", "tie", "loss"}, kOutcomes.size(),
           [&](std::size_t i, std::vector<std::string>& c) {
             const auto e = kOutcomes[i];
@@ -287,7 +287,7 @@ void write_text(std::ostream& stream, const AnalysisResult& r) {
         r.greener.size(),
         [&](std::size_t i, std::vector<std::string>& c) {
           const auto& g = r.greener[i];
-          c = {g.model, g.scenario, or_dash(g.corunner), g.hyperparameter, format_exact(g.value),
+          c = {g.model, to_string(g.scenario), or_dash(g.corunner), g.hyperparameter, format_exact(g.value),
                format_exact(g.original_value), to_string(g.metric) + mark(g.estimated),
                fmt::format("{:.1f}", g.saving_percent), fmt::format("[{:.1f}, {:.1f}]", g.saving_low, g.saving_high),
                fmt::format("{} ({:+.4g}, {} is better)", to_string(g.performance_outcome), g.performance_change,

@@ -123,7 +123,7 @@ json head_json(const AnalysisResult& r) {
   for (const auto& s : r.strength_summary) {
     json counts = json::object();
     for (auto b : kBins) counts[strength_key(b)] = s.counts[static_cast<std::size_t>(b)];
-    summary.push_back({{"scenario", s.scenario},
+    summary.push_back({{"scenario", to_string(s.scenario)},
                        {"hyperparameter", s.hyperparameter},
                        {"metric", to_string(s.metric)},
                        {"counts", counts},
@@ -139,7 +139,7 @@ json head_json(const AnalysisResult& r) {
       for (auto p : kOutcomes) row[to_string(p)] = t.counts[static_cast<std::size_t>(e)][static_cast<std::size_t>(p)];
       counts[to_string(e)] = row;
     }
-    trade.push_back({{"scenario", t.scenario},
+    trade.push_back({{"scenario", to_string(t.scenario)},
                      {"hyperparameter", t.hyperparameter},
                      {"metric", to_string(t.metric)},
                      {"counts", counts},  // counts[energy outcome][performance outcome]
@@ -180,7 +180,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
   w.raw(head.at("performance_metrics").dump());
   array(w, "correlations", r.correlations, [&](const CorrelationRow& c) {
     w.field("model", c.model, true);
-    w.field("scenario", c.scenario);
+    w.field("scenario", to_string(c.scenario));
     w.field("corunner", c.corunner);
     w.field("hyperparameter", c.hyperparameter);
     w.field("metric", to_string(c.metric));
@@ -197,7 +197,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
   w.raw(head.at("strength_summary").dump());
   array(w, "comparisons", r.comparisons, [&](const ComparisonRow& c) {
     w.field("model", c.model, true);
-    w.field("scenario", c.scenario);
+    w.field("scenario", to_string(c.scenario));
     w.field("corunner", c.corunner);
     w.field("hyperparameter", c.hyperparameter);
     w.field("value", c.value);
@@ -219,7 +219,7 @@ void write_json(std::ostream& out, const AnalysisResult& r) {
   w.raw(head.at("tradeoffs").dump());
   array(w, "greener", r.greener, [&](const GreenerRow& g) {
     w.field("model", g.model, true);
-    w.field("scenario", g.scenario);
+    w.field("scenario", to_string(g.scenario));
     w.field("corunner", g.corunner);
     w.field("hyperparameter", g.hyperparameter);
     w.field("value", g.value);

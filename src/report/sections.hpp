@@ -25,8 +25,7 @@ std::string performance_directions(const ReportInput& input);
 std::string estimated_energy_explanation();
 // True when some model's performance metric is lower-is-better.
 bool any_lower_is_better(const ReportInput& input);
-std::string group_label(const std::string& model, const std::string& scenario,
-                        const std::string& corunner);
+std::string group_label(const std::string& model, Scenario scenario, const std::string& corunner);
 std::string value_text(double value);  // hyperparameter value, 4 significant digits
 Cell num_cell(double value, int digits = 3);
 Cell p_cell(double p);

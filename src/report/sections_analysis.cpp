@@ -18,14 +18,12 @@ using analysis::Metric;
 const Metric kAllMetrics[] = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j,
                               Metric::total_j,       Metric::duration_s, Metric::performance};
 
-std::vector<std::string> scenarios_of(const std::vector<std::string>& names) {
-  // "single" first, then the others in name order.
-  std::set<std::string> set(names.begin(), names.end());
-  std::vector<std::string> out;
-  if (set.count("single")) out.push_back("single");
-  for (const auto& s : set)
-    if (s != "single") out.push_back(s);
-  return out;
+// The scenarios that occur in `rows`, single first.
+template <typename Rows>
+std::vector<Scenario> scenarios_of(const Rows& rows) {
+  std::set<Scenario> set;
+  for (const auto& r : rows) set.insert(r.scenario);
+  return {set.begin(), set.end()};  // the enum's order: single, parallel
 }
 
 std::string strength_class(stats::StrengthBin b) {
@@ -83,12 +81,11 @@ Section correlation_section(const ReportInput& in) {
                         performance_directions(in) + ".");
 
   // One heatmap per scenario: rows model x hyperparameter (x co-runner), columns metrics.
-  std::vector<std::string> scen_names;
-  for (const auto& c : a.correlations) scen_names.push_back(c.scenario);
-  for (const auto& scen : scenarios_of(scen_names)) {
+  for (const Scenario scenario : scenarios_of(a.correlations)) {
+    const std::string scen = to_string(scenario);
     std::set<std::string> corunners;
     for (const auto& c : a.correlations)
-      if (c.scenario == scen) corunners.insert(c.corunner);
+      if (c.scenario == scenario) corunners.insert(c.corunner);
     const bool one_corunner = corunners.size() == 1;
     auto row_label = [&](const analysis::CorrelationRow& c) {
       std::string label = c.model + " \u00b7 " + c.hyperparameter;
@@ -99,7 +96,7 @@ Section correlation_section(const ReportInput& in) {
     std::vector<std::string> rows;
     std::map<std::string, std::size_t> row_index;
     for (const auto& c : a.correlations) {
-      if (c.scenario != scen) continue;
+      if (c.scenario != scenario) continue;
       metrics.insert(c.metric);
       std::string label = row_label(c);
       if (!row_index.count(label)) {
@@ -126,7 +123,7 @@ Section correlation_section(const ReportInput& in) {
     h.tooltips.assign(rows.size(), std::vector<std::string>(cols.size()));
     h.marks.assign(rows.size(), std::vector<std::string>(cols.size()));
     for (const auto& c : a.correlations) {
-      if (c.scenario != scen) continue;
+      if (c.scenario != scenario) continue;
       std::string label = row_label(c);
       std::size_t i = row_index[label];
       if (i >= rows.size()) continue;
@@ -143,7 +140,7 @@ Section correlation_section(const ReportInput& in) {
     std::string heading = scen + " scenario";
     if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
     const bool estimated = std::any_of(a.correlations.begin(), a.correlations.end(),
-                                       [&](const auto& c) { return c.scenario == scen && c.estimated; });
+                                       [&](const auto& c) { return c.scenario == scenario && c.estimated; });
     h.title = "Spearman's rho, " + heading + (estimated ? " (\u2020 estimated energy)" : "");
     s.html += "<h3>" + html_escape(heading) + "</h3>\n" +
               (hidden_rows ? notice(fmt::format("The heatmap shows the first {} rows; {} more are in the "
@@ -159,7 +156,7 @@ Section correlation_section(const ReportInput& in) {
             "weak positive", "strong positive"},
            {}};
   for (const auto& r : a.strength_summary) {
-    std::vector<Cell> row{r.scenario, r.hyperparameter, metric_name(r.metric)};
+    std::vector<Cell> row{std::string(to_string(r.scenario)), r.hyperparameter, metric_name(r.metric)};
     for (std::size_t b = 0; b < stats::kStrengthBins; ++b) row.push_back(count_cell(r.counts[b]));
     st.rows.push_back(std::move(row));
   }
@@ -174,7 +171,7 @@ Section correlation_section(const ReportInput& in) {
   for (const auto& c : a.correlations) {
     Cell rho = num_cell(c.spearman_rho);
     rho.css_class += " " + strength_class(c.strength);
-    t.rows.push_back({c.model, c.scenario, c.corunner, c.hyperparameter, metric_cell(in, c.metric, c.model),
+    t.rows.push_back({c.model, std::string(to_string(c.scenario)), c.corunner, c.hyperparameter, metric_cell(in, c.metric, c.model),
                       count_cell(c.n), rho, p_cell(c.spearman_p), num_cell(c.pearson_r), p_cell(c.pearson_p),
                       std::string(c.defined ? stats::to_string(c.strength) : "constant input"),
                       Cell(c.estimated ? "estimate" : "measured", c.estimated ? "estimated" : "measured",
@@ -211,19 +208,18 @@ Section tradeoff_section(const ReportInput& in) {
   static const char* kO[] = {"win", "tie", "loss"};
   for (const char* e : kO)
     for (const char* p : kO) t.columns.push_back(fmt::format("energy {} / perf {}", e, p));
-  std::vector<std::string> scen_names;
-  for (const auto& g : a.tradeoffs) scen_names.push_back(g.scenario);
-  for (const auto& scen : scenarios_of(scen_names)) {
+  for (const Scenario scenario : scenarios_of(a.tradeoffs)) {
+    const std::string scen = to_string(scenario);
     s.html += "<h3>" + html_escape(scen) + " scenario</h3>\n";
     std::vector<std::string> hps;
     for (const auto& g : a.tradeoffs)
-      if (g.scenario == scen && std::find(hps.begin(), hps.end(), g.hyperparameter) == hps.end())
+      if (g.scenario == scenario && std::find(hps.begin(), hps.end(), g.hyperparameter) == hps.end())
         hps.push_back(g.hyperparameter);
     for (const auto& hp : hps) {
       s.html += "<div class=\"grid-row\">\n";
       for (Metric m : kAllMetrics) {
         for (const auto& g : a.tradeoffs) {
-          if (g.scenario != scen || g.hyperparameter != hp || g.metric != m) continue;
+          if (g.scenario != scenario || g.hyperparameter != hp || g.metric != m) continue;
           svg::TradeoffGridData d;
           const char* est = g.estimated ? " (estimated)" : "";
           d.title = fmt::format("{} \u00b7 {} \u00b7 {}{}", scen, hp, metric_name(m), est);
@@ -233,7 +229,7 @@ Section tradeoff_section(const ReportInput& in) {
           s.html += figure(svg::tradeoff_grid(d),
                            fmt::format("{}: {} by {}{}", scen, hp, metric_name(m),
                                        g.estimated ? " \u2014 from estimated energy, not measured" : ""));
-          std::vector<Cell> row{g.scenario, g.hyperparameter, metric_name(g.metric),
+          std::vector<Cell> row{std::string(to_string(g.scenario)), g.hyperparameter, metric_name(g.metric),
                                 g.estimated ? Cell("estimate", "estimated", "est") : Cell("measured")};
           for (int i = 0; i < 3; ++i)
             for (int j = 0; j < 3; ++j) row.push_back(count_cell(g.counts[i][j]));
@@ -272,7 +268,7 @@ Section comparison_section(const ReportInput& in) {
           {}};
   for (const auto& c : a.comparisons) {
     double change = c.mean_original != 0 ? 100 * (c.mean_mutant - c.mean_original) / c.mean_original : 0;
-    t.rows.push_back({c.model, c.scenario, c.corunner, c.hyperparameter, num_cell(c.value, 4),
+    t.rows.push_back({c.model, std::string(to_string(c.scenario)), c.corunner, c.hyperparameter, num_cell(c.value, 4),
                       num_cell(c.original_value, 4), metric_cell(in, c.metric, c.model),
                       std::string(c.higher_is_better ? "higher" : "lower"),
                       Cell(fmt::format("{}/{}", c.n_mutant, c.n_original), fmt::format("{}/{}", c.n_mutant, c.n_original), "num"),
@@ -390,7 +386,7 @@ Section greener_section(const ReportInput& in) {
           {}};
   for (const auto& g : rows) {
     std::string change = g.hyperparameter + " " + value_text(g.original_value) + " \u2192 " + value_text(g.value);
-    t.rows.push_back({g.model, g.scenario, g.corunner, Cell(change, g.hyperparameter + "=" + format_exact(g.value)),
+    t.rows.push_back({g.model, std::string(to_string(g.scenario)), g.corunner, Cell(change, g.hyperparameter + "=" + format_exact(g.value)),
                       metric_name(g.metric), Cell(svg::format_value(g.saving_percent, 3), format_exact(g.saving_percent), "num win"),
                       num_cell(g.saving_low, 3), num_cell(g.saving_high, 3),
                       p_cell(g.p), num_cell(g.cliffs_delta, 3), outcome_cell(g.performance_outcome),
@@ -405,7 +401,7 @@ Section greener_section(const ReportInput& in) {
   const std::size_t kMaxRows = 40;
   for (const auto& g : rows) {
     if (chart.rows.size() == kMaxRows) break;
-    std::string label = fmt::format("{} \u00b7 {} \u00b7 {} {} \u2192 {} \u00b7 {}", g.model, g.scenario, g.hyperparameter,
+    std::string label = fmt::format("{} \u00b7 {} \u00b7 {} {} \u2192 {} \u00b7 {}", g.model, std::string(to_string(g.scenario)), g.hyperparameter,
                                     value_text(g.original_value), value_text(g.value), metric_name(g.metric));
     chart.rows.push_back({label + (g.estimated ? " \u2020" : ""), g.saving_percent, g.saving_low, g.saving_high, g.estimated});
   }

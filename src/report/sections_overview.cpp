@@ -50,10 +50,10 @@ bool any_lower_is_better(const ReportInput& in) {
   return false;
 }
 
-std::string group_label(const std::string& model, const std::string& scenario, const std::string& corunner) {
-  if (scenario == "single" || scenario.empty()) return model + " (single)";
-  if (corunner.empty()) return model + " (" + scenario + ")";
-  return model + " (" + scenario + " with " + corunner + ")";
+std::string group_label(const std::string& model, Scenario scenario, const std::string& corunner) {
+  if (scenario == Scenario::single) return model + " (single)";
+  if (corunner.empty()) return model + " (parallel)";
+  return model + " (parallel with " + corunner + ")";
 }
 
 std::string value_text(double v) { return svg::format_value(v, 4); }

@@ -111,7 +111,7 @@ Section boxplot_section(const ReportInput& in) {
     } else {
       ++skipped_groups;
     }
-    if (draw) s.html += "<h3>" + html_escape(group_label(model, scenario, corunner)) + "</h3>\n";
+    if (draw) s.html += "<h3>" + html_escape(group_label(model, sc, corunner)) + "</h3>\n";
     for (const auto& op : ops) {
       svg::BoxPlotData energy, perf;
       bool any_est = false;
@@ -147,12 +147,12 @@ Section boxplot_section(const ReportInput& in) {
         energy.groups.push_back(std::move(ge));
         perf.groups.push_back(std::move(gp));
       }
-      energy.title = fmt::format("{}: total energy by {}{}", group_label(model, scenario, corunner), op,
+      energy.title = fmt::format("{}: total energy by {}{}", group_label(model, sc, corunner), op,
                                  any_est ? " (estimated)" : "");
       energy.y_label = any_est ? "energy, estimated (J)" : "energy (J)";
       energy.x_label = op + (any_est ? " (energy estimated)" : "");
       perf.x_label = op;
-      perf.title = fmt::format("{}: performance by {}", group_label(model, scenario, corunner), op);
+      perf.title = fmt::format("{}: performance by {}", group_label(model, sc, corunner), op);
       perf.y_label = runs.empty() ? std::string("performance") : performance_label(in, model);
       any = true;
       if (!draw) continue;
@@ -286,7 +286,7 @@ Section power_section(const ReportInput& in) {
                           num_cell(energy)});
         auto& chart = charts[d];
         if (chart.title.empty()) {
-          chart.title = group_label(model, scenario, corunner) + ": " + domain + " power";
+          chart.title = group_label(model, sc, corunner) + ": " + domain + " power";
           chart.x_label = "time since the run's meter window began (s)";
           chart.y_label = domain + " power (W)";
         }

@@ -48,14 +48,14 @@ std::vector<RunRecord> study(const std::string& model = "m", const std::string& 
 }
 
 const ga::ComparisonRow* find(const ga::AnalysisResult& r, const std::string& hp, double value, ga::Metric m,
-                              const std::string& scenario = "single") {
+                              Scenario scenario = Scenario::single) {
   for (const auto& c : r.comparisons)
     if (c.hyperparameter == hp && c.value == value && c.metric == m && c.scenario == scenario) return &c;
   return nullptr;
 }
 
 const ga::CorrelationRow* find_corr(const ga::AnalysisResult& r, const std::string& hp, ga::Metric m,
-                                    const std::string& scenario = "single") {
+                                    Scenario scenario = Scenario::single) {
   for (const auto& c : r.correlations)
     if (c.hyperparameter == hp && c.metric == m && c.scenario == scenario) return &c;
   return nullptr;
@@ -317,8 +317,8 @@ TEST(Analysis, ParallelVsSingle) {
   ASSERT_FALSE(r.parallel_correlations.empty());
   for (const auto& p : r.parallel_correlations) {
     EXPECT_EQ(p.corunner, "resnet20");
-    const auto* s = find_corr(r, p.hyperparameter, p.metric, "single");
-    const auto* q = find_corr(r, p.hyperparameter, p.metric, "parallel");
+    const auto* s = find_corr(r, p.hyperparameter, p.metric, Scenario::single);
+    const auto* q = find_corr(r, p.hyperparameter, p.metric, Scenario::parallel);
     EXPECT_EQ(p.single_rho, s->spearman_rho);
     EXPECT_EQ(p.parallel_rho, q->spearman_rho);
     EXPECT_EQ(p.bin_changed, s->strength != q->strength);

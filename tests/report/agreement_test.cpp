@@ -56,7 +56,7 @@ void expect_agreement(bool include_estimated) {
                     c_perf = column(t, "mean performance");
   std::map<std::pair<Key, analysis::Metric>, const analysis::ComparisonRow*> by_key;
   for (const auto& c : in.analysis.comparisons)
-    by_key[{{c.model, c.scenario, c.corunner, c.hyperparameter, format_exact(c.value)}, c.metric}] = &c;
+    by_key[{{c.model, to_string(c.scenario), c.corunner, c.hyperparameter, format_exact(c.value)}, c.metric}] = &c;
 
   std::size_t compared = 0, estimated_rows = 0;
   for (const auto& row : t.rows) {
@@ -80,7 +80,7 @@ void expect_agreement(bool include_estimated) {
     if (row[c_original].text != "yes") continue;
     for (const auto& c : in.analysis.comparisons) {
       if (c.metric != analysis::Metric::total_j || c.model != row[c_model].text ||
-          c.scenario != row[c_scenario].text || c.corunner != row[c_corunner].text ||
+          to_string(c.scenario) != row[c_scenario].text || c.corunner != row[c_corunner].text ||
           c.hyperparameter != row[c_hp].text)
         continue;
       EXPECT_EQ(row[c_energy].raw, format_exact(c.mean_original)) << c.model << " " << c.hyperparameter;

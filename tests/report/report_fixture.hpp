@@ -123,7 +123,8 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
                             Metric::total_j, Metric::duration_s, Metric::performance};
   std::map<std::tuple<std::string, std::string, int>, TradeoffGrid> grids;
   for (const auto& [key, rs] : groups) {
-    const auto& [model, scenario, corunner] = key;
+    const auto& [model, scenario_text, corunner] = key;
+    const Scenario scenario = scenario_from(scenario_text, "fixture");
     std::set<std::string> ops;
     for (auto* r : rs)
       if (r->op != "original") ops.insert(r->op);
@@ -170,7 +171,7 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
         for (Metric m : {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j, Metric::total_j}) {
           auto e = outcomes.find(static_cast<int>(m));
           if (e == outcomes.end()) continue;
-          auto& g = grids[{scenario, op, static_cast<int>(m)}];
+          auto& g = grids[{scenario_text, op, static_cast<int>(m)}];
           g.scenario = scenario;
           g.hyperparameter = op;
           g.metric = m;
@@ -207,9 +208,9 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
       s.counts[static_cast<std::size_t>(c.strength)] = 1;
       a.strength_summary.push_back(s);
     }
-    if (c.scenario != "single") continue;
+    if (c.scenario != Scenario::single) continue;
     for (const auto& p : a.correlations)
-      if (p.scenario == "parallel" && p.model == c.model && p.hyperparameter == c.hyperparameter &&
+      if (p.scenario == Scenario::parallel && p.model == c.model && p.hyperparameter == c.hyperparameter &&
           p.metric == c.metric) {
         ParallelCorrelationRow pr{c.model, p.corunner, c.hyperparameter, c.metric, c.spearman_rho, c.spearman_p,
                                   p.spearman_rho, p.spearman_p, c.strength, p.strength,
@@ -218,9 +219,9 @@ inline analysis::AnalysisResult make_analysis(const std::vector<RunRecord>& runs
       }
   }
   for (const auto& c : a.comparisons) {
-    if (c.scenario != "single" || c.metric != Metric::total_j) continue;
+    if (c.scenario != Scenario::single || c.metric != Metric::total_j) continue;
     for (const auto& p : a.comparisons)
-      if (p.scenario == "parallel" && p.model == c.model && p.hyperparameter == c.hyperparameter &&
+      if (p.scenario == Scenario::parallel && p.model == c.model && p.hyperparameter == c.hyperparameter &&
           p.value == c.value && p.metric == c.metric) {
         ParallelEnergyRow e;
         e.model = c.model;

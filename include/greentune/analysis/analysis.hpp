@@ -67,7 +67,9 @@ struct AnalysisOptions {
 };
 
 struct CorrelationRow {
-  std::string model, scenario, corunner, hyperparameter;
+  std::string model;
+  Scenario scenario = Scenario::single;
+  std::string corunner, hyperparameter;
   Metric metric = Metric::total_j;
   std::size_t n = 0;
   double spearman_rho = 0, spearman_p = 1;
@@ -78,7 +80,9 @@ struct CorrelationRow {
 };
 
 struct ComparisonRow {
-  std::string model, scenario, corunner, hyperparameter;
+  std::string model;
+  Scenario scenario = Scenario::single;
+  std::string corunner, hyperparameter;
   double value = 0;           // the mutant's value of `hyperparameter`
   double original_value = 0;  // the original's value
   Metric metric = Metric::total_j;
@@ -95,7 +99,8 @@ struct ComparisonRow {
 
 // counts[energy outcome][performance outcome], both indexed win, tie, loss.
 struct TradeoffGrid {
-  std::string scenario, hyperparameter;
+  Scenario scenario = Scenario::single;
+  std::string hyperparameter;
   Metric metric = Metric::total_j;  // an energy metric
   std::array<std::array<std::size_t, 3>, 3> counts{};
   bool estimated = false;  // some counted comparison used estimated energy (include_estimated only)
@@ -104,7 +109,9 @@ struct TradeoffGrid {
 
 // A mutant that wins on an energy metric and does not lose on performance.
 struct GreenerRow {
-  std::string model, scenario, corunner, hyperparameter;
+  std::string model;
+  Scenario scenario = Scenario::single;
+  std::string corunner, hyperparameter;
   double value = 0, original_value = 0;
   Metric metric = Metric::total_j;
   double saving_percent = 0, saving_low = 0, saving_high = 0;  // bootstrap interval
@@ -118,7 +125,8 @@ struct GreenerRow {
 // Correlation counts per strength bin, for one scenario, hyperparameter and metric
 // (summed over models and co-runners).
 struct StrengthSummaryRow {
-  std::string scenario, hyperparameter;
+  Scenario scenario = Scenario::single;
+  std::string hyperparameter;
   Metric metric = Metric::total_j;
   std::array<std::size_t, stats::kStrengthBins> counts{};  // indexed by StrengthBin
   std::size_t undefined = 0;  // correlations of a constant input (not binned)
