@@ -3,8 +3,9 @@
 // block is resample r0 + l: its generator state is seed + ((r0 + l) * (n_o + n_m) + i) * gamma
 // before its draw i (SplitMix64's output at a stream position is a function of the position
 // alone), each draw is Lemire's bounded draw as SplitMix64::below computes it, and each sum
-// adds its values in draw order. Only the floating-point additions of the scalar loop run
-// here, in the same order, so the sums are identical.
+// adds its values in draw order; the savings take the scalar's operations in its order. Also
+// the percentile tails of quantiles() (effect.cpp) in registers. Every floating-point result
+// is the scalar code's, bit for bit (tests/stats/bootstrap_exact_test.cpp checks both paths).
 #include "bootstrap_draw.hpp"
 
 #include <atomic>
