@@ -7,6 +7,7 @@
 #include <exception>
 #include <iterator>
 #include <thread>
+#include <utility>
 #include <cmath>
 #include <map>
 #include <set>
@@ -36,6 +37,40 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 1469598103934665603
   return h;
 }
 
+// fn() on a thread of its own beside the caller's work when `beside` (the sizing of a large
+// result array: one serial pass of page faults and constructors, while the analysis threads
+// compute), else at once. wait() joins it and rethrows its exception.
+class Beside {
+ public:
+  template <class Fn>
+  Beside(bool beside, Fn&& fn) {
+    if (!beside) {
+      fn();
+      return;
+    }
+    thread_ = std::thread([this, f = std::forward<Fn>(fn)]() mutable {
+      try {
+        f();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+  }
+  Beside(const Beside&) = delete;
+  Beside& operator=(const Beside&) = delete;
+  ~Beside() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  std::thread thread_;
+  std::exception_ptr error_;
+};
+
 class Analyzer {
  public:
   Analyzer(const RunTable& runs, const AnalysisOptions& options, const OriginFn& origins)
@@ -45,10 +80,14 @@ class Analyzer {
     validate_options();
     result_.options = options_;
     result_.runs_total = runs_.size();
-    build_groups();
+    {
+      // The run values (tens of MB) are sized beside the grouping.
+      Beside sizing(analysis_threads(options_, runs_.size(), runs_.size()) > 1, [&] { values_.resize(runs_.size()); });
+      build_groups();
+      sizing.wait();
+    }
     compute_values();
     analyze_groups();
-    parallel_vs_single(groups_, correlation_range_, runs_, values_, options_, result_);
     result_.run_values = std::move(values_);
     return std::move(result_);
   }
@@ -172,79 +211,94 @@ class Analyzer {
                                           result_.runs_not_succeeded, result_.runs_total));
   }
 
-  // Metric values per run, with total_j = sum of the components measured in the run's group.
+  // Metric values per run, with total_j = sum of the components measured in the run's group;
+  // groups in parallel (each writes its own runs' values; values_ is sized already).
   void compute_values() {
-    values_.resize(runs_.size());
-    const auto& t = runs_;
-    std::size_t estimated_left_out = 0, estimated_used = 0, incomplete_totals = 0;
-    for (const auto& g : groups_) {
-      std::array<bool, 3> measured{};  // component measured in some run of the group
-      for (std::size_t i : g.all) {
-        if (t.status[i] != RunStatus::succeeded) continue;
-        const RunMeasures& r = t.measures[i];
-        RunValues& v = values_[i];
-        for (std::size_t c = 0; c < 3; ++c) {
-          if (!r.has(c)) continue;
-          const double* value = &r.value[c];
-          const bool est = r.is_estimated(c);
-          if (est) {
-            ++result_.estimated_values;
-            if (!options_.include_estimated) {
-              ++estimated_left_out;
-              continue;
-            }
-            ++estimated_used;
-          }
-          const auto m = static_cast<std::size_t>(kComponents[c]);
-          v.value[m] = *value;
-          v.present[m] = true;
-          v.estimated[m] = est;
-          measured[c] = true;
-        }
-        const auto d = static_cast<std::size_t>(Metric::duration_s);
-        if (r.has(RunMeasures::kDuration)) v.value[d] = r.value[RunMeasures::kDuration], v.present[d] = true;
-        const auto p = static_cast<std::size_t>(Metric::performance);
-        if (r.has(RunMeasures::kPerformance)) v.value[p] = r.value[RunMeasures::kPerformance], v.present[p] = true;
-      }
-      const auto t = static_cast<std::size_t>(Metric::total_j);
-      for (std::size_t i : g.all) {
-        if (runs_.status[i] != RunStatus::succeeded) continue;
-        RunValues& v = values_[i];
-        bool complete = true, any = false, est = false;
-        double total = 0;
-        for (std::size_t c = 0; c < 3; ++c) {
-          if (!measured[c]) continue;
-          const auto m = static_cast<std::size_t>(kComponents[c]);
-          if (!v.present[m]) {
-            complete = false;
-            break;
-          }
-          any = true;
-          total += v.value[m];
-          est = est || v.estimated[m];
-        }
-        if (complete && any) {
-          v.value[t] = total;
-          v.present[t] = true;
-          v.estimated[t] = est;
-        } else if (!complete) {
-          ++incomplete_totals;
-        }
-      }
+    struct Counts {
+      std::size_t estimated = 0, left_out = 0, used = 0, incomplete = 0;
+    };
+    std::vector<Counts> counts(groups_.size());
+    std::vector<std::exception_ptr> errors;
+    parallel_for(groups_.size(), analysis_threads(options_, runs_.size(), groups_.size()), errors,
+                 [&](std::size_t k) { group_values(groups_[k], counts[k]); });
+    Counts total;
+    for (std::size_t k = 0; k < groups_.size(); ++k) {
+      if (errors[k]) std::rethrow_exception(errors[k]);
+      total.estimated += counts[k].estimated, total.left_out += counts[k].left_out;
+      total.used += counts[k].used, total.incomplete += counts[k].incomplete;
     }
-    if (estimated_left_out > 0)
+    result_.estimated_values += total.estimated;
+    if (total.left_out > 0)
       result_.notes.push_back(fmt::format(
           "{} energy values came from an estimate, not a measurement, and are left out "
           "(use --include-estimated to analyse them)",
-          estimated_left_out));
-    if (estimated_used > 0)
+          total.left_out));
+    if (total.used > 0)
       result_.notes.push_back(fmt::format(
           "{} energy values are estimates, not measurements (--include-estimated); rows using them are "
           "marked estimated",
-          estimated_used));
-    if (incomplete_totals > 0)
+          total.used));
+    if (total.incomplete > 0)
       result_.notes.push_back(fmt::format(
-          "{} runs lack one of their group's measured energy components and have no total_j", incomplete_totals));
+          "{} runs lack one of their group's measured energy components and have no total_j", total.incomplete));
+  }
+
+  template <class Counts>
+  void group_values(const Group& g, Counts& counts) {
+    const auto& t = runs_;
+    std::array<bool, 3> measured{};  // component measured in some run of the group
+    for (std::size_t i : g.all) {
+      if (t.status[i] != RunStatus::succeeded) continue;
+      const RunMeasures& r = t.measures[i];
+      RunValues& v = values_[i];
+      for (std::size_t c = 0; c < 3; ++c) {
+        if (!r.has(c)) continue;
+        const double* value = &r.value[c];
+        const bool est = r.is_estimated(c);
+        if (est) {
+          ++counts.estimated;
+          if (!options_.include_estimated) {
+            ++counts.left_out;
+            continue;
+          }
+          ++counts.used;
+        }
+        const auto m = static_cast<std::size_t>(kComponents[c]);
+        v.value[m] = *value;
+        v.present[m] = true;
+        v.estimated[m] = est;
+        measured[c] = true;
+      }
+      const auto d = static_cast<std::size_t>(Metric::duration_s);
+      if (r.has(RunMeasures::kDuration)) v.value[d] = r.value[RunMeasures::kDuration], v.present[d] = true;
+      const auto p = static_cast<std::size_t>(Metric::performance);
+      if (r.has(RunMeasures::kPerformance)) v.value[p] = r.value[RunMeasures::kPerformance], v.present[p] = true;
+    }
+    const auto tj = static_cast<std::size_t>(Metric::total_j);
+    for (std::size_t i : g.all) {
+      if (t.status[i] != RunStatus::succeeded) continue;
+      RunValues& v = values_[i];
+      bool complete = true, any = false, est = false;
+      double total = 0;
+      for (std::size_t c = 0; c < 3; ++c) {
+        if (!measured[c]) continue;
+        const auto m = static_cast<std::size_t>(kComponents[c]);
+        if (!v.present[m]) {
+          complete = false;
+          break;
+        }
+        any = true;
+        total += v.value[m];
+        est = est || v.estimated[m];
+      }
+      if (complete && any) {
+        v.value[tj] = total;
+        v.present[tj] = true;
+        v.estimated[tj] = est;
+      } else if (!complete) {
+        ++counts.incomplete;
+      }
+    }
   }
 
   void sample(const std::vector<std::size_t>& runs, Metric metric, Sample& s) const {
@@ -276,28 +330,53 @@ class Analyzer {
   void analyze_groups() {
     const std::size_t n = groups_.size();
     const std::size_t threads = analysis_threads(options_, runs_.size(), n);
+    const bool beside = threads > 1;
     std::vector<GroupOutput> outputs(n);
     std::vector<std::exception_ptr> errors;
+    auto rethrow_first = [&] {  // the first group's error, deterministically
+      for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
+    };
     // The comparison rows (most of the result) are counted first and written in place.
     std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
     parallel_for(n, threads, errors, [&](std::size_t i) { nm[i + 1] = count_comparisons(groups_[i], runs_, values_); });
     for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
-    result_.comparisons.resize(nm[n]);
-    for (std::size_t i = 0; i < n; ++i)
-      outputs[i].comparisons = result_.comparisons.data() + nm[i], outputs[i].comparisons_counted = nm[i + 1] - nm[i];
-    parallel_for(n, threads, errors, [&](std::size_t i) {
-      analyze_group(groups_[i], outputs[i]);
-      if (outputs[i].n_comparisons != outputs[i].comparisons_counted)
-        throw std::logic_error("analysis: comparison rows miscounted");
-    });
-    // Each group's other rows go to their place in the result, groups in parallel.
-    for (std::size_t i = 0; i < n; ++i) {
-      if (errors[i]) std::rethrow_exception(errors[i]);  // the first group's error, deterministically
-      const auto& o = outputs[i];
-      nc[i + 1] = nc[i] + o.correlations.size();
-      ng[i + 1] = ng[i] + o.greener.size();
+    ParallelVsSingle pvs(groups_, runs_, values_, options_);
+    {
+      // Pass 1: every group's checks and correlations, and RQ3's energy rows, while the
+      // comparison rows are sized beside them.
+      Beside sizing(beside, [&] { result_.comparisons.resize(nm[n]); });
+      parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
+        if (i < n)
+          check_and_correlate(groups_[i], outputs[i]);
+        else
+          pvs.energy(i - n);
+      });
+      sizing.wait();
+      rethrow_first();
     }
-    result_.correlations.resize(nc[n]);
+    for (std::size_t i = 0; i < n; ++i) {
+      outputs[i].comparisons = result_.comparisons.data() + nm[i], outputs[i].comparisons_counted = nm[i + 1] - nm[i];
+      nc[i + 1] = nc[i] + outputs[i].correlations.size();
+    }
+    {
+      // Pass 2: the comparisons, greener mutants and trade-off grids; the correlation and
+      // energy rows' places in the result are sized beside them.
+      const std::size_t energy_rows = pvs.energy_rows();
+      Beside sizing(beside, [&] {
+        result_.correlations.resize(nc[n]);
+        result_.parallel_energy.resize(energy_rows);
+      });
+      parallel_for(n, threads, errors, [&](std::size_t i) {
+        compare_group(groups_[i], outputs[i]);
+        if (outputs[i].n_comparisons != outputs[i].comparisons_counted)
+          throw std::logic_error("analysis: comparison rows miscounted");
+      });
+      sizing.wait();
+      rethrow_first();
+    }
+    // Each group's other rows go to their place in the result, groups in parallel.
+    for (std::size_t i = 0; i < n; ++i) ng[i + 1] = ng[i] + outputs[i].greener.size();
     result_.greener.resize(ng[n]);
     correlation_range_.resize(n);
     parallel_for(n, threads, errors, [&](std::size_t i) {
@@ -308,36 +387,64 @@ class Analyzer {
       o.greener = {};
       correlation_range_[i] = {nc[i], nc[i + 1]};
     });
-    // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over groups.
-    // Keyed by the scenario's text: rows in its order (parallel before single), as always.
-    std::map<std::tuple<std::string_view, std::string, std::size_t>, StrengthSummaryRow> bins;
-    std::map<std::tuple<std::string_view, std::string, std::size_t>, TradeoffGrid> grids;
+    // RQ3's correlations side by side (from the rows in place), then its rows into the result.
+    parallel_for(pvs.pairs(), threads, errors, [&](std::size_t k) { pvs.correlations(k, result_.correlations, correlation_range_); });
+    rethrow_first();
+    pvs.finish(result_, threads);
+    // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over
+    // groups in dense arrays indexed by small integers; rows in the order of the scenario's
+    // text (parallel before single), the hyperparameter's name and the metric, as always.
+    const std::size_t columns = hp_width_;
+    auto slot = [&](Scenario s, std::size_t column, Metric m) {
+      return (static_cast<std::size_t>(s) * columns + column) * kMetricCount + static_cast<std::size_t>(m);
+    };
+    std::vector<StrengthSummaryRow> bins(2 * columns * kMetricCount);
+    std::vector<TradeoffGrid> grids(bins.size());
+    std::vector<std::uint8_t> has_bin(bins.size(), 0), has_grid(bins.size(), 0);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       auto& o = outputs[i];
       const Scenario scenario = groups_[i].scenario;
-      const std::string_view scenario_text = to_string(scenario);
       std::move(o.notes.begin(), o.notes.end(), std::back_inserter(result_.notes));
-      for (const auto& [key, part] : o.bins) {
-        auto& row = bins[{scenario_text, key.first, key.second}];
-        row.scenario = scenario;
-        row.hyperparameter = key.first;
-        row.metric = part.metric;
+      for (const auto& part : o.bins) {
+        const std::size_t k = slot(scenario, part.column, part.metric);
+        auto& row = bins[k];
+        has_bin[k] = 1;
         for (std::size_t b = 0; b < row.counts.size(); ++b) row.counts[b] += part.counts[b];
         row.undefined += part.undefined;
       }
-      for (const auto& [key, part] : o.grids) {
-        auto& grid = grids[{scenario_text, key.first, key.second}];
-        grid.scenario = scenario;
-        grid.hyperparameter = key.first;
-        grid.metric = part.metric;
+      for (const auto& part : o.grids) {
+        const std::size_t k = slot(scenario, part.column, part.metric);
+        auto& grid = grids[k];
+        has_grid[k] = 1;
         for (std::size_t e = 0; e < 3; ++e)
           for (std::size_t p = 0; p < 3; ++p) grid.counts[e][p] += part.counts[e][p];
         grid.estimated = grid.estimated || part.estimated;
       }
       o = GroupOutput();
     }
-    for (auto& [k, row] : bins) result_.strength_summary.push_back(std::move(row));
-    for (auto& [k, grid] : grids) result_.tradeoffs.push_back(std::move(grid));
+    std::array<Scenario, 2> scenarios = {Scenario::single, Scenario::parallel};
+    std::sort(scenarios.begin(), scenarios.end(), [](Scenario a, Scenario b) {
+      return std::string_view(to_string(a)) < std::string_view(to_string(b));
+    });
+    std::vector<std::size_t> by_name(columns);
+    for (std::size_t c = 0; c < columns; ++c) by_name[c] = c;
+    std::sort(by_name.begin(), by_name.end(),
+              [&](std::size_t a, std::size_t b) { return runs_.hp_names[a] < runs_.hp_names[b]; });
+    for (Scenario s : scenarios)
+      for (std::size_t c : by_name)
+        for (auto m : kMetrics) {
+          const std::size_t k = slot(s, c, m);
+          if (has_bin[k]) {
+            StrengthSummaryRow& row = bins[k];
+            row.scenario = s, row.hyperparameter = runs_.hp_names[c], row.metric = m;
+            result_.strength_summary.push_back(std::move(row));
+          }
+          if (has_grid[k]) {
+            TradeoffGrid& grid = grids[k];
+            grid.scenario = s, grid.hyperparameter = runs_.hp_names[c], grid.metric = m;
+            result_.tradeoffs.push_back(std::move(grid));
+          }
+        }
   }
 
   // Buffers one analysis thread reuses from row to row.
@@ -348,7 +455,8 @@ class Analyzer {
     std::vector<std::vector<double>> boot_original, boot_mutant;
   };
 
-  void analyze_group(const Group& g, GroupOutput& out) {
+  // Pass 1 of a group: its hyperparameter values checked, its correlations.
+  void check_and_correlate(const Group& g, GroupOutput& out) {
     if (g.original.empty()) {
       out.notes.push_back(origin(g.all.front()) + ": " + group_name(g) +
                               " has no succeeded original run; its mutants are not compared");
@@ -356,8 +464,6 @@ class Analyzer {
     }
     thread_local Scratch scratch;
     Scratch& sc = scratch;
-    for (auto m : kMetrics) sample(g.original, m, sc.original_samples[static_cast<std::size_t>(m)]);
-
     for (const auto& op : g.by_operator) {
       const std::string& hp = op.name;
       // The original's value of this hyperparameter: one value across its runs.
@@ -369,12 +475,22 @@ class Analyzer {
                             format_exact(v) + " here, " + format_exact(original_value) + " at " +
                             origin(g.original.front()) + ")");
       }
-      // Mutant values, sorted, with their runs.
       for (std::size_t i : op.runs) hp_value(i, hp, op.column, g);
-      by_value(runs_, op.column, op.runs, sc.values);
-
       correlate(g, op, original_value, sc, out);
-      compare(g, hp, original_value, sc, out);
+    }
+  }
+
+  // Pass 2 of a group (checked in pass 1): each mutant value against the original.
+  void compare_group(const Group& g, GroupOutput& out) {
+    if (g.original.empty()) return;
+    thread_local Scratch scratch;
+    Scratch& sc = scratch;
+    for (auto m : kMetrics) sample(g.original, m, sc.original_samples[static_cast<std::size_t>(m)]);
+    for (const auto& op : g.by_operator) {
+      const double original_value = runs_.hp[g.original.front() * hp_width_ + op.column];
+      // Mutant values, sorted, with their runs.
+      by_value(runs_, op.column, op.runs, sc.values);
+      compare(g, op.name, op.column, original_value, sc, out);
     }
   }
 
@@ -412,7 +528,9 @@ class Analyzer {
       row.defined = s.defined && p.defined;
       row.strength = stats::strength_bin(s.coefficient, options_.strength);
       row.estimated = estimated;
-      auto& bin = out.bins[{op.name, m}];
+      out.bins.emplace_back();
+      auto& bin = out.bins.back();
+      bin.column = op.column;
       bin.metric = metric;
       if (!row.defined)
         ++bin.undefined;
@@ -432,12 +550,15 @@ class Analyzer {
     return h ^ options_.bootstrap_seed;
   }
 
-  void compare(const Group& g, const std::string& hp, double original_value, Scratch& sc, GroupOutput& out) {
+  void compare(const Group& g, const std::string& hp, std::size_t column, double original_value, Scratch& sc,
+               GroupOutput& out) {
     const auto perf = static_cast<std::size_t>(Metric::performance);
     const auto& original_samples = sc.original_samples;
     auto& mutant_samples = sc.mutant_samples;
     const char* test_name = stats::to_string(options_.test);
-    std::array<TradeoffGrid*, kMetricCount> grid_of{};  // this hyperparameter's grids (map nodes stay put)
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    std::array<std::size_t, kMetricCount> grid_of;  // this hyperparameter's grids in out.grids
+    grid_of.fill(kNone);
     for (const auto& [value, runs] : sc.values) {
       std::array<std::optional<std::size_t>, kMetricCount> row_of;  // comparison row per metric
       for (auto metric : kMetrics) {
@@ -457,7 +578,7 @@ class Analyzer {
         row.metric = metric;
         row.test = test_name;
         auto t = stats::two_sample_test(options_.test, s.values, o.values);
-        row.method = std::move(t.method);
+        row.method = t.method;
         row.p = t.p;
         // Mann-Whitney's U of the mutant gives Cliff's delta directly: 2 U / (n_m n_o) - 1.
         row.cliffs_delta =
@@ -487,9 +608,13 @@ class Analyzer {
         const auto m = static_cast<std::size_t>(metric);
         if (!is_energy(metric) || !row_of[m]) continue;
         const ComparisonRow& c = out.comparisons[*row_of[m]];
-        if (!grid_of[m]) grid_of[m] = &out.grids[{hp, m}];
-        auto& grid = *grid_of[m];
-        grid.metric = metric;
+        if (grid_of[m] == kNone) {
+          grid_of[m] = out.grids.size();
+          out.grids.emplace_back();
+          out.grids.back().column = column;
+          out.grids.back().metric = metric;
+        }
+        auto& grid = out.grids[grid_of[m]];
         ++grid.counts[static_cast<std::size_t>(c.outcome)][static_cast<std::size_t>(perf_row.outcome)];
         grid.estimated = grid.estimated || c.estimated;
       }

@@ -66,9 +66,22 @@ struct GroupOutput {
   std::size_t n_comparisons = 0, comparisons_counted = 0;
   std::vector<GreenerRow> greener;
   std::vector<std::string> notes;
-  // This group's share of the strength summary and trade-off grids, by (hyperparameter, metric).
-  std::map<std::pair<std::string, std::size_t>, StrengthSummaryRow> bins;
-  std::map<std::pair<std::string, std::size_t>, TradeoffGrid> grids;
+  // This group's share of the strength summary and trade-off grids: one entry per
+  // (hyperparameter column, metric) it has, summed over groups by those small integers.
+  struct BinPart {
+    std::size_t column = 0;
+    Metric metric = Metric::total_j;
+    std::array<std::size_t, stats::kStrengthBins> counts{};
+    std::size_t undefined = 0;
+  };
+  struct GridPart {
+    std::size_t column = 0;
+    Metric metric = Metric::total_j;
+    std::array<std::array<std::size_t, 3>, 3> counts{};
+    bool estimated = false;
+  };
+  std::vector<BinPart> bins;
+  std::vector<GridPart> grids;
 };
 
 // One metric's values over some runs (absent values skipped), and whether one was estimated.
@@ -144,11 +157,32 @@ void parallel_for(std::size_t n, std::size_t threads, std::vector<std::exception
 }
 
 // RQ3: each parallel group against its model's (first) single group: correlations side by
-// side and the energy of the same configuration alone and beside the co-runner.
-// correlation_range[i]: group i's rows in result.correlations.
-void parallel_vs_single(const std::vector<Group>& groups,
-                        const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range,
-                        const RunTable& runs, const std::vector<RunValues>& values,
-                        const AnalysisOptions& options, AnalysisResult& result);
+// side and the energy of the same configuration alone and beside the co-runner. In steps, so
+// that the analysis can run each beside its other work: the constructor pairs the groups,
+// energy(k) computes pair k's energy rows (values only), correlations(k) its correlations
+// side by side (once result.correlations holds every group's rows, group i's in
+// correlation_range[i]), and finish() moves the rows into the result.
+class ParallelVsSingle {
+ public:
+  ParallelVsSingle(const std::vector<Group>& groups, const RunTable& runs, const std::vector<RunValues>& values,
+                   const AnalysisOptions& options);
+  std::size_t pairs() const { return pairs_.size(); }
+  void energy(std::size_t k);
+  void correlations(std::size_t k, const std::vector<CorrelationRow>& rows,
+                    const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range);
+  // The number of energy rows (after every energy(k)).
+  std::size_t energy_rows() const;
+  // Moves the rows into result (parallel_energy sized to energy_rows() beforehand, or empty).
+  void finish(AnalysisResult& result, std::size_t threads);
+
+ private:
+  const std::vector<Group>& groups_;
+  const RunTable& runs_;
+  const std::vector<RunValues>& values_;
+  const AnalysisOptions& options_;
+  std::vector<std::pair<std::size_t, std::size_t>> pairs_;  // (parallel group, single group)
+  std::vector<std::vector<ParallelEnergyRow>> energy_;
+  std::vector<std::vector<ParallelCorrelationRow>> correlations_;
+};
 
 }  // namespace greentune::analysis::detail

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <ostream>
 #include <sstream>
+#include <string_view>
 
 #include "greentune/analysis/analysis.hpp"
 #include "greentune/core/number_format.hpp"
@@ -27,7 +28,7 @@ class Writer {
 
   void raw(const char* s) { buf_ += s; }
   void raw(const std::string& s) { buf_ += s; }
-  void str(const std::string& s) {
+  void str(std::string_view s) {
     buf_ += '"';
     for (char ch : s) {
       const auto c = static_cast<unsigned char>(ch);
@@ -76,8 +77,7 @@ class Writer {
     buf_ += k;
     buf_ += "\":";
   }
-  void field(const char* k, const std::string& v, bool first = false) { key(k, first), str(v); }
-  void field(const char* k, const char* v, bool first = false) { key(k, first), str(v); }
+  void field(const char* k, std::string_view v, bool first = false) { key(k, first), str(v); }
   void field(const char* k, double v) { key(k), num(v); }
   void field(const char* k, std::size_t v) { key(k), num(v); }
   void field_bool(const char* k, bool v) { key(k), boolean(v); }

@@ -17,7 +17,7 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
   const std::string configuration = hp.empty() ? std::string("original") : hp + "=" + format_exact(value);
   for (auto metric : kMetrics) {
     if (metric == Metric::performance) continue;
-    thread_local Sample a, b;
+    thread_local Sample a, b;  // (per thread: the pairs run on the analysis threads)
     sample(values, single_runs, metric, a);
     sample(values, parallel_runs, metric, b);
     if (a.values.empty() || b.values.empty()) continue;
@@ -74,60 +74,73 @@ void correlations_side_by_side(const std::vector<CorrelationRow>& rows, std::pai
 
 }  // namespace
 
-void parallel_vs_single(const std::vector<Group>& groups,
-                        const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range,
-                        const RunTable& runs, const std::vector<RunValues>& values,
-                        const AnalysisOptions& options, AnalysisResult& result) {
+ParallelVsSingle::ParallelVsSingle(const std::vector<Group>& groups, const RunTable& runs,
+                                   const std::vector<RunValues>& values, const AnalysisOptions& options)
+    : groups_(groups), runs_(runs), values_(values), options_(options) {
   // The single-scenario group of each model (the first, normally the only one).
   std::map<std::string, std::size_t> single;
   for (std::size_t i = 0; i < groups.size(); ++i)
     if (groups[i].scenario == Scenario::single && !single.count(groups[i].model)) single[groups[i].model] = i;
-
-  // Each parallel group against its model's single group, in parallel: correlations side by
-  // side, and the same configuration alone and beside a co-runner. (A group without original
-  // runs has no correlation rows either.)
-  std::vector<std::pair<std::size_t, std::size_t>> pairs;  // (parallel group, single group)
+  // Each parallel group against its model's single group. (A group without original runs has
+  // no correlation rows either.)
   for (std::size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].scenario != Scenario::parallel) continue;
     auto it = single.find(groups[i].model);
     if (it == single.end()) continue;
     if (groups[it->second].original.empty() || groups[i].original.empty()) continue;
-    pairs.emplace_back(i, it->second);
+    pairs_.emplace_back(i, it->second);
   }
-  std::vector<std::vector<ParallelEnergyRow>> rows(pairs.size());
-  std::vector<std::vector<ParallelCorrelationRow>> correlation_rows(pairs.size());
-  std::vector<std::exception_ptr> errors;
-  parallel_for(pairs.size(), analysis_threads(options, runs.size(), pairs.size()), errors, [&](std::size_t k) {
-    const Group& g = groups[pairs[k].first];
-    const Group& s = groups[pairs[k].second];
-    correlations_side_by_side(result.correlations, correlation_range[pairs[k].second], correlation_range[pairs[k].first],
-                              correlation_rows[k]);
-    energy_side_by_side(values, options, g, "", 0, s.original, g.original, rows[k]);
-    ValueRuns sv, pv;
-    for (const auto& op : g.by_operator) {
-      auto sit = std::find_if(s.by_operator.begin(), s.by_operator.end(),
-                              [&](const OperatorRuns& o) { return o.name == op.name; });
-      if (sit == s.by_operator.end()) continue;
-      by_value(runs, sit->column, sit->runs, sv);
-      by_value(runs, op.column, op.runs, pv);
-      for (const auto& [value, pr] : pv) {
-        const double v = value;
-        auto vit = std::lower_bound(sv.begin(), sv.end(), v, [](const auto& e, double x) { return e.first < x; });
-        if (vit != sv.end() && !(v < vit->first))
-          energy_side_by_side(values, options, g, op.name, value, vit->second, pr, rows[k]);
-      }
+  energy_.resize(pairs_.size());
+  correlations_.resize(pairs_.size());
+}
+
+void ParallelVsSingle::energy(std::size_t k) {
+  const Group& g = groups_[pairs_[k].first];
+  const Group& s = groups_[pairs_[k].second];
+  auto& rows = energy_[k];
+  energy_side_by_side(values_, options_, g, "", 0, s.original, g.original, rows);
+  thread_local ValueRuns sv, pv;
+  for (const auto& op : g.by_operator) {
+    auto sit = std::find_if(s.by_operator.begin(), s.by_operator.end(),
+                            [&](const OperatorRuns& o) { return o.name == op.name; });
+    if (sit == s.by_operator.end()) continue;
+    by_value(runs_, sit->column, sit->runs, sv);
+    by_value(runs_, op.column, op.runs, pv);
+    for (const auto& [value, pr] : pv) {
+      const double v = value;
+      auto vit = std::lower_bound(sv.begin(), sv.end(), v, [](const auto& e, double x) { return e.first < x; });
+      if (vit != sv.end() && !(v < vit->first)) energy_side_by_side(values_, options_, g, op.name, value, vit->second, pr, rows);
     }
-  });
-  std::size_t n = 0, nc = 0;
-  for (std::size_t k = 0; k < rows.size(); ++k) {
-    if (errors[k]) std::rethrow_exception(errors[k]);
-    n += rows[k].size();
-    nc += correlation_rows[k].size();
   }
-  result.parallel_energy.reserve(n);
-  for (auto& r : rows) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_energy));
+}
+
+void ParallelVsSingle::correlations(std::size_t k, const std::vector<CorrelationRow>& rows,
+                                    const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range) {
+  correlations_side_by_side(rows, correlation_range[pairs_[k].second], correlation_range[pairs_[k].first],
+                            correlations_[k]);
+}
+
+std::size_t ParallelVsSingle::energy_rows() const {
+  std::size_t n = 0;
+  for (const auto& r : energy_) n += r.size();
+  return n;
+}
+
+void ParallelVsSingle::finish(AnalysisResult& result, std::size_t threads) {
+  const std::size_t n = pairs_.size();
+  std::vector<std::size_t> at(n + 1, 0);
+  for (std::size_t k = 0; k < n; ++k) at[k + 1] = at[k] + energy_[k].size();
+  if (result.parallel_energy.size() != at[n]) result.parallel_energy.resize(at[n]);
+  std::vector<std::exception_ptr> errors;
+  parallel_for(n, threads, errors, [&](std::size_t k) {
+    std::move(energy_[k].begin(), energy_[k].end(), result.parallel_energy.begin() + static_cast<std::ptrdiff_t>(at[k]));
+    energy_[k] = {};
+  });
+  std::size_t nc = 0;
+  for (const auto& r : correlations_) nc += r.size();
   result.parallel_correlations.reserve(nc);
-  for (auto& r : correlation_rows) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_correlations));
+  for (auto& r : correlations_) std::move(r.begin(), r.end(), std::back_inserter(result.parallel_correlations));
+  correlations_ = {};
 }
 
 }  // namespace greentune::analysis::detail

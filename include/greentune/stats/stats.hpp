@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace greentune::stats {
@@ -37,7 +38,7 @@ TestKind parse_test_kind(const std::string& text);
 struct TestResult {
   double statistic = 0;  // U of the first sample (Mann-Whitney) or t
   double p = 1;          // two-sided
-  std::string method;    // exact | asymptotic | student | welch | degenerate
+  std::string_view method;  // exact | asymptotic | student | welch | degenerate (static text)
 };
 
 // Two-sided Mann-Whitney U, as scipy.stats.mannwhitneyu(method="auto"): exact when either
