@@ -1,13 +1,17 @@
-# greentune_area(NAME DEPS ...): library greentune_NAME from src/NAME/**/*.cpp (an INTERFACE
-# library while the folder has no sources yet), public headers in include/.
+# greentune_area(NAME [NO_UNITY] DEPS ...): library greentune_NAME from src/NAME/**/*.cpp (an
+# INTERFACE library while the folder has no sources yet), public headers in include/.
+# Compiled as unity batches when GREENTUNE_UNITY_BUILD, unless NO_UNITY.
 function(greentune_area name)
-  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_UNITY" "" "DEPS" ${ARGN})
   file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
   if(_srcs)
     add_library(greentune_${name} STATIC ${_srcs})
     target_include_directories(greentune_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
     target_link_libraries(greentune_${name} PUBLIC ${ARG_DEPS})
     target_compile_options(greentune_${name} PRIVATE -Wall -Wextra)
+    if(GREENTUNE_UNITY_BUILD AND NOT ARG_NO_UNITY)
+      set_target_properties(greentune_${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    endif()
   else()
     add_library(greentune_${name} INTERFACE)
     target_include_directories(greentune_${name} INTERFACE ${PROJECT_SOURCE_DIR}/include)

@@ -56,4 +56,8 @@ bool parse_whole_number(const std::string& text, long long& out) {
   return true;
 }
 
+std::string tail(std::string_view text, std::size_t n) {
+  return std::string(text.size() <= n ? text : text.substr(text.size() - n));
+}
+
 }  // namespace greentune

@@ -16,6 +16,7 @@
 
 #include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
+#include "greentune/core/text.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
@@ -115,8 +116,6 @@ struct TaskRun {
     if (options.log) options.log(s);
   }
 };
-
-std::string tail(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(s.size() - n); }
 
 // Waits until one of the children's exit descriptors is readable or timeout_s passed.
 void wait_for_events(const std::vector<const Child*>& children, double timeout_s) {

@@ -15,6 +15,7 @@
 
 #include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
+#include "greentune/core/text.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/train_result.hpp"
@@ -32,7 +33,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string tail(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(s.size() - n); }
 
 std::string last_nonempty_line(const std::string& s) {
   std::istringstream in(s);
