@@ -62,7 +62,7 @@ const PlannedConfiguration& LoadedStudy::configuration(long long id) const {
   return plan.configurations[static_cast<size_t>(id - 1)];
 }
 
-static json plan_to_json(const Plan& plan) {
+json plan_to_json(const Plan& plan) {
   json cs = json::array(), ts = json::array(), rs = json::array();
   for (const auto& c : plan.configurations) {
     json hp = json::object();
@@ -80,7 +80,7 @@ static json plan_to_json(const Plan& plan) {
   return {{"configurations", cs}, {"tasks", ts}, {"runs", rs}};
 }
 
-static Plan plan_from_json(const json& j) {
+Plan plan_from_json(const json& j) {
   Plan plan;
   for (const auto& c : j.at("configurations")) {
     PlannedConfiguration pc;

@@ -10,7 +10,6 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
-#include "greentune/core/json_integer.hpp"
 #include "greentune/core/text.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/tune/tune_definition.hpp"
@@ -40,21 +39,9 @@ bool is_tune_directory(const std::string& dir_or_db) {
   }
 }
 
-void write_tune_plan(const study::StudyPaths& paths, store::StudyStore& st) {
-  json cs = json::array(), ts = json::array(), rs = json::array();
-  for (const auto& c : st.configurations()) {
-    json hp = json::object();
-    for (const auto& [k, v] : c.hp) hp[k] = v;
-    cs.push_back({{"id", c.id}, {"model", c.model}, {"operator", c.op}, {"mutant", c.mutant}, {"hp", hp}});
-  }
-  for (const auto& t : st.tasks())
-    ts.push_back({{"id", t.id}, {"scenario", to_string(t.scenario)}, {"corunner", t.corunner}, {"jobs", t.jobs}});
-  for (const auto& r : st.runs())
-    rs.push_back({{"id", r.id}, {"task_id", r.task_id}, {"job", r.job}, {"configuration_id", r.configuration_id},
-                  {"model", r.model}, {"scenario", to_string(r.scenario)}, {"corunner", r.corunner},
-                  {"operator", r.op}, {"repetition", r.repetition}});
-  write_file_atomic(tune_plan_file(paths.dir),
-                    json{{"configurations", cs}, {"tasks", ts}, {"runs", rs}}.dump(1) + "\n");
+void write_tune_plan(const study::StudyPaths& paths, const TuneDefinition& def, store::StudyStore& st) {
+  const study::Plan plan = tune_plan(def, st.configurations(), st.tasks(), st.runs());
+  write_file_atomic(tune_plan_file(paths.dir), study::plan_to_json(plan).dump(1) + "\n");
 }
 
 study::LoadedStudy load_tune_directory_for_tasks(const study::StudyPaths& paths) {
@@ -73,47 +60,13 @@ study::LoadedStudy load_tune_directory_for_tasks(const study::StudyPaths& paths)
   ls.definition = def.study;
   if (!file_exists(file))
     throw input_error(file + ": missing (" + paths.dir + " is a tune run that has not planned any Slurm batch)");
-  std::vector<store::ConfigurationRow> cs;
-  std::vector<store::TaskRow> ts;
-  std::vector<store::RunRow> rs;
   try {
-    json j = json::parse(read_file(file));
-    for (const auto& c : j.at("configurations")) {
-      store::ConfigurationRow row;
-      row.id = json_integer<long long>(c.at("id"), "configurations[].id");
-      row.model = c.at("model").get<std::string>();
-      row.op = c.at("operator").get<std::string>();
-      row.mutant = json_integer<int>(c.at("mutant"), "configurations[].mutant");
-      for (const auto& [k, v] : c.at("hp").items()) row.hp[k] = v.get<double>();
-      cs.push_back(row);
-    }
-    for (const auto& t : j.at("tasks")) {
-      store::TaskRow row;
-      row.id = json_integer<long long>(t.at("id"), "tasks[].id");
-      row.scenario = scenario_from(t.at("scenario").get<std::string>(), "tasks[].scenario");
-      row.corunner = t.at("corunner").get<std::string>();
-      row.jobs = json_integer<int>(t.at("jobs"), "tasks[].jobs");
-      ts.push_back(row);
-    }
-    for (const auto& r : j.at("runs")) {
-      store::RunRow row;
-      row.id = json_integer<long long>(r.at("id"), "runs[].id");
-      row.task_id = json_integer<long long>(r.at("task_id"), "runs[].task_id");
-      row.job = json_integer<int>(r.at("job"), "runs[].job");
-      row.configuration_id = json_integer<long long>(r.at("configuration_id"), "runs[].configuration_id");
-      row.model = r.at("model").get<std::string>();
-      row.scenario = scenario_from(r.at("scenario").get<std::string>(), "runs[].scenario");
-      row.corunner = r.at("corunner").get<std::string>();
-      row.op = r.at("operator").get<std::string>();
-      row.repetition = json_integer<long long>(r.at("repetition"), "runs[].repetition");
-      rs.push_back(row);
-    }
+    ls.plan = study::plan_from_json(json::parse(read_file(file)));
   } catch (const json::exception& e) {
     throw input_error(file + ": " + e.what());
   } catch (const Error& e) {
     throw input_error(file + ": " + e.what());
   }
-  ls.plan = tune_plan(def, cs, ts, rs);
   return ls;
 }
 
@@ -151,8 +104,8 @@ std::vector<long long> active_slurm_jobs(const study::StudyPaths& paths, const s
   return {active.begin(), active.end()};
 }
 
-void run_batch_on_slurm(const study::StudyPaths& paths, store::StudyStore& st, const std::vector<long long>& tasks,
-                        const SlurmBatchOptions& o) {
+void run_batch_on_slurm(const study::StudyPaths& paths, const TuneDefinition& def, store::StudyStore& st,
+                        const std::vector<long long>& tasks, const SlurmBatchOptions& o) {
   auto log = [&](const std::string& s) {
     if (o.log) o.log(s);
   };
@@ -163,7 +116,7 @@ void run_batch_on_slurm(const study::StudyPaths& paths, store::StudyStore& st, c
     throw usage_error(paths.dir + " runs on Slurm, and '" + o.slurm.sbatch +
                       "' is not found here; continue from a machine with the Slurm client commands (a login node)");
   // The nodes read the plan: rewritten from the database before anything is submitted.
-  write_tune_plan(paths, st);
+  write_tune_plan(paths, def, st);
   slurm::SlurmClient client(o.slurm);
   std::set<long long> open;
   for (long long t : tasks)

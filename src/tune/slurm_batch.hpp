@@ -10,11 +10,12 @@
 #include "greentune/store/study_store.hpp"
 #include "greentune/study/study_directory.hpp"
 #include "greentune/study/task_result.hpp"
+#include "greentune/tune/tune_definition.hpp"
 
 namespace greentune::tune {
 
 // Writes DIR/tune-plan.json from the database's rows (atomically: temporary file, rename).
-void write_tune_plan(const study::StudyPaths& paths, store::StudyStore& st);
+void write_tune_plan(const study::StudyPaths& paths, const TuneDefinition& def, store::StudyStore& st);
 
 struct SlurmBatchOptions {
   exec::slurm::SlurmOptions slurm;   // run_task_args included
@@ -34,8 +35,8 @@ struct SlurmBatchOptions {
 // element that leaves Slurm without a result is submitted again, up to max_lost times in this
 // call (then a runtime_error names the task and its log). Throws exec::Cancelled when *cancel
 // is set: what was submitted stays in Slurm and the next call waits for it.
-void run_batch_on_slurm(const study::StudyPaths& paths, store::StudyStore& st, const std::vector<long long>& tasks,
-                        const SlurmBatchOptions& options);
+void run_batch_on_slurm(const study::StudyPaths& paths, const TuneDefinition& def, store::StudyStore& st,
+                        const std::vector<long long>& tasks, const SlurmBatchOptions& options);
 
 // Job ids of DIR's recorded submissions that Slurm still lists as pending or running for any
 // of `tasks` (the tasks' latest submissions only). Throws when Slurm cannot be asked.

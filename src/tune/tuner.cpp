@@ -372,7 +372,7 @@ int run_tune(const TuneOptions& o) {
           (s.def.budget_h && s.hours_spent() >= *s.def.budget_h))
         break;  // what is still pending is left unrun (the budget is spent)
       if (!pending.empty() && on_slurm) {
-        run_batch_on_slurm(paths, *st, pending, sb);  // the whole batch, then the budgets are looked at again
+        run_batch_on_slurm(paths, s.def, *st, pending, sb);  // the whole batch, then the budgets are looked at again
         continue;
       }
       if (!pending.empty()) {

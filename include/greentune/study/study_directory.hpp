@@ -13,6 +13,8 @@
 // write the database.
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "greentune/study/plan.hpp"
 #include "greentune/study/study_definition.hpp"
 
@@ -46,5 +48,10 @@ struct LoadedStudy {
 // definition, plan.json, results/ and logs/. Returns the loaded study.
 LoadedStudy create_study_directory(const StudyDefinition& study, const std::string& dir);
 LoadedStudy load_study_directory(const StudyPaths& paths);
+// A plan as plan.json holds it: every configuration, task and run, exactly. plan_from_json
+// throws nlohmann::json's exceptions or greentune's input_error for a field that is missing or
+// of the wrong type; the caller names the file. (A tune run's tune-plan.json has the same form.)
+nlohmann::json plan_to_json(const Plan& plan);
+Plan plan_from_json(const nlohmann::json& j);
 
 }  // namespace greentune::study

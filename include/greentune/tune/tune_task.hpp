@@ -4,10 +4,11 @@
 // A tune run plans batch by batch in its database (DIR/study.db), which only the tune process
 // writes; nodes read no database. Before each batch is submitted, tune writes (atomically, with
 // the directory's lock held) DIR/tune-plan.json: every configuration, task and run of the
-// database as rows. `greentune run-task --study-dir DIR --task N` on a node reads the tune file
-// (DIR/study.toml) and that plan, executes task N and writes DIR/results/task-N.json, as for a
-// study; tune collects the results into its database and proposes the next batch. The database
-// stays the only truth: tune-plan.json is rewritten from it before every submission.
+// database, in the form of a study's plan.json (study::plan_to_json). `greentune run-task
+// --study-dir DIR --task N` on a node reads the tune file (DIR/study.toml) and that plan,
+// executes task N and writes DIR/results/task-N.json, as for a study; tune collects the results
+// into its database and proposes the next batch. The database stays the only truth:
+// tune-plan.json is rewritten from it before every submission.
 #include <string>
 
 #include "greentune/study/study_directory.hpp"
