@@ -281,9 +281,13 @@ class PartReader {
 
 }  // namespace
 
+// Whether `text` has a quote or a carriage return (two memchr scans: find_first_of would call
+// memchr once per byte).
+bool has_quote_or_cr(std::string_view text) {
+  return text.find('"') != std::string_view::npos || text.find('\r') != std::string_view::npos;
+}
+
 bool read_table_csv(std::string_view text, RunTable& table, std::vector<long long>& lines) {
-  // (Two memchr scans: find_first_of would call memchr once per byte.)
-  if (text.find('"') != std::string_view::npos || text.find('\r') != std::string_view::npos) return false;
   std::size_t pos = 0;
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF && static_cast<unsigned char>(text[1]) == 0xBB &&
       static_cast<unsigned char>(text[2]) == 0xBF)
@@ -292,6 +296,9 @@ bool read_table_csv(std::string_view text, RunTable& table, std::vector<long lon
   while (pos < text.size() && text[pos] == '\n') ++pos, ++line;
   if (pos >= text.size()) return false;  // no header
   const std::size_t header_end = std::min(text.find('\n', pos), text.size());
+  // A quote or carriage return anywhere: the store's reader reads the file (the body's
+  // parts are checked by their threads).
+  if (has_quote_or_cr(text.substr(0, header_end))) return false;
   const auto hd = read_header(text.substr(pos, header_end - pos));
   if (!hd) return false;
   const long long first_line = line + (header_end < text.size() ? 1 : 0);
@@ -311,33 +318,58 @@ bool read_table_csv(std::string_view text, RunTable& table, std::vector<long lon
     start = end;
   }
   std::vector<Part> parts(pieces.size());
+  // First each part's checks and line count (an upper bound of its runs), then the parts
+  // read: the first into columns reserved for every part's runs, which the others' runs
+  // are then appended to (no copy of the first part's).
+  std::vector<std::size_t> line_counts(pieces.size(), 0);
+  std::vector<std::uint8_t> clean(pieces.size(), 0);
+  auto check_part = [&](std::size_t k) {
+    clean[k] = !has_quote_or_cr(pieces[k]);
+    if (clean[k]) line_counts[k] = static_cast<std::size_t>(std::count(pieces[k].begin(), pieces[k].end(), '\n')) + 1;
+  };
   auto read_part = [&](std::size_t k) {
     PartReader reader(*hd, parts[k]);
     parts[k].table.hp_names = hd->hp_names;
-    detail::reserve_runs(parts[k].table, static_cast<std::size_t>(std::count(pieces[k].begin(), pieces[k].end(), '\n')) + 1);
+    std::size_t reserve = line_counts[k];
+    if (k == 0)
+      for (std::size_t j = 1; j < pieces.size(); ++j) reserve += line_counts[j];
+    detail::reserve_runs(parts[k].table, reserve);
+    if (k == 0) parts[k].lines.reserve(reserve);
     reader.read(pieces[k]);
   };
-  if (parts.size() <= 1) {
-    if (!parts.empty()) read_part(0);
-  } else {
+  auto each_part = [&](auto&& fn) {
+    if (parts.size() <= 1) {
+      if (!parts.empty()) fn(0);
+      return;
+    }
     std::vector<std::thread> pool;
-    for (std::size_t k = 0; k < parts.size(); ++k) pool.emplace_back(read_part, k);
+    for (std::size_t k = 0; k < parts.size(); ++k) pool.emplace_back(fn, k);
     for (auto& t : pool) t.join();
-  }
+  };
+  each_part(check_part);
+  for (auto c : clean)
+    if (!c) return false;
+  each_part(read_part);
   for (const auto& p : parts)
     if (!p.ok) return false;
 
-  // One table: the first part's text ids, the others' mapped onto them.
-  table = RunTable();
-  table.hp_names = hd->hp_names;
-  std::size_t total = 0;
-  for (const auto& p : parts) total += p.table.size();
-  lines.clear();
-  lines.reserve(total);
-  detail::reserve_runs(table, total);
+  // One table: the first part's (its text ids are the table's), the others' runs appended
+  // with their text ids mapped onto the first's.
+  std::vector<std::int8_t> directions;  // per run, when the header has higher_is_better
+  if (parts.empty()) {
+    table = RunTable();
+    table.hp_names = hd->hp_names;
+    lines.clear();
+  } else {
+    table = std::move(parts[0].table);
+    lines = std::move(parts[0].lines);
+    directions = std::move(parts[0].directions);
+    for (auto& l : lines) l += first_line;
+  }
   TextIds ids(table.text);
-  long long line_base = first_line;
-  for (auto& p : parts) {
+  long long line_base = first_line + (parts.empty() ? 0 : parts[0].line_count);
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    Part& p = parts[k];
     std::vector<std::uint32_t> map(p.table.text.size());
     for (std::size_t i = 0; i < map.size(); ++i) map[i] = ids.id(p.table.text[i]);
     auto append = [&](std::vector<std::uint32_t>& to, const std::vector<std::uint32_t>& from) {
@@ -355,9 +387,10 @@ bool read_table_csv(std::string_view text, RunTable& table, std::vector<long lon
     concat(table.measures, p.table.measures);
     concat(table.hp, p.table.hp);
     concat(table.hp_present, p.table.hp_present);
+    concat(directions, p.directions);
     for (auto l : p.lines) lines.push_back(line_base + l);
     line_base += p.line_count;
-    p.table = RunTable();
+    p = Part();
   }
 
   // One performance direction and metric name per model, as the store's reader checks them.
@@ -367,11 +400,10 @@ bool read_table_csv(std::string_view text, RunTable& table, std::vector<long lon
       std::uint32_t metric = RunTable::kEmpty;
     };
     std::vector<ModelMetric> of(table.text.size());
-    std::size_t r = 0;
-    for (const auto& p : parts) {
-      for (std::size_t k = 0; k < p.lines.size(); ++k, ++r) {
+    {
+      for (std::size_t r = 0; r < table.size(); ++r) {
         ModelMetric& m = of[table.model[r]];
-        const int d = hd->has_direction ? p.directions[k] : -1;
+        const int d = hd->has_direction ? directions[r] : -1;
         if (d >= 0) {
           if (m.direction < 0)
             m.direction = d;
