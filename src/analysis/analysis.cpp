@@ -337,60 +337,68 @@ class Analyzer {
       for (const auto& e : errors)
         if (e) std::rethrow_exception(e);
     };
-    // The comparison rows (most of the result) are counted first and written in place.
-    std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
-    parallel_for(n, threads, errors, [&](std::size_t i) { nm[i + 1] = count_comparisons(groups_[i], runs_, values_); });
-    for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
+    // The large row arrays (comparisons, correlations, RQ3's energy rows) are counted first,
+    // sized on a helper thread beside the analysis threads' work, and written in place.
     ParallelVsSingle pvs(groups_, runs_, values_, options_);
+    std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
+    parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
+      if (i < n) {
+        nm[i + 1] = count_comparisons(groups_[i], runs_, values_);
+        nc[i + 1] = count_correlations(groups_[i], runs_, values_);
+      } else {
+        pvs.count_energy(i - n);
+      }
+    });
+    rethrow_first();
+    for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i], nc[i + 1] += nc[i];
+    const std::size_t energy_rows = pvs.place_energy();
     {
-      // Pass 1: every group's checks and correlations, and RQ3's energy rows, while the
-      // comparison rows are sized beside them.
-      Beside sizing(beside, [&] { result_.comparisons.resize(nm[n]); });
-      parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
-        if (i < n)
-          check_and_correlate(groups_[i], outputs[i]);
-        else
-          pvs.energy(i - n);
+      // Pass 1: every group's checks and correlations; the comparison rows and RQ3's energy
+      // rows are sized beside them.
+      Beside sizing(beside, [&] {
+        result_.comparisons.resize(nm[n]);
+        result_.parallel_energy.resize(energy_rows);
+      });
+      result_.correlations.resize(nc[n]);
+      for (std::size_t i = 0; i < n; ++i)
+        outputs[i].correlations = result_.correlations.data() + nc[i], outputs[i].correlations_counted = nc[i + 1] - nc[i];
+      parallel_for(n, threads, errors, [&](std::size_t i) {
+        check_and_correlate(groups_[i], outputs[i]);
+        if (outputs[i].n_correlations != outputs[i].correlations_counted)
+          throw std::logic_error("analysis: correlation rows miscounted");
       });
       sizing.wait();
       rethrow_first();
     }
+    correlation_range_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       outputs[i].comparisons = result_.comparisons.data() + nm[i], outputs[i].comparisons_counted = nm[i + 1] - nm[i];
-      nc[i + 1] = nc[i] + outputs[i].correlations.size();
+      correlation_range_[i] = {nc[i], nc[i + 1]};
     }
-    {
-      // Pass 2: the comparisons, greener mutants and trade-off grids; the correlation and
-      // energy rows' places in the result are sized beside them.
-      const std::size_t energy_rows = pvs.energy_rows();
-      Beside sizing(beside, [&] {
-        result_.correlations.resize(nc[n]);
-        result_.parallel_energy.resize(energy_rows);
-      });
-      parallel_for(n, threads, errors, [&](std::size_t i) {
+    // Pass 2: the comparisons, greener mutants and trade-off grids; RQ3's energy rows and its
+    // correlations side by side (every correlation row is in place now).
+    const std::size_t pairs = pvs.pairs();
+    parallel_for(n + 2 * pairs, threads, errors, [&](std::size_t i) {
+      if (i < n) {
         compare_group(groups_[i], outputs[i]);
         if (outputs[i].n_comparisons != outputs[i].comparisons_counted)
           throw std::logic_error("analysis: comparison rows miscounted");
-      });
-      sizing.wait();
-      rethrow_first();
-    }
-    // Each group's other rows go to their place in the result, groups in parallel.
+      } else if (i < n + pairs) {
+        pvs.energy(i - n, result_);
+      } else {
+        pvs.correlations(i - n - pairs, result_.correlations, correlation_range_);
+      }
+    });
+    rethrow_first();
+    pvs.finish(result_);
+    // Each group's greener rows go to their place in the result, groups in parallel.
     for (std::size_t i = 0; i < n; ++i) ng[i + 1] = ng[i] + outputs[i].greener.size();
     result_.greener.resize(ng[n]);
-    correlation_range_.resize(n);
     parallel_for(n, threads, errors, [&](std::size_t i) {
       auto& o = outputs[i];
-      std::move(o.correlations.begin(), o.correlations.end(), result_.correlations.begin() + static_cast<std::ptrdiff_t>(nc[i]));
       std::move(o.greener.begin(), o.greener.end(), result_.greener.begin() + static_cast<std::ptrdiff_t>(ng[i]));
-      o.correlations = {};
       o.greener = {};
-      correlation_range_[i] = {nc[i], nc[i + 1]};
     });
-    // RQ3's correlations side by side (from the rows in place), then its rows into the result.
-    parallel_for(pvs.pairs(), threads, errors, [&](std::size_t k) { pvs.correlations(k, result_.correlations, correlation_range_); });
-    rethrow_first();
-    pvs.finish(result_, threads);
     // Strength bins and trade-off grids per (scenario, hyperparameter, metric), summed over
     // groups in dense arrays indexed by small integers; rows in the order of the scenario's
     // text (parallel before single), the hyperparameter's name and the metric, as always.
@@ -512,7 +520,8 @@ class Analyzer {
       for (std::size_t i : g.original) add(i, original_value);
       for (std::size_t i : op.runs) add(i, runs_.hp[i * hp_width_ + op.column]);
       if (x.size() < 2) continue;  // metric not measured in this group (or one point)
-      CorrelationRow row;
+      if (out.n_correlations == out.correlations_counted) throw std::logic_error("analysis: correlation rows miscounted");
+      CorrelationRow& row = out.correlations[out.n_correlations++];
       row.model = g.model;
       row.scenario = g.scenario;
       row.corunner = g.corunner;
@@ -536,7 +545,6 @@ class Analyzer {
         ++bin.undefined;
       else
         ++bin.counts[static_cast<std::size_t>(row.strength)];
-      out.correlations.push_back(std::move(row));
     }
   }
 

@@ -61,7 +61,8 @@ inline void by_value(const RunTable& t, std::size_t column, const std::vector<st
 // Its comparison rows, counted beforehand (count_comparisons), are written in place in the
 // result: `comparisons` points at the group's first one.
 struct GroupOutput {
-  std::vector<CorrelationRow> correlations;
+  CorrelationRow* correlations = nullptr;  // counted beforehand too (count_correlations)
+  std::size_t n_correlations = 0, correlations_counted = 0;
   ComparisonRow* comparisons = nullptr;
   std::size_t n_comparisons = 0, comparisons_counted = 0;
   std::vector<GreenerRow> greener;
@@ -124,6 +125,24 @@ inline std::size_t count_comparisons(const Group& g, const RunTable& t, const st
   return count;
 }
 
+// How many correlation rows Analyzer::correlate writes for group g: one per operator and
+// metric with at least two values among the original's and the operator's runs.
+inline std::size_t count_correlations(const Group& g, const RunTable& t, const std::vector<RunValues>& values) {
+  if (g.original.empty()) return 0;
+  std::array<std::size_t, kMetricCount> original_n{};
+  for (std::size_t i : g.original)
+    for (std::size_t m = 0; m < kMetricCount; ++m) original_n[m] += values[i].present[m];
+  std::size_t count = 0;
+  for (const auto& op : g.by_operator) {
+    if (op.column >= t.hp_names.size()) continue;
+    auto n = original_n;
+    for (std::size_t i : op.runs)
+      for (std::size_t m = 0; m < kMetricCount; ++m) n[m] += values[i].present[m];
+    for (std::size_t m = 0; m < kMetricCount; ++m) count += n[m] >= 2;
+  }
+  return count;
+}
+
 // Threads for `runs` runs: as asked, else one per core (none for small inputs), at most `items`.
 inline std::size_t analysis_threads(const AnalysisOptions& options, std::size_t runs, std::size_t items) {
   std::size_t threads = options.threads > 0 ? static_cast<std::size_t>(options.threads)
@@ -158,30 +177,33 @@ void parallel_for(std::size_t n, std::size_t threads, std::vector<std::exception
 
 // RQ3: each parallel group against its model's (first) single group: correlations side by
 // side and the energy of the same configuration alone and beside the co-runner. In steps, so
-// that the analysis can run each beside its other work: the constructor pairs the groups,
-// energy(k) computes pair k's energy rows (values only), correlations(k) its correlations
-// side by side (once result.correlations holds every group's rows, group i's in
-// correlation_range[i]), and finish() moves the rows into the result.
+// that the analysis can run each beside its other work: the constructor pairs the groups;
+// count_energy(k) counts pair k's energy rows, place_energy() gives each pair its place in
+// result.parallel_energy (sized to its return value by the caller), energy(k) writes them
+// there; correlations(k) computes the correlations side by side (once result.correlations
+// holds every group's rows, group i's in correlation_range[i]), and finish() moves those
+// into the result.
 class ParallelVsSingle {
  public:
   ParallelVsSingle(const std::vector<Group>& groups, const RunTable& runs, const std::vector<RunValues>& values,
                    const AnalysisOptions& options);
   std::size_t pairs() const { return pairs_.size(); }
-  void energy(std::size_t k);
+  void count_energy(std::size_t k);
+  std::size_t place_energy();
+  void energy(std::size_t k, AnalysisResult& result);
   void correlations(std::size_t k, const std::vector<CorrelationRow>& rows,
                     const std::vector<std::pair<std::size_t, std::size_t>>& correlation_range);
-  // The number of energy rows (after every energy(k)).
-  std::size_t energy_rows() const;
-  // Moves the rows into result (parallel_energy sized to energy_rows() beforehand, or empty).
-  void finish(AnalysisResult& result, std::size_t threads);
+  void finish(AnalysisResult& result);
 
  private:
+  template <class Fn>
+  void each_configuration(std::size_t k, Fn&& fn);
   const std::vector<Group>& groups_;
   const RunTable& runs_;
   const std::vector<RunValues>& values_;
   const AnalysisOptions& options_;
   std::vector<std::pair<std::size_t, std::size_t>> pairs_;  // (parallel group, single group)
-  std::vector<std::vector<ParallelEnergyRow>> energy_;
+  std::vector<std::size_t> energy_at_;  // counts, then (place_energy) pair k's first row
   std::vector<std::vector<ParallelCorrelationRow>> correlations_;
 };
 

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <stdexcept>
 
 #include "greentune/core/number_format.hpp"
 #include "greentune/stats/stats.hpp"
@@ -13,7 +14,8 @@ namespace {
 // The same configuration alone and beside a co-runner: one row per metric measured in both.
 void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOptions& options, const Group& prl,
                          const std::string& hp, double value, const std::vector<std::size_t>& single_runs,
-                         const std::vector<std::size_t>& parallel_runs, std::vector<ParallelEnergyRow>& out) {
+                         const std::vector<std::size_t>& parallel_runs, ParallelEnergyRow* out, std::size_t& written,
+                         std::size_t counted) {
   const std::string configuration = hp.empty() ? std::string("original") : hp + "=" + format_exact(value);
   for (auto metric : kMetrics) {
     if (metric == Metric::performance) continue;
@@ -21,7 +23,8 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
     sample(values, single_runs, metric, a);
     sample(values, parallel_runs, metric, b);
     if (a.values.empty() || b.values.empty()) continue;
-    ParallelEnergyRow row;
+    if (written == counted) throw std::logic_error("analysis: parallel energy rows miscounted");
+    ParallelEnergyRow& row = out[written++];
     row.model = prl.model;
     row.corunner = prl.corunner;
     row.hyperparameter = hp;
@@ -35,8 +38,22 @@ void energy_side_by_side(const std::vector<RunValues>& values, const AnalysisOpt
     row.change_percent = row.mean_single == 0 ? 0 : 100 * (row.mean_parallel - row.mean_single) / row.mean_single;
     row.p = stats::two_sample_test(options.test, b.values, a.values).p;
     row.estimated = a.estimated || b.estimated;
-    out.push_back(std::move(row));
   }
+}
+
+// How many rows energy_side_by_side writes for these runs: one per metric (performance
+// aside) that both have.
+std::size_t count_side_by_side(const std::vector<RunValues>& values, const std::vector<std::size_t>& single_runs,
+                               const std::vector<std::size_t>& parallel_runs) {
+  std::array<bool, kMetricCount> a{}, b{};
+  for (std::size_t i : single_runs)
+    for (std::size_t m = 0; m < kMetricCount; ++m) a[m] = a[m] || values[i].present[m];
+  for (std::size_t i : parallel_runs)
+    for (std::size_t m = 0; m < kMetricCount; ++m) b[m] = b[m] || values[i].present[m];
+  std::size_t count = 0;
+  for (auto metric : kMetrics)
+    if (metric != Metric::performance) count += a[static_cast<std::size_t>(metric)] && b[static_cast<std::size_t>(metric)];
+  return count;
 }
 
 // Correlations side by side: the parallel group's rows (result rows [pb, pe)) each against the
@@ -90,15 +107,18 @@ ParallelVsSingle::ParallelVsSingle(const std::vector<Group>& groups, const RunTa
     if (groups[it->second].original.empty() || groups[i].original.empty()) continue;
     pairs_.emplace_back(i, it->second);
   }
-  energy_.resize(pairs_.size());
+  energy_at_.assign(pairs_.size() + 1, 0);
   correlations_.resize(pairs_.size());
 }
 
-void ParallelVsSingle::energy(std::size_t k) {
+// fn(hyperparameter, value, single runs, parallel runs) for each configuration of pair k that
+// both groups ran: the original (hyperparameter ""), then each operator's values in order.
+template <class Fn>
+void ParallelVsSingle::each_configuration(std::size_t k, Fn&& fn) {
   const Group& g = groups_[pairs_[k].first];
   const Group& s = groups_[pairs_[k].second];
-  auto& rows = energy_[k];
-  energy_side_by_side(values_, options_, g, "", 0, s.original, g.original, rows);
+  static const std::string none;
+  fn(none, 0.0, s.original, g.original);
   thread_local ValueRuns sv, pv;
   for (const auto& op : g.by_operator) {
     auto sit = std::find_if(s.by_operator.begin(), s.by_operator.end(),
@@ -109,9 +129,35 @@ void ParallelVsSingle::energy(std::size_t k) {
     for (const auto& [value, pr] : pv) {
       const double v = value;
       auto vit = std::lower_bound(sv.begin(), sv.end(), v, [](const auto& e, double x) { return e.first < x; });
-      if (vit != sv.end() && !(v < vit->first)) energy_side_by_side(values_, options_, g, op.name, value, vit->second, pr, rows);
+      if (vit != sv.end() && !(v < vit->first)) fn(op.name, value, vit->second, pr);
     }
   }
+}
+
+void ParallelVsSingle::count_energy(std::size_t k) {
+  std::size_t n = 0;
+  each_configuration(k, [&](const std::string&, double, const std::vector<std::size_t>& single_runs,
+                            const std::vector<std::size_t>& parallel_runs) {
+    n += count_side_by_side(values_, single_runs, parallel_runs);
+  });
+  energy_at_[k + 1] = n;
+}
+
+std::size_t ParallelVsSingle::place_energy() {
+  for (std::size_t k = 0; k < pairs_.size(); ++k) energy_at_[k + 1] += energy_at_[k];
+  return energy_at_[pairs_.size()];
+}
+
+void ParallelVsSingle::energy(std::size_t k, AnalysisResult& result) {
+  const Group& g = groups_[pairs_[k].first];
+  ParallelEnergyRow* out = result.parallel_energy.data() + energy_at_[k];
+  const std::size_t counted = energy_at_[k + 1] - energy_at_[k];
+  std::size_t written = 0;
+  each_configuration(k, [&](const std::string& hp, double value, const std::vector<std::size_t>& single_runs,
+                            const std::vector<std::size_t>& parallel_runs) {
+    energy_side_by_side(values_, options_, g, hp, value, single_runs, parallel_runs, out, written, counted);
+  });
+  if (written != counted) throw std::logic_error("analysis: parallel energy rows miscounted");
 }
 
 void ParallelVsSingle::correlations(std::size_t k, const std::vector<CorrelationRow>& rows,
@@ -120,22 +166,7 @@ void ParallelVsSingle::correlations(std::size_t k, const std::vector<Correlation
                             correlations_[k]);
 }
 
-std::size_t ParallelVsSingle::energy_rows() const {
-  std::size_t n = 0;
-  for (const auto& r : energy_) n += r.size();
-  return n;
-}
-
-void ParallelVsSingle::finish(AnalysisResult& result, std::size_t threads) {
-  const std::size_t n = pairs_.size();
-  std::vector<std::size_t> at(n + 1, 0);
-  for (std::size_t k = 0; k < n; ++k) at[k + 1] = at[k] + energy_[k].size();
-  if (result.parallel_energy.size() != at[n]) result.parallel_energy.resize(at[n]);
-  std::vector<std::exception_ptr> errors;
-  parallel_for(n, threads, errors, [&](std::size_t k) {
-    std::move(energy_[k].begin(), energy_[k].end(), result.parallel_energy.begin() + static_cast<std::ptrdiff_t>(at[k]));
-    energy_[k] = {};
-  });
+void ParallelVsSingle::finish(AnalysisResult& result) {
   std::size_t nc = 0;
   for (const auto& r : correlations_) nc += r.size();
   result.parallel_correlations.reserve(nc);
