@@ -39,6 +39,13 @@ std::size_t next_outside(const double* v, std::size_t from, std::size_t n, doubl
 bool tails_vectorised(const double* v, std::size_t start, std::size_t n, double* low, std::size_t kl, double* high,
                       std::size_t kh);
 
+// Average ranks (1-based, ties averaged) of v[0..n) into out, for n <= 32 without NaN, on the
+// vector unit: a value after `less` smaller ones with `equal` equal ones (itself included)
+// gets 0.5 * (2 less + equal + 1), the mean of the ranks its run spans, exactly the sorted
+// computation's 0.5 * (i + 1 + j). False, with nothing done, where the CPU lacks AVX-512, n > 32
+// or a value is NaN. (Used by the correlations; here beside the other AVX-512 kernels.)
+bool ranks_vectorised(const double* v, std::size_t n, double* out);
+
 // Whether resample_vectorised may run (default: when the CPU has AVX-512F and DQ).
 bool vectorised_available();
 void set_vectorised(bool enabled);

@@ -199,6 +199,27 @@ GT_AVX512 std::size_t next_outside_avx512(const double* v, std::size_t from, std
   return n;
 }
 
+GT_AVX512 bool ranks_avx512(const double* v, std::size_t n, double* out) {
+  __m512d r[4];
+  __mmask8 valid[4];
+  for (std::size_t k = 0; k < 4; ++k) {
+    const std::size_t from = 8 * k;
+    valid[k] = from >= n ? __mmask8(0) : n - from >= 8 ? __mmask8(0xff) : static_cast<__mmask8>((1u << (n - from)) - 1);
+    r[k] = _mm512_maskz_loadu_pd(valid[k], v + from);
+    if (_mm512_mask_cmp_pd_mask(valid[k], r[k], r[k], _CMP_UNORD_Q)) return false;  // NaN
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const __m512d x = _mm512_set1_pd(v[i]);
+    unsigned less = 0, equal = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+      less += static_cast<unsigned>(__builtin_popcount(_mm512_mask_cmp_pd_mask(valid[k], r[k], x, _CMP_LT_OQ)));
+      equal += static_cast<unsigned>(__builtin_popcount(_mm512_mask_cmp_pd_mask(valid[k], r[k], x, _CMP_EQ_OQ)));
+    }
+    out[i] = 0.5 * static_cast<double>(2 * less + equal + 1);
+  }
+  return true;
+}
+
 bool cpu_has_avx512() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
@@ -227,6 +248,11 @@ bool tails_vectorised(const double* v, std::size_t start, std::size_t n, double*
   return tails_avx512(v, start, n, low, kl, high, kh);
 }
 
+bool ranks_vectorised(const double* v, std::size_t n, double* out) {
+  if (!vectorised_available() || n > 32) return false;
+  return ranks_avx512(v, n, out);
+}
+
 std::size_t resample_vectorised(std::uint64_t seed, const Draw& d, std::size_t k, double* const* savings) {
   constexpr std::uint64_t kMaxBound = std::uint64_t{1} << 32;
   if (!vectorised_available() || d.n_o == 0 || d.n_m == 0 || d.n_o >= kMaxBound || d.n_m >= kMaxBound) return 0;
@@ -245,6 +271,7 @@ bool vectorised_available() { return false; }
 void set_vectorised(bool) {}
 std::size_t resample_vectorised(std::uint64_t, const Draw&, std::size_t, double* const*) { return 0; }
 bool tails_vectorised(const double*, std::size_t, std::size_t, double*, std::size_t, double*, std::size_t) { return false; }
+bool ranks_vectorised(const double*, std::size_t, double*) { return false; }
 std::size_t next_outside(const double* v, std::size_t from, std::size_t n, double low, double high) {
   for (std::size_t i = from; i < n; ++i)
     if (v[i] < low || v[i] > high) return i;

@@ -12,6 +12,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/stats/stats.hpp"
+#include "bootstrap_draw.hpp"
 
 namespace greentune::stats {
 
@@ -21,6 +22,9 @@ namespace {
 // (insertion sort for small samples, the usual ones here), then each run of equal values gets
 // the mean of the ranks it spans. The ranks depend on the values alone, not on the sort.
 void ranks_into(const double* v, std::size_t n, double* out) {
+  // Small samples without NaN (the usual ones) on the vector unit: each value's rank from the
+  // counts of values below and equal to it (see detail::ranks_vectorised; the same ranks).
+  if (detail::ranks_vectorised(v, n, out)) return;
   thread_local std::vector<std::pair<double, std::size_t>> items;
   items.resize(n);
   for (std::size_t i = 0; i < n; ++i) items[i] = {v[i], i};

@@ -235,3 +235,44 @@ TEST(StatsExact, BootstrapTiesAndSignedZerosAsThePlainDefinition) {
   }
   gs::set_bootstrap_vectorised(true);
 }
+
+// Average ranks (small samples counted on the vector unit where there is one, others sorted)
+// against the definition: sort stably, each run of equal values gets the mean of the ranks it
+// spans. Both paths.
+TEST(StatsExact, AverageRanksEqualTheSortedDefinition) {
+ for (bool vectorised : {true, false}) {
+  gs::set_bootstrap_vectorised(vectorised);
+  std::uint64_t state = 7;
+  auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (int trial = 0; trial < 50; ++trial) {
+      std::vector<double> v(n);
+      for (auto& x : v) {
+        const auto r = next() >> 33;
+        // Few distinct values (ties), signed zeros, and spread values.
+        x = trial % 3 == 0 ? static_cast<double>(r % 4) - 1.5
+            : trial % 3 == 1 ? ((r & 1) ? -0.0 : 0.0) + static_cast<double>((r >> 1) % 3)
+                             : static_cast<double>(r) / 3.0 - 1e8;
+      }
+      std::vector<std::size_t> order(n);
+      for (std::size_t i = 0; i < n; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
+      std::vector<double> want(n);
+      for (std::size_t i = 0; i < n;) {
+        std::size_t j = i + 1;
+        while (j < n && v[order[j]] == v[order[i]]) ++j;
+        for (std::size_t k = i; k < j; ++k) want[order[k]] = 0.5 * static_cast<double>(i + 1 + j);
+        i = j;
+      }
+      const auto got = gs::average_ranks(v);
+      ASSERT_EQ(got.size(), n);
+      for (std::size_t i = 0; i < n; ++i)
+        EXPECT_EQ(std::memcmp(&got[i], &want[i], sizeof(double)), 0) << n << " " << i << " " << vectorised;
+    }
+  }
+  // Spearman on samples with ties equals Pearson on their ranks, as defined.
+  const std::vector<double> x = {1, 1, 2, 2, 3, 3, 3, 4}, y = {0.5, -0.0, 0.0, 2, 2, 7, 1, 1};
+  EXPECT_EQ(gs::spearman(x, y).coefficient, gs::pearson(gs::average_ranks(x), gs::average_ranks(y)).coefficient);
+ }
+  gs::set_bootstrap_vectorised(true);
+}
