@@ -208,7 +208,12 @@ TestResult mann_whitney_u(const std::vector<double>& x, const std::vector<double
     const auto& cumulative = u_cumulative(std::min(n1, n2), std::max(n1, n2), uncached);
     // sf(U) = P(U' >= U) = cdf(m*n - U) by symmetry, including the mass at U.
     const auto k = static_cast<std::size_t>(nn - u);
-    p = 2 * cumulative[k] / binomial(n1 + n2, std::min(n1, n2));
+    // The binomial of the last sizes is kept (the same sizes test after test).
+    thread_local std::size_t binomial_n = 0, binomial_k = 0;
+    thread_local double binomial_value = 1;
+    if (binomial_n != n1 + n2 || binomial_k != std::min(n1, n2))
+      binomial_n = n1 + n2, binomial_k = std::min(n1, n2), binomial_value = binomial(binomial_n, binomial_k);
+    p = 2 * cumulative[k] / binomial_value;
   } else {
     result.method = "asymptotic";
     const double total = static_cast<double>(n);
