@@ -122,6 +122,26 @@ int direction(std::string_view cell) {
   return 2;
 }
 
+// 0x80 in each byte of the 8-byte word w that equals c, 0 in the others (exact: a byte b is c
+// exactly when the high bit of ~(((x & 0x7f) + 0x7f) | x | 0x7f) is set, x = b ^ c).
+inline std::uint64_t bytes_equal(std::uint64_t w, unsigned char c) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+  const std::uint64_t x = w ^ (kOnes * c);
+  return ~(((x & kLow7) + kLow7) | x | kLow7);
+}
+
+// The first ',' or '\n' in [q, end), or end; 8 bytes at a time.
+inline const char* next_separator(const char* q, const char* end) {
+  for (; end - q >= 8; q += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, q, 8);
+    const std::uint64_t m = bytes_equal(w, ',') | bytes_equal(w, '\n');
+    if (m) return q + (__builtin_ctzll(m) >> 3);
+  }
+  while (q < end && *q != ',' && *q != '\n') ++q;
+  return q;
+}
+
 // One part of the body, read into its own table (its own text ids).
 struct Part {
   RunTable table;
@@ -151,8 +171,7 @@ class PartReader {
       std::size_t count = 0;
       const char* f = p;
       for (;;) {
-        const char* q = f;
-        while (q < end && *q != ',' && *q != '\n') ++q;
+        const char* q = next_separator(f, end);
         if (count < nf) cells[count] = std::string_view(f, static_cast<std::size_t>(q - f));
         ++count;
         if (q < end && *q == ',') {
@@ -290,18 +309,12 @@ bool has_quote_or_cr(std::string_view text) {
 }
 
 // One pass over a part of the body: its line ends counted, and whether it has a quote or a
-// carriage return, 8 bytes at a time (a byte b of word w equals c exactly when the high bit of
-// ~(((x & 0x7f..) + 0x7f..) | x | 0x7f..) is set in that byte, x = w ^ c repeated).
+// carriage return, 8 bytes at a time.
 struct PartScan {
   std::size_t line_ends = 0;
   bool quote_or_cr = false;
 };
 PartScan scan_part(std::string_view text) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kLow7 = 0x7f7f7f7f7f7f7f7fULL;
-  auto bytes_equal = [](std::uint64_t w, unsigned char c) {
-    const std::uint64_t x = w ^ (kOnes * c);
-    return ~(((x & kLow7) + kLow7) | x | kLow7);  // 0x80 in each byte of w that is c
-  };
   PartScan out;
   const char* p = text.data();
   const std::size_t n = text.size();
