@@ -341,16 +341,27 @@ class Analyzer {
     // sized on a helper thread beside the analysis threads' work, and written in place.
     ParallelVsSingle pvs(groups_, runs_, values_, options_);
     std::vector<std::size_t> nc(n + 1, 0), nm(n + 1, 0), ng(n + 1, 0);
-    parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
-      if (i < n) {
-        nm[i + 1] = count_comparisons(groups_[i], runs_, values_);
-        nc[i + 1] = count_correlations(groups_[i], runs_, values_);
-      } else {
-        pvs.count_energy(i - n);
-      }
+    // Each operator's runs by value, once (the counts, the comparisons and RQ3 use them).
+    parallel_for(n, threads, errors, [&](std::size_t i) {
+      for (auto& op : groups_[i].by_operator)
+        if (op.column < hp_width_) by_value(runs_, op.column, op.runs, op.values);
+      nc[i + 1] = count_correlations(groups_[i], runs_, values_);
     });
     rethrow_first();
-    for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i], nc[i + 1] += nc[i];
+    for (std::size_t i = 0; i < n; ++i) nc[i + 1] += nc[i];
+    {
+      // The correlation rows are sized beside the counting of the others.
+      Beside sizing(beside, [&] { result_.correlations.resize(nc[n]); });
+      parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
+        if (i < n)
+          nm[i + 1] = count_comparisons(groups_[i], runs_, values_);
+        else
+          pvs.count_energy(i - n);
+      });
+      sizing.wait();
+      rethrow_first();
+    }
+    for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
     const std::size_t energy_rows = pvs.place_energy();
     {
       // Pass 1: every group's checks and correlations; the comparison rows and RQ3's energy
@@ -359,7 +370,6 @@ class Analyzer {
         result_.comparisons.resize(nm[n]);
         result_.parallel_energy.resize(energy_rows);
       });
-      result_.correlations.resize(nc[n]);
       for (std::size_t i = 0; i < n; ++i)
         outputs[i].correlations = result_.correlations.data() + nc[i], outputs[i].correlations_counted = nc[i + 1] - nc[i];
       parallel_for(n, threads, errors, [&](std::size_t i) {
@@ -459,7 +469,6 @@ class Analyzer {
   struct Scratch {
     std::array<Sample, kMetricCount> original_samples, mutant_samples;
     std::vector<double> x, y;
-    ValueRuns values;
     std::vector<std::vector<double>> boot_original, boot_mutant;
   };
 
@@ -496,9 +505,7 @@ class Analyzer {
     for (auto m : kMetrics) sample(g.original, m, sc.original_samples[static_cast<std::size_t>(m)]);
     for (const auto& op : g.by_operator) {
       const double original_value = runs_.hp[g.original.front() * hp_width_ + op.column];
-      // Mutant values, sorted, with their runs.
-      by_value(runs_, op.column, op.runs, sc.values);
-      compare(g, op.name, op.column, original_value, sc, out);
+      compare(g, op.name, op.column, op.values, original_value, sc, out);
     }
   }
 
@@ -558,8 +565,9 @@ class Analyzer {
     return h ^ options_.bootstrap_seed;
   }
 
-  void compare(const Group& g, const std::string& hp, std::size_t column, double original_value, Scratch& sc,
-               GroupOutput& out) {
+  // Each mutant value (`values`: the operator's runs by value) against the original.
+  void compare(const Group& g, const std::string& hp, std::size_t column, const ValueRuns& values, double original_value,
+               Scratch& sc, GroupOutput& out) {
     const auto perf = static_cast<std::size_t>(Metric::performance);
     const auto& original_samples = sc.original_samples;
     auto& mutant_samples = sc.mutant_samples;
@@ -567,7 +575,7 @@ class Analyzer {
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
     std::array<std::size_t, kMetricCount> grid_of;  // this hyperparameter's grids in out.grids
     grid_of.fill(kNone);
-    for (const auto& [value, runs] : sc.values) {
+    for (const auto& [value, runs] : values) {
       std::array<std::optional<std::size_t>, kMetricCount> row_of;  // comparison row per metric
       for (auto metric : kMetrics) {
         const auto m = static_cast<std::size_t>(metric);

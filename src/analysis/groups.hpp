@@ -21,11 +21,16 @@ constexpr std::array<Metric, kMetricCount> kMetrics = {Metric::cpu_package_j, Me
                                                        Metric::total_j,       Metric::duration_s, Metric::performance};
 constexpr std::array<Metric, 3> kComponents = {Metric::cpu_package_j, Metric::dram_j, Metric::gpu_j};
 
+// Values of one hyperparameter column, ascending, with the runs that have each (as a
+// std::map<double, runs> would order them).
+using ValueRuns = std::vector<std::pair<double, std::vector<std::size_t>>>;
+
 // The runs of one operator in a group (succeeded, input order).
 struct OperatorRuns {
   std::string name;                // the hyperparameter the operator mutates
   std::size_t column = 0;          // its column in RunTable::hp (hp_names.size(): none)
   std::vector<std::size_t> runs;
+  ValueRuns values;                // the runs by value (by_value), once the analysis has sorted them
 };
 
 struct Group {
@@ -40,9 +45,6 @@ struct Group {
   std::uint32_t performance_metric = 0;  // its name's text id (first non-empty one)
 };
 
-// Values of one hyperparameter column, ascending, with the runs that have each (as a
-// std::map<double, runs> would order them).
-using ValueRuns = std::vector<std::pair<double, std::vector<std::size_t>>>;
 inline void by_value(const RunTable& t, std::size_t column, const std::vector<std::size_t>& runs, ValueRuns& out) {
   out.clear();
   const std::size_t w = t.hp_names.size();
@@ -103,19 +105,17 @@ inline void sample(const std::vector<RunValues>& values, const std::vector<std::
 }
 
 // How many comparison rows Analyzer::compare writes for group g: one per operator, mutant
-// value and metric that both the original's runs and that value's runs have. (A group whose
+// value and metric that both the original's runs and that value's runs have (op.values filled). (A group whose
 // hyperparameter columns are missing throws in the analysis; its count does not matter.)
 inline std::size_t count_comparisons(const Group& g, const RunTable& t, const std::vector<RunValues>& values) {
   if (g.original.empty()) return 0;
   std::array<bool, kMetricCount> original_has{};
   for (std::size_t i : g.original)
     for (std::size_t m = 0; m < kMetricCount; ++m) original_has[m] = original_has[m] || values[i].present[m];
-  thread_local ValueRuns by;
   std::size_t count = 0;
   for (const auto& op : g.by_operator) {
     if (op.column >= t.hp_names.size()) continue;
-    by_value(t, op.column, op.runs, by);
-    for (const auto& [value, runs] : by) {
+    for (const auto& [value, runs] : op.values) {
       std::array<bool, kMetricCount> has{};
       for (std::size_t i : runs)
         for (std::size_t m = 0; m < kMetricCount; ++m) has[m] = has[m] || values[i].present[m];

@@ -119,13 +119,12 @@ void ParallelVsSingle::each_configuration(std::size_t k, Fn&& fn) {
   const Group& s = groups_[pairs_[k].second];
   static const std::string none;
   fn(none, 0.0, s.original, g.original);
-  thread_local ValueRuns sv, pv;
   for (const auto& op : g.by_operator) {
     auto sit = std::find_if(s.by_operator.begin(), s.by_operator.end(),
                             [&](const OperatorRuns& o) { return o.name == op.name; });
     if (sit == s.by_operator.end()) continue;
-    by_value(runs_, sit->column, sit->runs, sv);
-    by_value(runs_, op.column, op.runs, pv);
+    const ValueRuns& sv = sit->values;
+    const ValueRuns& pv = op.values;
     for (const auto& [value, pr] : pv) {
       const double v = value;
       auto vit = std::lower_bound(sv.begin(), sv.end(), v, [](const auto& e, double x) { return e.first < x; });
