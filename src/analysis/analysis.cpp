@@ -126,6 +126,8 @@ class Analyzer {
     std::size_t group = 0;
     OperatorRuns* operator_runs = nullptr;  // the list of the previous run's operator in this group
     std::uint32_t operator_id = 0;
+    constexpr std::size_t kRoom = 256;
+    std::size_t last_operator_runs = 0;  // room reserved for a new operator's runs
     const auto& t = runs_;
     for (std::size_t i = 0; i < t.size(); ++i) {
       const std::uint64_t key = (std::uint64_t{t.model[i]} << 32) | (std::uint64_t{t.corunner[i]} << 1) |
@@ -134,6 +136,9 @@ class Analyzer {
         auto [it, inserted] = index.emplace(key, groups_.size());
         if (inserted) {
           Group g;
+          // Groups are usually alike: room for as many runs as the last new group had so far
+          // (at most kRoom: a large group before small ones costs little).
+          if (!groups_.empty()) g.all.reserve(std::min(groups_.back().all.size(), kRoom));
           g.model = t.str(t.model[i]);
           g.scenario = t.scenario[i];
           g.corunner = t.str(t.corunner[i]);
@@ -165,13 +170,15 @@ class Analyzer {
           auto it = std::find_if(g.by_operator.begin(), g.by_operator.end(),
                                  [&](const OperatorRuns& o) { return o.name == name; });
           if (it == g.by_operator.end()) {
-            g.by_operator.push_back(OperatorRuns{name, t.hp_column(name), {}});
+            g.by_operator.push_back(OperatorRuns{name, t.hp_column(name), {}, {}});
             it = g.by_operator.end() - 1;
+            it->runs.reserve(last_operator_runs);
           }
           operator_id = op;
           operator_runs = &*it;
         }
         operator_runs->runs.push_back(i);
+        last_operator_runs = std::min(std::max(last_operator_runs, operator_runs->runs.size()), kRoom);
       }
     }
     for (auto& g : groups_)
