@@ -151,11 +151,12 @@ GT_AVX512 inline void insert_high(__m512d* h, double x) {
   }
 }
 
-// The lanes of x8 (among `valid`) below tl or above th.
-GT_AVX512 inline unsigned outside(__m512d x8, double tl, double th, __mmask8 valid) {
-  return static_cast<unsigned>(_mm512_cmp_pd_mask(x8, _mm512_set1_pd(tl), _CMP_LT_OQ) |
-                               _mm512_cmp_pd_mask(x8, _mm512_set1_pd(th), _CMP_GT_OQ)) &
-         valid;
+// The lanes of x8 (among `valid`) below tl; above th.
+GT_AVX512 inline unsigned below_mask(__m512d x8, double tl, __mmask8 valid) {
+  return static_cast<unsigned>(_mm512_mask_cmp_pd_mask(valid, x8, _mm512_set1_pd(tl), _CMP_LT_OQ));
+}
+GT_AVX512 inline unsigned above_mask(__m512d x8, double th, __mmask8 valid) {
+  return static_cast<unsigned>(_mm512_mask_cmp_pd_mask(valid, x8, _mm512_set1_pd(th), _CMP_GT_OQ));
 }
 
 GT_AVX512 bool tails_avx512(const double* v, std::size_t start, std::size_t n, double* low, std::size_t kl, double* high,
@@ -168,16 +169,25 @@ GT_AVX512 bool tails_avx512(const double* v, std::size_t start, std::size_t n, d
   }
   __m512d l[4], h[4];
   for (int r = 0; r < 4; ++r) l[r] = _mm512_load_pd(a + 8 * r), h[r] = _mm512_load_pd(b + 8 * r);
+  // The two tails do not depend on each other (each value goes into each tail or not by that
+  // tail alone), so each has its own pass: no branch on which tail a value belongs to.
   double tl = low[kl - 1], th = high[0];
   for (std::size_t i = start; i < n; i += 8) {
     const __mmask8 valid = n - i >= 8 ? __mmask8(0xff) : static_cast<__mmask8>((1u << (n - i)) - 1);
     const __m512d x8 = _mm512_maskz_loadu_pd(valid, v + i);
-    for (unsigned m = outside(x8, tl, th, valid); m != 0;) {
+    for (unsigned m = below_mask(x8, tl, valid); m != 0;) {
       const unsigned at = static_cast<unsigned>(__builtin_ctz(m));
-      const double x = v[i + at];
-      if (x < tl) insert_low(l, x), tl = lane(l, kl - 1);
-      if (x > th) insert_high(h, x), th = _mm512_cvtsd_f64(h[0]);
-      m = outside(x8, tl, th, valid) & ~((2u << at) - 1);
+      insert_low(l, v[i + at]), tl = lane(l, kl - 1);
+      m = below_mask(x8, tl, valid) & ~((2u << at) - 1);
+    }
+  }
+  for (std::size_t i = start; i < n; i += 8) {
+    const __mmask8 valid = n - i >= 8 ? __mmask8(0xff) : static_cast<__mmask8>((1u << (n - i)) - 1);
+    const __m512d x8 = _mm512_maskz_loadu_pd(valid, v + i);
+    for (unsigned m = above_mask(x8, th, valid); m != 0;) {
+      const unsigned at = static_cast<unsigned>(__builtin_ctz(m));
+      insert_high(h, v[i + at]), th = _mm512_cvtsd_f64(h[0]);
+      m = above_mask(x8, th, valid) & ~((2u << at) - 1);
     }
   }
   for (int r = 0; r < 4; ++r) _mm512_store_pd(a + 8 * r, l[r]), _mm512_store_pd(b + 8 * r, h[r]);
