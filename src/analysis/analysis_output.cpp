@@ -119,11 +119,6 @@ void run_threads(std::size_t threads, const Fn& fn) {
     if (e) std::rethrow_exception(e);
 }
 
-constexpr std::array<Outcome, 3> kOutcomes = {Outcome::win, Outcome::tie, Outcome::loss};
-constexpr std::array<stats::StrengthBin, stats::kStrengthBins> kBins = {
-    stats::StrengthBin::strong_negative, stats::StrengthBin::weak_negative, stats::StrengthBin::negligible,
-    stats::StrengthBin::weak_positive, stats::StrengthBin::strong_positive};
-
 // A plain-text table written as it is formatted: header plus rows, columns padded to their
 // widest cell, so the widths come from a first pass over the rows and the text from a second
 // (a million-row table is never held in memory). cells(i, c) fills c with row i's cells.

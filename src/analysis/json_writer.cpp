@@ -16,7 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<Outcome, 3> kOutcomes = {Outcome::win, Outcome::tie, Outcome::loss};
 constexpr std::array<stats::StrengthBin, stats::kStrengthBins> kBins = {
     stats::StrengthBin::strong_negative, stats::StrengthBin::weak_negative, stats::StrengthBin::negligible,
     stats::StrengthBin::weak_positive, stats::StrengthBin::strong_positive};

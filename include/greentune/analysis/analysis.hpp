@@ -52,6 +52,7 @@ std::string describe(const PerformanceMetric& metric);
 std::string describe(const std::vector<PerformanceMetric>& metrics);
 
 enum class Outcome { win = 0, tie, loss };
+constexpr std::array<Outcome, 3> kOutcomes = {Outcome::win, Outcome::tie, Outcome::loss};  // in output order
 const char* to_string(Outcome outcome);
 
 struct AnalysisOptions {
