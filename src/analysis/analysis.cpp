@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <future>
 #include <iterator>
 #include <thread>
 #include <utility>
@@ -37,39 +38,13 @@ std::uint64_t fnv1a(std::string_view text, std::uint64_t h = 1469598103934665603
   return h;
 }
 
-// fn() on a thread of its own beside the caller's work when `beside` (the sizing of a large
+// fn() on a thread of its own beside the caller's work when `on_thread` (the sizing of a large
 // result array: one serial pass of page faults and constructors, while the analysis threads
-// compute), else at once. wait() joins it and rethrows its exception.
-class Beside {
- public:
-  template <class Fn>
-  Beside(bool beside, Fn&& fn) {
-    if (!beside) {
-      fn();
-      return;
-    }
-    thread_ = std::thread([this, f = std::forward<Fn>(fn)]() mutable {
-      try {
-        f();
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    });
-  }
-  Beside(const Beside&) = delete;
-  Beside& operator=(const Beside&) = delete;
-  ~Beside() {
-    if (thread_.joinable()) thread_.join();
-  }
-  void wait() {
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-  }
-
- private:
-  std::thread thread_;
-  std::exception_ptr error_;
-};
+// compute), else when waited for. get() waits and rethrows fn's exception.
+template <class Fn>
+std::future<void> beside(bool on_thread, Fn&& fn) {
+  return std::async(on_thread ? std::launch::async : std::launch::deferred, std::forward<Fn>(fn));
+}
 
 class Analyzer {
  public:
@@ -82,9 +57,10 @@ class Analyzer {
     result_.runs_total = runs_.size();
     {
       // The run values (tens of MB) are sized beside the grouping.
-      Beside sizing(analysis_threads(options_, runs_.size(), runs_.size()) > 1, [&] { values_.resize(runs_.size()); });
+      const bool on_thread = analysis_threads(options_, runs_.size(), runs_.size()) > 1;
+      auto sizing = beside(on_thread, [&] { values_.resize(runs_.size()); });
       build_groups();
-      sizing.wait();
+      sizing.get();
     }
     compute_values();
     analyze_groups();
@@ -337,7 +313,7 @@ class Analyzer {
   void analyze_groups() {
     const std::size_t n = groups_.size();
     const std::size_t threads = analysis_threads(options_, runs_.size(), n);
-    const bool beside = threads > 1;
+    const bool on_thread = threads > 1;
     std::vector<GroupOutput> outputs(n);
     std::vector<std::exception_ptr> errors;
     auto rethrow_first = [&] {  // the first group's error, deterministically
@@ -358,14 +334,14 @@ class Analyzer {
     for (std::size_t i = 0; i < n; ++i) nc[i + 1] += nc[i];
     {
       // The correlation rows are sized beside the counting of the others.
-      Beside sizing(beside, [&] { result_.correlations.resize(nc[n]); });
+      auto sizing = beside(on_thread, [&] { result_.correlations.resize(nc[n]); });
       parallel_for(n + pvs.pairs(), threads, errors, [&](std::size_t i) {
         if (i < n)
           nm[i + 1] = count_comparisons(groups_[i], runs_, values_);
         else
           pvs.count_energy(i - n);
       });
-      sizing.wait();
+      sizing.get();
       rethrow_first();
     }
     for (std::size_t i = 0; i < n; ++i) nm[i + 1] += nm[i];
@@ -373,7 +349,7 @@ class Analyzer {
     {
       // Pass 1: every group's checks and correlations; the comparison rows and RQ3's energy
       // rows are sized beside them.
-      Beside sizing(beside, [&] {
+      auto sizing = beside(on_thread, [&] {
         result_.comparisons.resize(nm[n]);
         result_.parallel_energy.resize(energy_rows);
       });
@@ -384,7 +360,7 @@ class Analyzer {
         if (outputs[i].n_correlations != outputs[i].correlations_counted)
           throw std::logic_error("analysis: correlation rows miscounted");
       });
-      sizing.wait();
+      sizing.get();
       rethrow_first();
     }
     correlation_range_.resize(n);
