@@ -300,8 +300,6 @@ class PartReader {
   std::vector<std::size_t> op_column_;
 };
 
-}  // namespace
-
 // Whether `text` has a quote or a carriage return (two memchr scans: find_first_of would call
 // memchr once per byte).
 bool has_quote_or_cr(std::string_view text) {
@@ -333,6 +331,8 @@ PartScan scan_part(std::string_view text) {
   out.quote_or_cr = special != 0;
   return out;
 }
+
+}  // namespace
 
 bool read_table_csv(std::string_view text, RunTable& table, std::vector<long long>& lines) {
   std::size_t pos = 0;
@@ -448,23 +448,21 @@ bool read_table_csv(std::string_view text, RunTable& table, std::vector<long lon
       std::uint32_t metric = RunTable::kEmpty;
     };
     std::vector<ModelMetric> of(table.text.size());
-    {
-      for (std::size_t r = 0; r < table.size(); ++r) {
-        ModelMetric& m = of[table.model[r]];
-        const int d = hd->has_direction ? directions[r] : -1;
-        if (d >= 0) {
-          if (m.direction < 0)
-            m.direction = d;
-          else if (m.direction != d)
-            return false;
-        }
-        const std::uint32_t name = table.performance_metric[r];
-        if (name != RunTable::kEmpty) {
-          if (m.metric == RunTable::kEmpty)
-            m.metric = name;
-          else if (m.metric != name)
-            return false;
-        }
+    for (std::size_t r = 0; r < table.size(); ++r) {
+      ModelMetric& m = of[table.model[r]];
+      const int d = hd->has_direction ? directions[r] : -1;
+      if (d >= 0) {
+        if (m.direction < 0)
+          m.direction = d;
+        else if (m.direction != d)
+          return false;
+      }
+      const std::uint32_t name = table.performance_metric[r];
+      if (name != RunTable::kEmpty) {
+        if (m.metric == RunTable::kEmpty)
+          m.metric = name;
+        else if (m.metric != name)
+          return false;
       }
     }
     for (std::size_t i = 0; i < table.size(); ++i) {
