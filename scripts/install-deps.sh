@@ -2,6 +2,8 @@
 # Installs everything greentune needs to build, test and run, from Debian 12's packages.
 # Usage: scripts/install-deps.sh [--no-test-deps] [--torch2]
 #   default: build + runtime + test dependencies (Chromium, Slurm, SciPy, PyTorch for the references)
+#   the test dependencies include a venv with the newest numpy and pandas from PyPI
+#             (scripts/install-pydata.sh; the Python tests' second run, docs/python.md)
 #   --torch2: also PyPI's torch 2.x (CUDA-enabled) in a venv, once per machine
 #             (scripts/install-torch2.sh; the second build configuration, docs/build.md)
 set -euo pipefail
@@ -55,6 +57,9 @@ else
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [[ $with_test == 1 ]]; then
+  $SUDO "$(dirname "$0")/install-pydata.sh"
 fi
 if [[ $with_torch2 == 1 ]]; then
   $SUDO "$(dirname "$0")/install-torch2.sh"

@@ -74,11 +74,13 @@ def load_runs(path) -> "pandas.DataFrame":
         if name in _FIXED_TEXT:
             data[name] = pd.Series(values, dtype=object)
         elif name == "repetition":
-            data[name] = pd.Series(values, dtype="int64")
+            data[name] = pd.Series(numpy.asarray(values), dtype="int64")
         elif name == "higher_is_better":
-            data[name] = pd.Series(values, dtype="bool")
+            data[name] = pd.Series(numpy.asarray(values), dtype="bool")
         elif name in _FIXED_FLOAT or name.startswith("hp."):
-            data[name] = pd.Series(values, dtype="float64")
+            # the numbers come as buffers (PEP 3118), never as arrays made in C++ with
+            # numpy's C structures, which differ between numpy 1 and 2 (issue 22)
+            data[name] = pd.Series(numpy.asarray(values), dtype="float64")
         else:
             data[name] = _typed_extra(pd, name, values)
     frame = pd.DataFrame(data)

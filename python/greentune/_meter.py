@@ -4,6 +4,8 @@ import math
 import numbers
 from typing import Callable, Dict, List, NamedTuple, Optional
 
+import numpy
+
 from . import _core
 
 __all__ = ["Meter", "Window", "DomainEnergy", "PowerSeries", "meters"]
@@ -215,7 +217,8 @@ class Meter:
         if not isinstance(domain, str):
             raise TypeError("Meter.samples: domain must be a str such as 'cpu_package'")
         source, t, w, e = self._core.series(domain)
-        return PowerSeries(domain, source, t, w, e)
+        # buffers (PEP 3118) of the meter's memory, read-only: numpy.asarray makes views
+        return PowerSeries(domain, source, numpy.asarray(t), numpy.asarray(w), numpy.asarray(e))
 
     def meters(self) -> dict:
         """Which backends work here and why the others do not: the document

@@ -1,10 +1,10 @@
 // Runs as columns (for greentune.load_runs) and the analysis as its JSON document (for
 // greentune.analyze): the same code paths as `greentune export` and `greentune analyze --json`.
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <sstream>
@@ -31,24 +31,21 @@ const std::set<std::string>& fixed_names() {
   return names;
 }
 
-py::array_t<double> numbers(const std::vector<RunRecord>& runs, std::optional<double> RunRecord::*field) {
-  py::array_t<double> a(static_cast<py::ssize_t>(runs.size()));
-  double* p = a.mutable_data();
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& v = runs[i].*field;
-    p[i] = v ? *v : std::numeric_limits<double>::quiet_NaN();
-  }
-  return a;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// float64 (NaN = empty), int64 and bool columns: buffers numpy reads with numpy.asarray
+Buffer doubles(std::vector<double> v) { return Buffer::owning(std::move(v), py::format_descriptor<double>::format()); }
+
+Buffer numbers(const std::vector<RunRecord>& runs, std::optional<double> RunRecord::*field) {
+  std::vector<double> a(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) a[i] = (runs[i].*field).value_or(kNaN);
+  return doubles(std::move(a));
 }
 
-py::array_t<double> energy(const std::vector<RunRecord>& runs, EnergyDomain d) {
-  py::array_t<double> a(static_cast<py::ssize_t>(runs.size()));
-  double* p = a.mutable_data();
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto& v = runs[i].reading(d).joules;
-    p[i] = v ? *v : std::numeric_limits<double>::quiet_NaN();
-  }
-  return a;
+Buffer energy(const std::vector<RunRecord>& runs, EnergyDomain d) {
+  std::vector<double> a(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) a[i] = runs[i].reading(d).joules.value_or(kNaN);
+  return doubles(std::move(a));
 }
 
 template <class E>
@@ -65,7 +62,8 @@ py::list strings(const std::vector<RunRecord>& runs, std::string RunRecord::*fie
 }
 
 // Columns in the order `greentune export --format csv` writes them: a list of
-// (name, values); numbers as float64 arrays (NaN = empty), text as lists of str, extra
+// (name, values); numbers as Buffers (float64 with NaN = empty, repetition int64,
+// higher_is_better bool), text as lists of str, extra
 // columns as lists of str or None (empty cell), verbatim.
 py::list run_columns(const std::vector<RunRecord>& runs) {
   std::set<std::string> hp_names;
@@ -76,29 +74,29 @@ py::list run_columns(const std::vector<RunRecord>& runs) {
     if (!fixed_names().count(e)) extra_names.push_back(std::move(e));
   const std::size_t n = runs.size();
   py::list cols;
-  auto add = [&](const std::string& name, py::object values) { cols.append(py::make_tuple(name, values)); };
+  auto add = [&](const std::string& name, auto values) { cols.append(py::make_tuple(name, std::move(values))); };
   add("model", strings(runs, &RunRecord::model));
   add("scenario", enum_strings(runs, &RunRecord::scenario));
   add("corunner", strings(runs, &RunRecord::corunner));
   add("operator", strings(runs, &RunRecord::op));
-  py::array_t<long long> rep(static_cast<py::ssize_t>(n));
-  for (std::size_t i = 0; i < n; ++i) rep.mutable_data()[i] = runs[i].repetition;
-  add("repetition", rep);
+  std::vector<std::int64_t> rep(n);
+  for (std::size_t i = 0; i < n; ++i) rep[i] = runs[i].repetition;
+  add("repetition", Buffer::owning(std::move(rep), py::format_descriptor<std::int64_t>::format()));
   for (const auto& h : hp_names) {
-    py::array_t<double> a(static_cast<py::ssize_t>(n));
+    std::vector<double> a(n);
     for (std::size_t i = 0; i < n; ++i) {
       auto it = runs[i].hp.find(h);
-      a.mutable_data()[i] = it != runs[i].hp.end() ? it->second : std::numeric_limits<double>::quiet_NaN();
+      a[i] = it != runs[i].hp.end() ? it->second : kNaN;
     }
-    add("hp." + h, a);
+    add("hp." + h, doubles(std::move(a)));
   }
   for (auto d : kEnergyDomains) add(energy_column(d), energy(runs, d));
   add("duration_s", numbers(runs, &RunRecord::duration_s));
   add("performance", numbers(runs, &RunRecord::performance));
   add("performance_metric", strings(runs, &RunRecord::performance_metric));
-  py::array_t<bool> hib(static_cast<py::ssize_t>(n));
-  for (std::size_t i = 0; i < n; ++i) hib.mutable_data()[i] = runs[i].higher_is_better;
-  add("higher_is_better", hib);
+  std::vector<std::uint8_t> hib(n);  // numpy's bool: one byte, 0 or 1
+  for (std::size_t i = 0; i < n; ++i) hib[i] = runs[i].higher_is_better ? 1 : 0;
+  add("higher_is_better", Buffer::owning(std::move(hib), py::format_descriptor<bool>::format()));
   add("status", enum_strings(runs, &RunRecord::status));
   add("node", strings(runs, &RunRecord::node));
   for (const auto& e : extra_names) {

@@ -1,5 +1,4 @@
 // _WindowMeter (energy::WindowMeter) and meters_json (`greentune meters --json`).
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -35,12 +34,9 @@ energy::MeterOptions meter_options(const std::string& meter, int interval_ms, co
   return o;
 }
 
-// A read-only numpy view of n doubles at p, keeping `owner` alive (no copy).
-py::array view(const double* p, std::size_t n, py::handle owner) {
-  py::array_t<double> a({static_cast<py::ssize_t>(n)}, {static_cast<py::ssize_t>(sizeof(double))}, p, owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return std::move(a);
-}
+// A read-only view of n doubles at p, keeping `owner` alive (no copy; numpy.asarray on the
+// Python side).
+Buffer view(const double* p, std::size_t n, py::object owner) { return Buffer::borrowing(p, n, std::move(owner)); }
 
 using Reading = std::tuple<std::string, std::optional<double>, std::string, std::string>;
 

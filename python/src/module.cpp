@@ -8,6 +8,33 @@
 
 namespace py = pybind11;
 
+namespace greentune::python {
+
+Buffer Buffer::borrowing(const double* p, std::size_t n, py::object owner) {
+  Buffer b;
+  b.data_ = p;
+  b.size_ = static_cast<py::ssize_t>(n);
+  b.itemsize_ = static_cast<py::ssize_t>(sizeof(double));
+  b.format_ = py::format_descriptor<double>::format();
+  b.owner_ = std::move(owner);
+  b.readonly_ = true;
+  return b;
+}
+
+py::buffer_info Buffer::info() {
+  static double empty = 0;  // an empty buffer still points somewhere
+  void* p = size_ > 0 ? const_cast<void*>(data_) : &empty;
+  return py::buffer_info(p, itemsize_, format_, 1, {size_}, {itemsize_}, readonly_);
+}
+
+void bind_buffer(py::module_& m) {
+  py::class_<Buffer>(m, "_Buffer", py::buffer_protocol(),
+                     "numbers for numpy.asarray (the buffer protocol: the same to numpy 1 and 2)")
+      .def_buffer(&Buffer::info);
+}
+
+}  // namespace greentune::python
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "greentune's C++ core (energy meters, study database, analysis); use the greentune package";
   // Errors: bad arguments become ValueError, missing files OSError, an unusable meter
@@ -35,6 +62,7 @@ PYBIND11_MODULE(_core, m) {
       }
     }
   });
+  greentune::python::bind_buffer(m);
   greentune::python::bind_meter(m);
   greentune::python::bind_data(m);
 }

@@ -162,3 +162,60 @@ def db_rows(db, sql, *args):
         return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+# A model whose every run differs from every other in every measured figure: each epoch's
+# metric carries the run's own random offset (so repetitions of one configuration differ too).
+DISTINCT_SCRIPT = '''
+import random, sys, time
+import greentune
+lr, gamma, epochs = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+offset = random.SystemRandom().random() * 1e-3
+meter = greentune.Meter(meter="estimate", sample_interval=0.01)
+loss = 1.0
+for epoch in range(1, epochs + 1):
+    with meter.window(f"epoch {epoch}") as w:
+        s = 0
+        for i in range(int(30000 * (1 + offset * 100))):
+            s += i * lr
+        time.sleep(0.01 + offset * 10)
+    loss = loss * gamma * (1 - min(lr, 0.9))
+    greentune.report(metric=1 - loss / 2 + offset, epoch=epoch, train_loss=loss + offset, window=w)
+'''
+
+
+@pytest.fixture(scope="session")
+def distinct_study(tmp_path_factory):
+    """A `greentune study` of 5 runs (the original, two lr mutants, a gamma and an epochs
+    mutant) whose energies, durations and metrics all differ, and whose every
+    hyperparameter column holds more than one value; returns the database path."""
+    greentune_bin()
+    d = tmp_path_factory.mktemp("distinct-study")
+    with open(d / "model.py", "w") as f:
+        f.write(DISTINCT_SCRIPT)
+    write_study(d, f'''
+        name = "python-distinct"
+        seed = 11
+        mutants = 2
+        repetitions = 1
+        meter = "estimate"
+        cooldown = 0
+
+        [[models]]
+        name = "distinct"
+        command = "{sys.executable} model.py {{lr}} {{gamma}} {{epochs}}"
+        working_dir = "."
+        result = "json-lines"
+        metric_key = "metric"
+        metric = "accuracy"
+        higher_is_better = true
+        operators = ["lr", {{hyperparameter = "gamma", values = [0.5]}}, {{hyperparameter = "epochs", values = [3]}}]
+        [models.hyperparameters]
+        lr = 0.1
+        gamma = 0.9
+        epochs = 2
+        ''')
+    out = d / "out"
+    r = run_cli(["study", str(d / "study.toml"), "-o", str(out), "--progress", "log"], env=child_env())
+    assert r.returncode == 0, r.stderr
+    return str(out / "study.db")

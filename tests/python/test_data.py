@@ -53,7 +53,8 @@ def test_columns_are_typed(exported):
     assert f["hp.lr"].dtype == np.float64 and f["hp.epochs"].dtype == np.float64
     assert f["cpu_package_j"].dtype == np.float64 and f["performance"].dtype == np.float64
     assert f["higher_is_better"].dtype == bool and f["higher_is_better"].all()
-    assert str(f["started_at"].dtype).startswith("datetime64[ns, UTC]")
+    # UTC datetimes, at pandas' default resolution (ns before pandas 3, us from pandas 3)
+    assert str(f["started_at"].dtype) in ("datetime64[ns, UTC]", "datetime64[us, UTC]")
     assert f["model"].tolist() == ["tiny"] * 10 and f["cpu_package_source"].eq("estimated").all()
     assert f["gpu_j"].isna().all()  # not measured: NaN, never 0
     assert f.attrs["greentune_source"]["kind"] == "database"
@@ -115,3 +116,71 @@ def test_bad_arguments_raise_clear_errors(exported, tmp_path):
         greentune.analyze(pd.DataFrame({"model": ["x"]}))
     with pytest.raises(ValueError, match="--node elsewhere"):
         greentune.analyze(db, nodes=["elsewhere"])
+
+
+def _same(v, cell):
+    """A frame value against an exported CSV cell (text), exactly."""
+    if isinstance(v, str):
+        return v == cell
+    if cell == "":
+        return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v) == (cell == "1")
+    if isinstance(v, (int, np.integer)):
+        return int(v) == int(cell)
+    if isinstance(v, (float, np.floating)):
+        return repr(float(v)) == repr(float(cell))
+    if isinstance(v, pd.Timestamp):
+        return v == pd.Timestamp(cell)
+    return v == cell
+
+
+def test_every_cell_of_distinct_runs_and_reports_is_the_export(distinct_study):
+    """Runs whose figures all differ (issue 22: numpy 2 under pybind11's numpy API gave the
+    first row's values in every row): load_runs and load_reports against the export."""
+    db = distinct_study
+    r = run_cli(["export", db, "--format", "csv"])
+    assert r.returncode == 0, r.stderr
+    raw = pd.read_csv(io.StringIO(r.stdout), dtype=str, keep_default_na=False)
+    assert len(raw) == 5
+    # the study is as promised: every measured figure differs between every two runs, and
+    # every hyperparameter column, run_id and operator hold more than one value
+    for col in ("cpu_package_j", "dram_j", "duration_s", "performance"):
+        assert raw[col].nunique() == 5 and (raw[col] != "").all(), col
+    for col in ("hp.lr", "hp.gamma", "hp.epochs", "run_id", "operator"):
+        assert raw[col].nunique() > 1, col
+    frame = greentune.load_runs(db)
+    assert list(frame.columns) == list(raw.columns) and len(frame) == 5
+    for col in raw.columns:
+        for i, cell in enumerate(raw[col]):
+            assert _same(frame[col].iloc[i], cell), (col, i, frame[col].iloc[i], cell)
+    # the frame's own arrays, not only their elements as pandas hands them out
+    assert frame["cpu_package_j"].to_numpy().tolist() == [float(c) for c in raw["cpu_package_j"]]
+    assert frame["hp.lr"].to_numpy().tolist() == [float(c) for c in raw["hp.lr"]]
+
+    reports = greentune.load_reports(db)
+    expected = []
+    for _, run in raw.iterrows():
+        for i, entry in enumerate(json.loads(run["reports"])):
+            expected.append((run, i, entry))
+    assert len(reports) == len(expected) == sum(int(float(e)) for e in raw["hp.epochs"])
+    metrics = set()
+    for k, (run, i, entry) in enumerate(expected):
+        row = reports.iloc[k]
+        assert int(row["run_id"]) == int(run["run_id"]) and int(row["entry"]) == i
+        for col in ["model", "scenario", "operator", "repetition", "status"] + \
+                [c for c in raw.columns if c.startswith("hp.")]:
+            assert _same(row[col], run[col]), (k, col, row[col], run[col])
+        assert int(row["epoch"]) == entry["epoch"]
+        assert repr(float(row["metric"])) == repr(float(entry["metric"])), (k, row["metric"], entry["metric"])
+        assert repr(float(row["train_loss"])) == repr(float(entry["train_loss"]))
+        window = entry["window"]
+        assert row["window"] == window["name"] and repr(float(row["window_s"])) == repr(float(window["seconds"]))
+        for d, e in window["energy"].items():
+            if e.get("joules") is None:
+                assert _same(row[f"{d}_j"], ""), (k, d, row[f"{d}_j"])  # None or NaN: not measured
+            else:
+                assert repr(float(row[f"{d}_j"])) == repr(float(e["joules"])), (k, d)
+            assert row[f"{d}_source"] == e["source"] and bool(row[f"{d}_estimated"]) == bool(e["estimated"])
+        metrics.add(float(row["metric"]))
+    assert len(metrics) == len(expected)  # every entry's metric differs from every other
