@@ -28,7 +28,7 @@ void add_export_command(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::IsMember({"csv", "json"}))
       ->envname("GREENTUNE_EXPORT_FORMAT");
   cmd->add_option("-o,--output", args->output, "output file (empty = stdout)")->capture_default_str();
-  cmd->add_option("--status", args->status, "only runs with this status (succeeded, failed, diverged, timeout, pending, running); empty = all")
+  cmd->add_option("--status", args->status, "only runs with this status (succeeded, failed, diverged, timeout, pruned, pending, running); empty = all")
       ->capture_default_str();
   cmd->callback([&ctx, args] {
     ctx.run = [args]() -> int {

@@ -134,7 +134,8 @@ class Analyzer {
       const std::uint32_t op = t.op[i];
       if (op == RunTable::kOriginal) g.has_original_row = true;
       if (t.status[i] != RunStatus::succeeded) {
-        ++result_.runs_not_succeeded;
+        // Pruned (stopped early by tune) is neither a success nor a failure: counted apart.
+        ++(t.status[i] == RunStatus::pruned ? result_.runs_pruned : result_.runs_not_succeeded);
         continue;
       }
       ++result_.runs_used;
@@ -192,6 +193,10 @@ class Analyzer {
     if (result_.runs_not_succeeded > 0)
       result_.notes.push_back(fmt::format("{} of {} runs did not succeed (failed, diverged, timeout, ...) and are left out",
                                           result_.runs_not_succeeded, result_.runs_total));
+    if (result_.runs_pruned > 0)
+      result_.notes.push_back(fmt::format("{} of {} runs were pruned (stopped early by tune: neither a success nor a "
+                                          "failure; they did not train to the end) and are left out",
+                                          result_.runs_pruned, result_.runs_total));
   }
 
   // Metric values per run, with total_j = sum of the components measured in the run's group;

@@ -112,6 +112,8 @@ json head_json(const AnalysisResult& r) {
                   {"used", r.runs_used},
                   {"not_succeeded", r.runs_not_succeeded},
                   {"estimated_values", r.estimated_values}};
+  // Only inputs with pruned runs (exports of tune runs) have the key, so study outputs keep their bytes.
+  if (r.runs_pruned > 0) out["input"]["pruned"] = r.runs_pruned;
   out["notes"] = r.notes;
   json perf = json::array();
   for (const auto& m : r.performance_metrics)

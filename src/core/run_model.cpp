@@ -11,7 +11,7 @@ struct Names {
   const char* kind;
 };
 
-constexpr Names<RunStatus, 6> kStatus{{"pending", "running", "succeeded", "failed", "diverged", "timeout"},
+constexpr Names<RunStatus, 7> kStatus{{"pending", "running", "succeeded", "failed", "diverged", "timeout", "pruned"},
                                       "run status"};
 constexpr Names<Scenario, 2> kScenario{{"single", "parallel"}, "scenario"};
 constexpr Names<ScenarioKind, 3> kScenarioKind{{"single", "parallel", "symmetric"}, "scenario kind"};

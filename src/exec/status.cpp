@@ -80,7 +80,7 @@ StudyStatus study_status(const std::string& dir_or_db) {
       desc += r.op + "=" + format_exact(cfg[r.configuration_id]->hp.at(r.op));
     desc += " rep " + std::to_string(r.repetition) + " " + to_string(r.scenario) + (r.corunner.empty() ? "" : "/" + r.corunner);
     if (r.status == RunStatus::running) s.running.push_back({r.id, desc, r.node, r.started_at});
-    if (is_final(r.status) && r.status != RunStatus::succeeded)
+    if (is_failure(r.status))
       s.recent_failures.push_back("run " + std::to_string(r.id) + " " + desc + ": " + to_string(r.status) +
                                   (r.reason.empty() ? "" : " (" + r.reason + ")"));
   }
@@ -99,7 +99,10 @@ std::string format_status(const StudyStatus& s) {
   o << "  runs: " << c.done() << "/" << c.total << " done";
   if (c.total > 0) o << " (" << c.done() * 100 / c.total << "%)";
   o << "; " << c.succeeded << " succeeded, " << c.failed << " failed, " << c.diverged << " diverged, " << c.timeout
-    << " timed out, " << c.running << " running, " << c.pending << " pending\n";
+    << " timed out, ";
+  // Pruned runs (stopped early by tune) are neither successes nor failures; only tunes have them.
+  if (c.pruned > 0) o << c.pruned << " pruned, ";
+  o << c.running << " running, " << c.pending << " pending\n";
   o << "  tasks: " << s.tasks_done << "/" << s.tasks << " done";
   if (s.result_files_pending > 0)
     o << "; " << s.result_files_pending << " result file(s) not yet in the database (greentune collect " << s.dir << ")";

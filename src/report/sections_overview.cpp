@@ -88,6 +88,11 @@ Section overview_section(const ReportInput& in) {
       "timed out or unfinished) and were left out.",
       in.source.empty() ? "(unnamed)" : in.source, in.from_database ? "study database" : "runs CSV",
       in.runs.size(), a.runs_used, a.runs_not_succeeded), "lead");
+  if (a.runs_pruned > 0)
+    s.html += paragraph(fmt::format(
+        "{} run(s) were pruned: tune stopped them early because their learning curves could not reach the "
+        "feasible region. A pruned run is neither a success nor a failure; it is left out of the analysis.",
+        a.runs_pruned));
   if (a.estimated_values > 0) {
     s.html += "<p class=\"estimate-note\">" +
               html_escape(fmt::format(

@@ -366,6 +366,7 @@ StatusCounts StudyStore::counts() {
       case RunStatus::failed: c.failed = n; break;
       case RunStatus::diverged: c.diverged = n; break;
       case RunStatus::timeout: c.timeout = n; break;
+      case RunStatus::pruned: c.pruned = n; break;
     }
   }
   return c;

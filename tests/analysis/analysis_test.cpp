@@ -250,6 +250,29 @@ TEST(Analysis, FailedRunsAreLeftOutWithANote) {
   EXPECT_NE(r.notes[0].find("did not succeed"), std::string::npos);
 }
 
+// A pruned run (stopped early by tune) is neither a success nor a failure: left out of every
+// comparison (its partial energy would make the configuration look greener), counted apart.
+TEST(Analysis, PrunedRunsAreLeftOutAndCountedApartFromFailures) {
+  auto runs = study();
+  runs[5].status = RunStatus::pruned;  // an epochs-5 run stopped early: little energy, low metric
+  runs[5].reading(EnergyDomain::cpu_package).joules = 1.0;
+  runs[5].performance = 0.1;
+  runs[6].status = RunStatus::diverged;
+  auto r = ga::analyze(runs, ga::AnalysisOptions());
+  EXPECT_EQ(r.runs_pruned, 1u);
+  EXPECT_EQ(r.runs_not_succeeded, 1u);
+  EXPECT_EQ(r.runs_used, runs.size() - 2);
+  EXPECT_EQ(find(r, "epochs", 5, ga::Metric::cpu_package_j)->n_mutant, 3u);
+  ASSERT_EQ(r.notes.size(), 2u);
+  EXPECT_NE(r.notes[0].find("1 of 20 runs did not succeed"), std::string::npos) << r.notes[0];
+  EXPECT_NE(r.notes[1].find("1 of 20 runs were pruned"), std::string::npos) << r.notes[1];
+  auto j = ga::to_json(r);
+  EXPECT_EQ(j["input"]["pruned"], 1);
+  EXPECT_EQ(j["input"]["not_succeeded"], 1);
+  // Inputs without pruned runs keep their JSON as it was (no "pruned" key).
+  EXPECT_FALSE(ga::to_json(ga::analyze(study(), ga::AnalysisOptions()))["input"].contains("pruned"));
+}
+
 TEST(Analysis, EstimatedEnergyIsLeftOutUnlessAsked) {
   auto runs = study();
   for (auto& run : runs) run.reading(EnergyDomain::cpu_package).source = EnergySource::estimated;

@@ -230,9 +230,11 @@ TEST(Interchange, BadOrMixedDirectionIsAOneLineError) {
 TEST(Interchange, StatusScenarioAndSourceTakeOneSpellingEach) {
   const std::string header = std::string(kHeader) + ",status,dram_source\n";
   auto table = st::read_runs_table(header + "m,parallel,x,original,0,14,1,1,1,,2,0.9,timeout,estimated\n"
-                                            "m,single,,original,1,14,1,1,1,,2,0.9,,\n",
+                                            "m,single,,original,1,14,1,1,1,,2,0.9,,\n"
+                                            "m,single,,original,2,14,1,1,1,,2,0.7,pruned,\n",
                                    "t.csv");
-  ASSERT_EQ(table.runs.size(), 2u);
+  ASSERT_EQ(table.runs.size(), 3u);
+  EXPECT_EQ(table.runs[2].status, RunStatus::pruned);
   EXPECT_EQ(table.runs[0].scenario, Scenario::parallel);
   EXPECT_EQ(table.runs[0].status, RunStatus::timeout);
   EXPECT_EQ(table.runs[0].reading(EnergyDomain::dram).source, EnergySource::estimated);
@@ -243,7 +245,7 @@ TEST(Interchange, StatusScenarioAndSourceTakeOneSpellingEach) {
 
   auto msg = error_of(header + "m,single,,original,0,14,1,1,1,,2,0.9,done,rapl\n");
   EXPECT_NE(msg.find("runs.csv:2: column 'status': unknown run status 'done' (one of: pending, running, "
-                     "succeeded, failed, diverged, timeout)"),
+                     "succeeded, failed, diverged, timeout, pruned)"),
             std::string::npos)
       << msg;
   msg = error_of(header + "m,single,,original,0,14,1,1,1,,2,0.9,succeeded,Estimate\n");

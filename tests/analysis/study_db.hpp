@@ -1,6 +1,7 @@
 #pragma once
 // Writes a small study database from RunRecords (no training): the plan rows a study
-// would have (models, configurations, tasks, runs) and one stored outcome per run.
+// would have (models, configurations, tasks, runs) and one stored outcome per run (with the
+// record's final status).
 #include <map>
 #include <optional>
 #include <string>
@@ -68,7 +69,7 @@ inline void write_study_db(const std::string& path, const std::vector<RunRecord>
     store::RunOutcome o;
     o.run_id = run_id;
     o.result_id = "r" + std::to_string(++id);
-    o.status = RunStatus::succeeded;
+    o.status = r.status;
     o.node = "node";
     o.duration_s = r.duration_s;
     o.performance = r.performance;

@@ -9,7 +9,7 @@ namespace {
 
 TEST(RunModel, EverySpellingRoundTrips) {
   for (auto s : {RunStatus::pending, RunStatus::running, RunStatus::succeeded, RunStatus::failed,
-                 RunStatus::diverged, RunStatus::timeout})
+                 RunStatus::diverged, RunStatus::timeout, RunStatus::pruned})
     EXPECT_EQ(parse_run_status(to_string(s)), s);
   for (auto s : {Scenario::single, Scenario::parallel}) EXPECT_EQ(parse_scenario(to_string(s)), s);
   for (auto k : {ScenarioKind::single, ScenarioKind::parallel, ScenarioKind::symmetric})
@@ -42,6 +42,18 @@ TEST(RunModel, OnlyTheEstimatedSourceIsAnEstimate) {
   EXPECT_FALSE(is_final(RunStatus::running));
 }
 
+TEST(RunModel, PrunedIsFinalButNeitherASuccessNorAFailure) {
+  EXPECT_STREQ(to_string(RunStatus::pruned), "pruned");
+  EXPECT_TRUE(is_final(RunStatus::pruned));
+  EXPECT_FALSE(is_failure(RunStatus::pruned));
+  EXPECT_NE(RunStatus::pruned, RunStatus::succeeded);
+  for (auto s : {RunStatus::failed, RunStatus::diverged, RunStatus::timeout}) EXPECT_TRUE(is_failure(s));
+  for (auto s : {RunStatus::pending, RunStatus::running, RunStatus::succeeded}) EXPECT_FALSE(is_failure(s));
+  // The stored spellings of the older statuses keep their enum values (appended, not inserted).
+  EXPECT_EQ(static_cast<int>(RunStatus::timeout), 5);
+  EXPECT_EQ(static_cast<int>(RunStatus::pruned), 6);
+}
+
 TEST(RunModel, UnknownTextIsAnInputErrorNamingWhereAndTheChoices) {
   EXPECT_EQ(parse_run_status("Succeeded"), std::nullopt);
   EXPECT_EQ(parse_energy_source("Estimate"), std::nullopt);
@@ -52,7 +64,7 @@ TEST(RunModel, UnknownTextIsAnInputErrorNamingWhereAndTheChoices) {
     EXPECT_EQ(e.kind(), ErrorKind::input);
     EXPECT_EQ(std::string(e.what()),
               "runs.csv:3: status: unknown run status 'done' (one of: pending, running, succeeded, failed, "
-              "diverged, timeout)");
+              "diverged, timeout, pruned)");
   }
   EXPECT_THROW(energy_source_from("tdp", "x"), Error);
   EXPECT_EQ(energy_source_from("", "x"), EnergySource::unknown);

@@ -259,3 +259,61 @@ TEST(RunRecords, PerformanceDirectionComesFromTheModelsTable) {
     EXPECT_EQ(r.performance_metric, "");
   }
 }
+
+// A run that tune stopped early: stored as `pruned` with the energy and time it used, counted
+// as done but neither succeeded nor failed, exported and read back with its status.
+TEST(StudyStore, PrunedRunsAreStoredCountedAndExportedAsPruned) {
+  std::string db = temp_dir() + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+    s.store_outcome(outcome(1, "r1"));
+    RunOutcome p = outcome(2, "r2");
+    p.status = RunStatus::pruned;
+    p.reason = "pruned at epoch 2 of 3";
+    p.performance = 0.5;  // the metric at the epoch it reached
+    p.details["progress"] = R"([{"epoch":1,"metric":0.4},{"epoch":2,"metric":0.5}])";
+    EXPECT_EQ(s.store_outcome(p), StoreResult::stored);
+    EXPECT_EQ(s.store_outcome(p), StoreResult::unchanged);  // idempotent like any final status
+    RunOutcome f = outcome(3, "r3");
+    f.status = RunStatus::failed;
+    s.store_outcome(f);
+    const StatusCounts c = s.counts();
+    EXPECT_EQ(c.pruned, 1);
+    EXPECT_EQ(c.succeeded, 1);
+    EXPECT_EQ(c.failed, 1);
+    EXPECT_EQ(c.done(), 3);
+    EXPECT_EQ(s.run(2)->status, RunStatus::pruned);
+    EXPECT_EQ(s.run(2)->reason, "pruned at epoch 2 of 3");
+    EXPECT_EQ(*s.energy_of(2).front().joules, 123.5);  // the energy it used is kept
+    EXPECT_EQ(s.details_of(2).at("progress"), R"([{"epoch":1,"metric":0.4},{"epoch":2,"metric":0.5}])");
+    // Resume never sends a pruned run back to pending.
+    EXPECT_EQ(s.reset_in_flight(), 0);
+    EXPECT_EQ(s.run(2)->status, RunStatus::pruned);
+  }
+  auto recs = load_run_records(db);
+  ASSERT_EQ(recs.size(), 3u);
+  EXPECT_EQ(recs[1].status, RunStatus::pruned);
+
+  std::ostringstream csv;
+  export_runs(db, "csv", csv);
+  std::istringstream in(csv.str());
+  auto back = read_runs_csv(in, "export.csv");
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[0].status, RunStatus::succeeded);
+  EXPECT_EQ(back[1].status, RunStatus::pruned);
+  EXPECT_EQ(back[2].status, RunStatus::failed);
+  EXPECT_EQ(*back[1].reading(EnergyDomain::cpu_package).joules, 123.5);
+
+  std::ostringstream js;
+  export_runs(db, "json", js);
+  auto j = nlohmann::json::parse(js.str());
+  EXPECT_EQ(j["runs"][1]["status"], "pruned");
+
+  std::ostringstream only;
+  export_runs(db, "csv", only, "pruned");
+  std::istringstream only_in(only.str());
+  auto pruned = read_runs_csv(only_in, "pruned.csv");
+  ASSERT_EQ(pruned.size(), 1u);
+  EXPECT_EQ(pruned[0].status, RunStatus::pruned);
+}

@@ -177,7 +177,8 @@ struct RunValues {
 struct AnalysisResult {
   AnalysisOptions options;
   std::size_t runs_total = 0, runs_used = 0;
-  std::size_t runs_not_succeeded = 0;     // failed, diverged, timeout: left out
+  std::size_t runs_not_succeeded = 0;     // failed, diverged, timeout, unfinished: left out
+  std::size_t runs_pruned = 0;            // pruned by tune (not in runs_not_succeeded): left out
   std::size_t estimated_values = 0;       // energy values from an estimate (used or left out)
   std::vector<std::string> notes;         // one line each: what was left out and why
   std::vector<PerformanceMetric> performance_metrics;  // one per model, by model name

@@ -4,7 +4,10 @@
 // edges (the study database, the runs CSV, JSON, the command line), through to_string() and
 // the parse functions below, which are the one definition of each spelling.
 //
-//   RunStatus     pending | running | succeeded | failed | diverged | timeout
+//   RunStatus     pending | running | succeeded | failed | diverged | timeout | pruned
+//                 (pruned: tune stopped the run early because its learning curve could not reach
+//                 the feasible region or beat the best feasible objective; it is neither a
+//                 success nor a failure, and its energy and time still count)
 //   Scenario      single | parallel
 //   ScenarioKind  single | parallel | symmetric   (a study's scenario; symmetric runs are parallel)
 //   EnergyDomain  cpu_package | dram | gpu          (whole-machine domains; never overlapping)
@@ -22,7 +25,7 @@
 
 namespace greentune {
 
-enum class RunStatus { pending = 0, running, succeeded, failed, diverged, timeout };
+enum class RunStatus { pending = 0, running, succeeded, failed, diverged, timeout, pruned };
 enum class Scenario { single = 0, parallel };
 // How a study runs a configuration: alone, beside a co-runner model, or as k copies at once.
 enum class ScenarioKind { single = 0, parallel, symmetric };
@@ -36,8 +39,12 @@ inline constexpr std::array<EnergyDomain, kEnergyDomainCount> kEnergyDomains{
     EnergyDomain::cpu_package, EnergyDomain::dram, EnergyDomain::gpu};
 inline constexpr std::size_t index(EnergyDomain d) { return static_cast<std::size_t>(d); }
 
-// A run that ended (succeeded, failed, diverged or timeout); pending and running are not.
+// A run that ended (succeeded, failed, diverged, timeout or pruned); pending and running are not.
 inline constexpr bool is_final(RunStatus s) { return s != RunStatus::pending && s != RunStatus::running; }
+// A run that ended badly: failed, diverged or timeout. Pruned is not a failure (nor a success).
+inline constexpr bool is_failure(RunStatus s) {
+  return s == RunStatus::failed || s == RunStatus::diverged || s == RunStatus::timeout;
+}
 // The one definition of an estimated energy value.
 inline constexpr bool is_estimated(EnergySource s) { return s == EnergySource::estimated; }
 // The scenario a kind's runs are recorded under: single stays single, the others are parallel.

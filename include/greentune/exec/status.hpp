@@ -28,7 +28,7 @@ struct StudyStatus {
   std::optional<LockHolder> runner;    // the process holding the study (exec/study_lock.hpp), if any
   std::string overrides;               // recorded command-line overrides ("--cooldown 1"), if any
   std::vector<RunningRun> running;
-  std::vector<std::string> recent_failures;  // "run 12: failed (exit code 1: ...)"
+  std::vector<std::string> recent_failures;  // "run 12: failed (exit code 1: ...)" (never a pruned run)
 };
 
 // Accepts the study directory or its study.db. Checks the database first (SQLite's integrity

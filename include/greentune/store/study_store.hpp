@@ -14,7 +14,8 @@
 //   runs(id, task_id, job, configuration_id, model, scenario, corunner, operator, repetition,
 //        status, reason, attempts, started_at, finished_at, node, duration_s, performance,
 //        exit_code, result_id)
-//        status lifecycle: pending -> running -> succeeded | failed | diverged | timeout;
+//        status lifecycle: pending -> running -> succeeded | failed | diverged | timeout | pruned
+//        (pruned: stopped early by tune; the status is text, so no schema change was needed);
 //        a run left "running" by a killed runner goes back to pending on resume.
 //   run_energy(run_id, domain, joules, source, attributed_j, flagged, note)
 //        domain: cpu_package | dram | gpu; NULL joules = not measured (never 0 for missing)
@@ -96,7 +97,7 @@ struct PowerSampleRow {
 struct RunOutcome {
   long long run_id = 0;
   std::string result_id;              // unique per execution attempt
-  RunStatus status = RunStatus::failed;  // a final status: succeeded | failed | diverged | timeout
+  RunStatus status = RunStatus::failed;  // a final status: succeeded | failed | diverged | timeout | pruned
   std::string reason;
   std::string started_at, finished_at, node;
   std::optional<double> duration_s, performance;
@@ -108,7 +109,8 @@ struct RunOutcome {
 
 struct StatusCounts {
   long long total = 0, pending = 0, running = 0, succeeded = 0, failed = 0, diverged = 0, timeout = 0;
-  long long done() const { return succeeded + failed + diverged + timeout; }
+  long long pruned = 0;  // stopped early by tune: done, neither a success nor a failure
+  long long done() const { return succeeded + failed + diverged + timeout + pruned; }
 };
 
 enum class StoreResult { stored, unchanged, superseded };
