@@ -16,6 +16,7 @@ import math
 import os
 import random
 import sys
+import time
 
 DEFAULTS = {"epochs": 20, "lr": 0.01, "wd": 1e-4}
 # The tune operators' default ranges: epochs [0.75d, 1.25d], lr [d/10, 10d], weight_decay [d/5, 3d].
@@ -47,8 +48,66 @@ def noisy(epochs, lr, wd):
     return interact(epochs, lr, wd)
 
 
+# Landscapes with learning curves: metric(t) after epoch t of a run of EPOCHS epochs, and the
+# energy of one epoch. A run reports one metric per epoch ({"greentune": "report", "epoch": t,
+# "metric": m}) and adds each epoch's energy to the counter as it goes, so a run stopped early
+# used only the epochs it trained. The final performance is metric(EPOCHS).
+CHANCE = 0.1
+
+
+def _curve_interact(epochs, lr, wd, t):
+    """interact as a curve; a learning rate far too high for its weight decay never learns."""
+    _, a, b = _coords(epochs, lr, wd)
+    if a - 0.5 * b > 0.75:  # lr above ~0.056 at the default wd: stuck at chance from epoch 1
+        return CHANCE + 0.01 * (1 - math.exp(-t))
+    return 0.92 - 0.03 * (a - 0.3 + 0.5 * b) ** 2 - 0.6 * math.exp(-t * (0.15 + 0.1 * a))
+
+
+def _energy_interact(epochs, lr, wd):
+    _, a, b = _coords(epochs, lr, wd)
+    return 40.0 * (1 + 0.15 * a) * (1 - 0.1 * b)
+
+
+def _curve_crossing(epochs, lr, wd, t):
+    """The misleading shape: a higher learning rate starts faster and ends worse, so curves
+    cross; the best final metric needs a lower lr and more patience."""
+    _, a, b = _coords(epochs, lr, wd)
+    top = 0.93 - 0.04 * (a + 0.3) ** 2 - 0.01 * b * b
+    rate = 0.08 + 0.12 * (a + 1)  # 0.08 (lr 0.001) to 0.32 (lr 0.1) per epoch
+    return top - (top - CHANCE) * math.exp(-rate * t)
+
+
+def _energy_crossing(epochs, lr, wd):
+    _, a, b = _coords(epochs, lr, wd)
+    return 40.0 * (1 + 0.05 * a)
+
+
+def _curve_stall(epochs, lr, wd, t):
+    """A weight decay above ~1.6e-4 stalls training on a plateau that shows by epoch 2-4."""
+    _, a, b = _coords(epochs, lr, wd)
+    top = 0.92 - 0.02 * (a - 0.2) ** 2
+    if b > 0.2:
+        top -= 1.5 * (b - 0.2)  # up to -0.55 at wd 3e-4
+    return top - (top - CHANCE) * math.exp(-(0.25 + 0.05 * a) * t)
+
+
+def _energy_stall(epochs, lr, wd):
+    _, a, b = _coords(epochs, lr, wd)
+    return 40.0 * (1 + 0.1 * a) * (1 + 0.05 * b)
+
+
+CURVES = {"curves": (_curve_interact, _energy_interact), "crossing": (_curve_crossing, _energy_crossing),
+          "stall": (_curve_stall, _energy_stall)}
+
+
+def _from_curve(name):
+    curve, per_epoch = CURVES[name]
+    return lambda epochs, lr, wd: (per_epoch(epochs, lr, wd) * epochs, curve(epochs, lr, wd, epochs))
+
+
 LANDSCAPES = {"interact": interact, "narrow": narrow, "noisy": noisy}
-PERF_SD = {"interact": 0.002, "narrow": 0.002, "noisy": 0.006}
+LANDSCAPES.update({name: _from_curve(name) for name in CURVES})
+PERF_SD = {"interact": 0.002, "narrow": 0.002, "noisy": 0.006, "curves": 0.002, "crossing": 0.002, "stall": 0.002}
 ENERGY_CV = 0.02
 MARGIN = 0.01
 
@@ -56,6 +115,17 @@ MARGIN = 0.01
 def observe(name, epochs, lr, wd, rng):
     e, p = LANDSCAPES[name](epochs, lr, wd)
     return e * (1 + ENERGY_CV * rng.gauss(0, 1)), p + PERF_SD[name] * rng.gauss(0, 1)
+
+
+def observe_curve(name, epochs, lr, wd, rng):
+    """[(epoch, metric, energy of that epoch)] of one run: noise on every epoch's metric (sd as
+    the final metric's) and energy (cv 2%), drawn in epoch order from rng."""
+    curve, per_epoch = CURVES[name]
+    out = []
+    for t in range(1, epochs + 1):
+        m = curve(epochs, lr, wd, t) + PERF_SD[name] * rng.gauss(0, 1)
+        out.append((t, m, per_epoch(epochs, lr, wd) * (1 + ENERGY_CV * rng.gauss(0, 1))))
+    return out
 
 
 def grid():
@@ -85,14 +155,29 @@ def main():
     name, epochs, lr, wd = sys.argv[1], int(float(sys.argv[2])), float(sys.argv[3]), float(sys.argv[4])
     seed = "%s-%s-%s" % (os.environ.get("LANDSCAPE_SEED", "0"), os.environ.get("GREENTUNE_RUN_ID", "0"), name)
     rng = random.Random(seed)
-    e, p = observe(name, epochs, lr, wd, rng)
     counter = os.path.join(os.environ["GREENTUNE_POWERCAP_ROOT"], "intel-rapl:0", "energy_uj")
-    with open(counter, "r+") as fh:
-        now = int(fh.read().strip())
-        fh.seek(0)
-        # Energies are in mJ on the counter (x 1e-3): a run takes ~0.05 s, and greentune's RAPL
-        # meter rejects jumps above 1000 W as implausible. Gaps are relative, so the scale is moot.
-        fh.write("%20d\n" % (now + int(round(e * 1e3))))
+
+    def spend(joules):
+        with open(counter, "r+") as fh:
+            now = int(fh.read().strip())
+            fh.seek(0)
+            # Energies are in mJ on the counter (x 1e-3): a run takes ~0.05 s, and greentune's RAPL
+            # meter rejects jumps above 1000 W as implausible. Gaps are relative, so the scale is moot.
+            fh.write("%20d\n" % (now + int(round(joules * 1e3))))
+
+    if name in CURVES:
+        # One report per epoch, its energy spent first; LANDSCAPE_EPOCH_S of wall time per epoch
+        # lets the runner see the curve while the run goes on (and stop it).
+        pause = float(os.environ.get("LANDSCAPE_EPOCH_S", "0.01"))
+        p = None
+        for t, p, e in observe_curve(name, epochs, lr, wd, rng):
+            spend(e)
+            time.sleep(pause)
+            print(json.dumps({"greentune": "report", "epoch": t, "metric": p}), flush=True)
+        print(json.dumps({"performance": p}))
+        return
+    e, p = observe(name, epochs, lr, wd, rng)
+    spend(e)
     print(json.dumps({"performance": p}))
 
 
