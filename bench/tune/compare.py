@@ -188,8 +188,8 @@ def run_tune(greentune, name, seed, budget, budget_j=None, prune=None):
     lines = []
     if budget is not None:
         lines.append("budget_runs = %d" % budget)
-    if budget_j is not None:
-        lines.append("budget_j = %r" % float(budget_j))
+    if budget_j is not None:  # the landscapes put joules on the fake counter as mJ (landscapes.py)
+        lines.append("budget_j = %r" % (float(budget_j) * 1e-3))
     prune_line = "" if prune is None else "prune = %s" % ("true" if prune else "false")
     with tempfile.TemporaryDirectory(prefix="gt-tune-bench-") as tmp:
         fake_rapl(os.path.join(tmp, "powercap"))
@@ -229,7 +229,8 @@ def curves_main(a):
                     gap, viol = score(name, cfg, truth)
                     results.append({"landscape": name, "seed": seed, "budget": mode, "method": method, "config": cfg,
                                     "gap_percent": gap, "violation": viol, "runs": s["runs"]["total"],
-                                    "pruned": s["runs"].get("pruned", 0), "energy_j": s["search_energy_j"],
+                                    "pruned": s["runs"]["by_status"].get("pruned", 0),
+                                    "energy_j": s["search_energy_j"] * 1e3,  # the counter's mJ are landscape J
                                     "seconds": time.time() - t0, "verdict": s["recommended"]["verdict"]})
                 t0 = time.time()
                 cfg, n, pruned, spent = run_tpe_hyperband(name, seed, runs_b, joules_b)
