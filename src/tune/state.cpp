@@ -1,5 +1,7 @@
 #include "state.hpp"
 
+#include "run_objective.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -75,6 +77,13 @@ SearchInput TuneState::search_input() const {
   in.threshold = threshold();
   in.initial = def.initial;
   in.seed = def.seed;
+  for (const auto& w : warm.observations) {
+    Observation o;
+    o.hp = w.hp;
+    o.objective = w.objective;
+    if (w.performance) o.performance = oriented(*w.performance);
+    in.observations.push_back(o);
+  }
   for (const auto& r : runs) {
     if (!r.final() || (r.op != "original" && r.op != "search")) continue;
     Observation o;
@@ -136,22 +145,10 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     d.performance = r.performance;
     d.duration_s = r.duration_s;
     if (d.final()) {
-      // energy_attributed: the run's process-tree share (by CPU time) of each domain instead of
-      // the whole machine's energy (on a machine shared with other work).
-      const bool attributed = objective == "energy_attributed";
-      double total = 0;
-      bool any = false;
-      for (const auto& e : st.energy_of(r.id)) {
-        if (!e.joules || e.flagged) continue;
-        if (attributed && !e.attributed_j) continue;
-        total += attributed ? *e.attributed_j : *e.joules;
-        any = true;
-        d.estimated = d.estimated || is_estimated(e.source);
-        if (to_string(e.domain) == objective) d.objective = *e.joules;
-      }
-      if (any) d.energy_j = total;
-      if (objective == "energy" || attributed) d.objective = d.energy_j;
-      if (objective == "time") d.objective = d.duration_s;
+      const RunObjective o = run_objective(st.energy_of(r.id), r.duration_s, objective);
+      d.objective = o.objective;
+      d.energy_j = o.energy_j;
+      d.estimated = o.estimated;
     }
     s.runs.push_back(d);
   }
@@ -164,6 +161,8 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
     }
   }
   if (auto l = st.meta("tune.looks")) s.looks = std::stoi(*l);
+  if (auto w = st.meta(kWarmStartMetaKey))
+    s.warm = warm_start_from_json(json::parse(*w), st.path() + ": meta " + kWarmStartMetaKey);
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include "greentune/tune/confirmation.hpp"
 #include "greentune/tune/search.hpp"
 #include "greentune/tune/tune_definition.hpp"
+#include "greentune/tune/warm_start.hpp"
 
 namespace greentune::tune {
 
@@ -32,6 +33,7 @@ struct TuneState {
   std::vector<int> candidate_pairs;                      // planned pairs of each (0: legacy rule)
   std::vector<double> candidate_level;                   // its share of alpha (0: legacy rule)
   int looks = 1;                                         // legacy rule: planned looks of all candidates
+  WarmStart warm;                                        // runs of other studies (--from): search only
 
   const store::ConfigurationRow& configuration(long long id) const;
   // Runs of a configuration in a phase ("" = any), final and succeeded only when ok_only.
@@ -46,7 +48,7 @@ struct TuneState {
   double threshold() const;                        // oriented: feasible when >= threshold
   double margin() const { return original_mean_performance(false) - threshold(); }  // metric units
   size_t candidate_index(long long configuration_id) const;  // in candidates (throws if absent)
-  SearchInput search_input() const;                // search-phase runs (original and proposals)
+  SearchInput search_input() const;                // search-phase runs (original and proposals), warm start first
 };
 
 TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st);
