@@ -179,6 +179,28 @@ void MeterSession::track(pid_t pid, const std::string& label) {
   s.trees.emplace_back(label, std::move(tree));
 }
 
+double MeterSession::SoFar::total_j() const {
+  double sum = 0;
+  for (const auto& [domain, j] : joules) sum += j;
+  return sum;
+}
+
+MeterSession::SoFar MeterSession::energy_so_far() {
+  Impl& s = *impl_;
+  SoFar out;
+  if (!s.active) return out;
+  std::lock_guard<std::mutex> lock(s.mu);
+  std::map<EnergyDomain, double> last_t;  // each sample's power covers the time since the previous one
+  for (const auto& p : s.samples) {
+    double& from = last_t[p.domain];
+    out.joules[p.domain] += p.watts * std::max(0.0, p.t_s - from);
+    from = p.t_s;
+    out.t_s = std::max(out.t_s, p.t_s);
+    out.estimated = out.estimated || is_estimated(p.source);
+  }
+  return out;
+}
+
 void MeterSession::refresh() {
   Impl& s = *impl_;
   std::lock_guard<std::mutex> lock(s.trees_mu);

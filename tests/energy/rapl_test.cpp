@@ -313,3 +313,36 @@ TEST(Rapl, PermissionDeniedNamesTheFileAndTheFix) {
   EXPECT_NE(msg.find("udev"), std::string::npos) << msg;
   EXPECT_NE(msg.find("run as root"), std::string::npos) << msg;
 }
+
+// Live progress reads the energy so far from the power samples: after each step, within one
+// sampler interval of what the counters say, and equal to the window's total at its end.
+TEST(Rapl, EnergySoFarFollowsTheCountersDuringTheWindow) {
+  TempDir t;
+  zone(t, "intel-rapl:0", "package-0", 1000000);
+  zone(t, "intel-rapl:0/intel-rapl:0:2", "dram", 2000000);
+  ge::MeterSession meter(rapl_options(t));
+  EXPECT_TRUE(meter.energy_so_far().joules.empty());  // outside a window
+  meter.begin();
+  unsigned long long pkg = 1000000, dram = 2000000;
+  double previous = 0;
+  for (int step = 1; step <= 3; ++step) {
+    pkg += 4000000;  // +4 J package, +1 J DRAM per step
+    dram += 1000000;
+    set_uj(t, "intel-rapl:0", pkg);
+    set_uj(t, "intel-rapl:0/intel-rapl:0:2", dram);
+    // The sampler ticks every 10 ms; on a loaded machine it may take longer: wait up to 5 s.
+    auto so_far = meter.energy_so_far();
+    for (int i = 0; i < 500 && so_far.total_j() < 5.0 * step - 1e-6; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      so_far = meter.energy_so_far();
+    }
+    EXPECT_NEAR(so_far.joules.at(greentune::EnergyDomain::cpu_package), 4.0 * step, 1e-6);
+    EXPECT_NEAR(so_far.joules.at(greentune::EnergyDomain::dram), 1.0 * step, 1e-6);
+    EXPECT_NEAR(so_far.total_j(), 5.0 * step, 1e-6);
+    EXPECT_FALSE(so_far.estimated);
+    EXPECT_GT(so_far.t_s, previous);
+    previous = so_far.t_s;
+  }
+  const ge::Measurement m = meter.end();
+  EXPECT_NEAR(*m.find(greentune::EnergyDomain::cpu_package)->joules, 12.0, 1e-9);
+}

@@ -105,6 +105,18 @@ class MeterSession {
   // time is kept; otherwise up to one sampler interval of it can be missed.
   void refresh();
 
+  // The energy of each measured domain since begin(), integrated from the power samples taken
+  // so far (so at most one sampler interval behind), and the time of the last sample; for live
+  // progress (the energy of each epoch a run reports). Its source is the domain's, labelled as
+  // integrated from samples; `estimated` when any domain is estimated. Empty outside a window.
+  struct SoFar {
+    double t_s = 0;                              // seconds since begin() of the last sample
+    std::map<EnergyDomain, double> joules;       // per domain
+    bool estimated = false;
+    double total_j() const;
+  };
+  SoFar energy_so_far();
+
   // Measures idle power for `seconds` (call before begin(), with the machine quiet); end()
   // then also reports each domain's idle_w and net_joules. Returns the summed idle watts.
   double measure_idle(double seconds);
