@@ -30,7 +30,7 @@ def _pandas():
     try:
         import pandas
     except ImportError as e:  # pragma: no cover - pandas is a dependency
-        raise ImportError("greentune.load_runs needs pandas (Debian: apt-get install python3-pandas)") from e
+        raise ImportError("greentune.load_runs needs pandas (pip install pandas; Debian: apt-get install python3-pandas)") from e
     return pandas
 
 
