@@ -63,7 +63,15 @@ void print_human(const TrainResult& r, std::ostream& out) {
 
 void add_train_command(CLI::App& app, CommandContext& ctx) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand("train", "Train one configuration of a built-in model in-process and print the result");
+#ifdef GREENTUNE_WITH_TORCH
+  const char* about = "Train one configuration of a built-in model in-process and print the result";
+#else
+  const char* about =
+      "Train one configuration of a built-in model in-process and print the result. Not in this greentune: it was "
+      "built without libtorch, so it cannot train (build it with libtorch: pip install . in a venv that has torch, "
+      "or libtorch-dev; studies of external commands work without)";
+#endif
+  CLI::App* cmd = app.add_subcommand("train", about);
   cmd->add_option("-m,--model", args->model, "model to train (see 'greentune models')")->required();
   cmd->add_option("-s,--set", args->sets, "hyperparameter override key=value (repeatable), e.g. --set epochs=1");
   cmd->add_flag("--json", args->json, "print the result as one JSON object on stdout (progress stays on stderr)");
@@ -121,7 +129,7 @@ void add_train_command(CLI::App& app, CommandContext& ctx) {
       return 0;
 #else
       throw usage_error("this greentune was built without libtorch (GREENTUNE_WITH_TORCH=OFF), so it cannot train; "
-                        "install libtorch-dev and rebuild");
+                        "rebuild it with libtorch (pip install . in a venv that has torch, or libtorch-dev)");
 #endif
     };
   });

@@ -1,10 +1,18 @@
-"""An in-tree PEP 517 build backend for the greentune Python module: `pip install .` from the
-source tree builds it with CMake (the project's own build) and needs no download at all
+"""An in-tree PEP 517 build backend for greentune: `pip install .` from the source tree builds,
+with CMake (the project's own build), the Python module and the `greentune` command, and
+puts both into the environment (the command in its bin/). It needs no download at all
 (`requires = []` in pyproject.toml, so pip's isolated build environment stays empty).
+
+The command is built against the PyTorch of the installing Python when that has one with
+its CMake files (a PyPI wheel: as -DGREENTUNE_TORCH_FROM_PYTHON), so `greentune train` and
+the built-in models use the user's own libtorch, CUDA included; with Debian's python3-torch
+(no CMake files) against Debian's libtorch-dev when installed; without torch, without the
+training subcommands (`greentune train --help` says so).
 
 Environment:
   GREENTUNE_PYTHON_BUILD_DIR  reuse this CMake build directory (configured with the same
                               interpreter) instead of configuring a fresh one
+  GREENTUNE_TORCH             auto (default: as above) or off (no libtorch, no training)
   CMAKE_BUILD_PARALLEL_LEVEL  build jobs (default 2)
 """
 
@@ -21,7 +29,8 @@ import zipfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAME = "greentune"
 VERSION = "0.1.0"
-SUMMARY = "greentune for Python: energy meter windows, per-epoch study reports, runs as DataFrames"
+SUMMARY = ("greentune for Python: energy meter windows, per-epoch study reports, runs as DataFrames; "
+           "and the greentune command")
 
 
 def _metadata():
@@ -39,26 +48,56 @@ def _wheel_text():
     return f"Wheel-Version: 1.0\nGenerator: greentune_build\nRoot-Is-Purelib: false\nTag: {_tag()}\n"
 
 
-def _run(cmd):
+def _run(cmd, env=None):
     print("greentune_build: " + " ".join(cmd), file=sys.stderr, flush=True)
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, env=env)
 
 
-def _build_module():
-    """Builds greentune._core; returns the folder holding the assembled package."""
+def _torch():
+    """CMake options for libtorch, and a line saying which."""
+    if os.environ.get("GREENTUNE_TORCH", "auto") == "off":
+        return ["-DGREENTUNE_WITH_TORCH=OFF"], "without libtorch (GREENTUNE_TORCH=off)"
+    probe = ("import os, torch, torch.utils\n"
+             "p = torch.utils.cmake_prefix_path\n"
+             "print(torch.__version__)\n"
+             "print(p if os.path.exists(os.path.join(p, 'Torch', 'TorchConfig.cmake')) else '')\n")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    if r.returncode != 0:
+        return ["-DGREENTUNE_WITH_TORCH=OFF"], f"without libtorch ({sys.executable} has no torch): no training"
+    version, prefix = (r.stdout.splitlines() + ["", ""])[:2]
+    if prefix:
+        return (["-DGREENTUNE_WITH_TORCH=ON", f"-DGREENTUNE_TORCH_FROM_PYTHON={sys.executable}"],
+                f"against torch {version} of {sys.executable}")
+    return (["-DGREENTUNE_WITH_TORCH=ON"],
+            f"against the system's libtorch if found (torch {version} of {sys.executable} has no CMake files)")
+
+
+def _build():
+    """Builds greentune._core and the greentune command; returns (the folder holding the
+    assembled package, the command's path)."""
     build = os.environ.get("GREENTUNE_PYTHON_BUILD_DIR")
+    env = dict(os.environ)
+    # ccache (when CMake finds it) then shares objects with other builds of this tree
+    env.setdefault("CCACHE_BASEDIR", ROOT)
+    env.setdefault("CCACHE_NOHASHDIR", "1")
     if not build:
-        build = os.path.join(tempfile.gettempdir(), f"greentune-pip-build-{os.getuid()}-{_tag()}")
-        _run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DGREENTUNE_WITH_TORCH=OFF",
-              "-DGREENTUNE_BUILD_TESTS=OFF", "-DGREENTUNE_PYTHON=ON", f"-DPython_EXECUTABLE={sys.executable}"])
+        torch_args, torch_line = _torch()
+        key = hashlib.sha256((sys.prefix + "\0" + " ".join(torch_args)).encode()).hexdigest()[:10]
+        build = os.path.join(tempfile.gettempdir(), f"greentune-pip-build-{os.getuid()}-{_tag()}-{key}")
+        print(f"greentune_build: the greentune command is built {torch_line}", file=sys.stderr, flush=True)
+        _run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release", "-DGREENTUNE_BUILD_TESTS=OFF",
+              "-DGREENTUNE_PYTHON=ON", f"-DPython_EXECUTABLE={sys.executable}"] + torch_args, env)
     jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")
-    _run(["cmake", "--build", build, "--target", "greentune_python", "-j", jobs])
+    _run(["cmake", "--build", build, "--target", "greentune_python", "greentune", "-j", jobs], env)
     package = os.path.join(build, "python", NAME)
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     if not os.path.exists(os.path.join(package, "_core" + suffix)):
         raise RuntimeError(f"greentune_build: {package} has no _core{suffix}: the build directory was configured "
                            f"for another Python than {sys.executable}")
-    return package
+    command = os.path.join(build, "greentune")
+    if not os.path.exists(command):
+        raise RuntimeError(f"greentune_build: {build} has no greentune command after the build")
+    return package, command
 
 
 def _record_line(arcname, data):
@@ -81,22 +120,30 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    package = _build_module()
+    package, command = _build()
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
-    files = []
-    for name in sorted(os.listdir(package)):
-        if name.endswith(".py") or name == "_core" + suffix:
-            with open(os.path.join(package, name), "rb") as f:
-                files.append((f"{NAME}/{name}", f.read()))
+    files = []  # (name in the wheel, bytes, unix mode)
+    for folder, dirs, names in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py") or name == "_core" + suffix:
+                path = os.path.join(folder, name)
+                with open(path, "rb") as f:
+                    files.append((f"{NAME}/{os.path.relpath(path, package)}", f.read(), 0o644))
     info = f"{NAME}-{VERSION}.dist-info"
-    files.append((f"{info}/METADATA", _metadata().encode()))
-    files.append((f"{info}/WHEEL", _wheel_text().encode()))
-    record = [_record_line(a, d) for a, d in files] + [f"{info}/RECORD,,"]
+    with open(command, "rb") as f:  # the command: into the environment's bin/
+        files.append((f"{NAME}-{VERSION}.data/scripts/greentune", f.read(), 0o755))
+    files.append((f"{info}/METADATA", _metadata().encode(), 0o644))
+    files.append((f"{info}/WHEEL", _wheel_text().encode(), 0o644))
+    record = [_record_line(a, d) for a, d, _ in files] + [f"{info}/RECORD,,"]
     wheel_name = f"{NAME}-{VERSION}-{_tag()}.whl"
     path = os.path.join(wheel_directory, wheel_name)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for arcname, data in files:
-            z.writestr(arcname, data)
+        for arcname, data, mode in files:
+            entry = zipfile.ZipInfo(arcname, date_time=(2026, 1, 1, 0, 0, 0))
+            entry.external_attr = (0o100000 | mode) << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(entry, data)
         z.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
     return wheel_name
 

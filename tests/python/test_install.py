@@ -1,4 +1,5 @@
-"""`pip install .` from the source tree, offline, into a virtual environment."""
+"""`pip install .` from the source tree, offline, into a virtual environment: the module and
+the greentune command."""
 
 import os
 import subprocess
@@ -30,3 +31,10 @@ def test_pip_install_from_the_source_tree_without_network(tmp_path):
     r = subprocess.run([py, "-c", code], capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["estimated", "0.1.0"]
+    # the greentune command, in the venv's bin/ (issue 26)
+    gt = venv / "bin" / "greentune"
+    assert gt.exists() and os.access(gt, os.X_OK)
+    r = subprocess.run([str(gt), "--version"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0 and r.stdout.split()[-1] == "0.1.0", r.stdout + r.stderr
+    r = subprocess.run([str(gt), "meters", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0 and '"estimate"' in r.stdout, r.stderr
