@@ -22,7 +22,7 @@ build_pkgs=(
   build-essential cmake pkg-config git ccache
   libtorch-dev libopenblas0-openmp
   zlib1g-dev libjpeg-dev libsqlite3-dev
-  libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libboost-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libtomlplusplus-dev libboost-dev libpcre2-dev
   libgtest-dev libgmock-dev
   dataset-fashion-mnist
   python3-dev pybind11-dev

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +16,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/text.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/core/pattern.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/train_result.hpp"
 #include "greentune/energy/meter.hpp"
@@ -191,11 +191,16 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
   }
 
   // External command.
+  std::string pattern_limit;  // a pattern that reached its limit on this output (core/pattern.hpp)
   if (!m.diverged_regex.empty()) {
-    std::regex dre(m.diverged_regex);
-    std::smatch sm;
-    if (std::regex_search(stdout_text, sm, dre) || std::regex_search(stderr_text, sm, dre))
-      diverged_reason = "output matched diverged_regex: " + tail(sm.str(0), 200);
+    try {
+      Pattern dre(m.diverged_regex);
+      auto sm = dre.search(stdout_text);
+      if (!sm) sm = dre.search(stderr_text);
+      if (sm) diverged_reason = "output matched diverged_regex: " + tail(sm->group(0), 200);
+    } catch (const PatternLimitError& e) {
+      pattern_limit = std::string("diverged_regex: ") + e.what();
+    }
   }
   std::optional<double> metric;
   std::string metric_text;
@@ -230,13 +235,17 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
       }
     }
   } else {
-    std::regex re(m.metric_regex);
     std::string last;
     bool found = false;
-    for (auto it = std::sregex_iterator(stdout_text.begin(), stdout_text.end(), re); it != std::sregex_iterator();
-         ++it) {
-      last = (*it)[1].str();
-      found = true;
+    try {
+      Pattern(m.metric_regex).for_each_match(stdout_text, [&](const Match& mm) {
+        last = mm.size() > 1 ? mm.str(1) : std::string();
+        found = true;
+        return true;
+      });
+    } catch (const PatternLimitError& e) {
+      pattern_limit = std::string("metric_regex: ") + e.what();
+      found = false;
     }
     if (found) {
       metric_text = last;
@@ -250,6 +259,7 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
   }
   if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
   if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
+  if (!pattern_limit.empty()) return ended(p, RunStatus::failed, pattern_limit);
   if (metric_nonfinite) return ended(p, RunStatus::diverged, m.metric + " is " + metric_text);
   if (!metric)
     return ended(p, RunStatus::failed,

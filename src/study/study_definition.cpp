@@ -5,7 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <regex>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -14,6 +14,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/models.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/core/pattern.hpp"
 #include "greentune/study/toml_reader.hpp"
 
 namespace greentune::study {
@@ -156,6 +157,29 @@ void apply_budgets(const Parser& p, const toml::table& t, const std::string& key
   }
 }
 
+// The first placeholder {name} of the command that is not a hyperparameter, read as the runner
+// expands commands ({{ and }} are literal braces): a scan in linear time, for any length.
+std::optional<std::string> unknown_placeholder(const ModelDefinition& m) {
+  const std::string& t = m.command;
+  auto ident = [](char ch, bool first) {
+    return ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (!first && ch >= '0' && ch <= '9');
+  };
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if ((t[i] == '{' || t[i] == '}') && i + 1 < t.size() && t[i + 1] == t[i]) {
+      ++i;
+      continue;
+    }
+    if (t[i] != '{') continue;
+    std::size_t j = i + 1;
+    while (j < t.size() && ident(t[j], j == i + 1)) ++j;
+    if (j == i + 1 || j >= t.size() || t[j] != '}') continue;
+    std::string name = t.substr(i + 1, j - i - 1);
+    if (!m.find(name)) return name;
+    i = j;
+  }
+  return std::nullopt;
+}
+
 ModelDefinition builtin_definition(const std::string& name) {
   const ModelSpec& spec = model_or_throw(name);
   ModelDefinition m;
@@ -208,19 +232,20 @@ ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::st
     if (m.result == "regex") {
       if (m.metric_regex.empty())
         p.fail(&t, key, "an external model needs metric_regex (or result = \"json-lines\")");
+      int groups = 0;
       try {
-        std::regex re(m.metric_regex);
-        if (re.mark_count() < 1) p.fail(t.get("metric_regex"), key + ".metric_regex", "needs one capture group");
-      } catch (const std::regex_error& e) {
-        p.fail(t.get("metric_regex"), key + ".metric_regex", std::string("invalid regex: ") + e.what());
+        groups = Pattern(m.metric_regex).group_count();
+      } catch (const PatternSyntaxError& e) {
+        p.fail(t.get("metric_regex"), key + ".metric_regex", e.what());
       }
+      if (groups < 1) p.fail(t.get("metric_regex"), key + ".metric_regex", "needs one capture group");
     }
     if (auto r = t.get("diverged_regex")) {
       m.diverged_regex = p.str(*r, key + ".diverged_regex");
       try {
-        std::regex re(m.diverged_regex);
-      } catch (const std::regex_error& e) {
-        p.fail(r, key + ".diverged_regex", std::string("invalid regex: ") + e.what());
+        Pattern check(m.diverged_regex);
+      } catch (const PatternSyntaxError& e) {
+        p.fail(r, key + ".diverged_regex", e.what());
       }
     }
     if (auto r = t.get("metric")) m.metric = p.str(*r, key + ".metric");
@@ -231,10 +256,11 @@ ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::st
     if (auto e = t.get("env"))
       for (const auto& [k, v] : p.table(*e, key + ".env")) m.env[std::string(k.str())] = p.str(v, key + ".env." + std::string(k.str()));
     // Placeholders must name hyperparameters.
-    static const std::regex ph(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
-    for (auto it = std::sregex_iterator(m.command.begin(), m.command.end(), ph); it != std::sregex_iterator(); ++it)
-      if (!m.find((*it)[1].str()))
-        p.fail(c, key + ".command", "placeholder {" + (*it)[1].str() + "} is not a hyperparameter of '" + name + "'");
+    if (auto bad = unknown_placeholder(m)) {
+      std::string shown = bad->size() <= 64 ? *bad : bad->substr(0, 60) + "...";
+      p.fail(c, key + ".command", "placeholder {" + shown + "} is not a hyperparameter of '" + name + "'" +
+                                      (bad->size() <= 64 ? "" : " (a name of " + std::to_string(bad->size()) + " characters)"));
+    }
   } else {
     for (const char* ext : {"result", "metric_regex", "metric_key", "diverged_regex", "working_dir", "env",
                             "hyperparameters", "higher_is_better", "metric"})
