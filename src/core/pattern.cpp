@@ -151,7 +151,11 @@ int run_match(const PatternCode& c, std::string_view subject, std::size_t start,
     if (rc == PCRE2_ERROR_CALLOUT || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
         rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_NOMEMORY)
       throw PatternLimitError(limit_message(c, rc, st.budget, start, subject.size()));
-    throw runtime_error("pattern " + quote_pattern(c.pattern) + ": matching failed: " + pcre2_message(rc));
+    // Anything else PCRE2 stops at (a recursion that loops without consuming text, such as
+    // (?R) at the same place) is this pattern on this text as well, not a program error.
+    throw PatternLimitError("pattern " + quote_pattern(c.pattern) + " could not be matched from byte " +
+                            std::to_string(start) + " of a " + std::to_string(subject.size()) +
+                            "-byte text: " + pcre2_message(rc));
   }
   // rc == 0 only when the ovector is too small, impossible with match data made from the code.
   return rc == 0 ? c.groups + 1 : rc;

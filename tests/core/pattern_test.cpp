@@ -257,6 +257,21 @@ TEST(Pattern, CatastrophicBacktrackingStopsAtALimit) {
   EXPECT_LT(seconds_since(t0), 10);
 }
 
+TEST(Pattern, RecursionLoopingInPlaceIsAMatchErrorNotAProgramError) {
+  // PCRE2 refuses to recurse at the same place again: the same error class as a limit, so the
+  // runner fails the run with the reason instead of stopping the study.
+  for (const char* pattern : {"a|(?R)b", "((?1))", "(?(DEFINE)(?<r>(?&r)))(?&r)"}) {
+    try {
+      Pattern(pattern).search("xb");
+      FAIL() << pattern;
+    } catch (const PatternLimitError& e) {
+      EXPECT_NE(std::string(e.what()).find("could not be matched from byte 0 of a 2-byte text: nested recursion"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(Pattern, RepeatedGroupsOverLongTextsStopAtTheHeapLimit) {
   PatternOptions o;
   o.limits.heap_limit_kib = 16 * 1024;

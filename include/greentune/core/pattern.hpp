@@ -46,8 +46,9 @@ class PatternSyntaxError : public Error {
   std::string reason_;
 };
 
-// A match attempt reached a limit (backtracking steps, heap): the pattern backtracks too much
-// on this subject (typically nested repeats such as (a+)+ on a long run of a's).
+// Matching could not finish: a limit was reached (steps, time, backtracking, heap: the pattern
+// backtracks too much on this subject, typically nested repeats such as (a+)+ on a long run of
+// a's), or PCRE2 stopped otherwise on this subject (a recursion such as (?R) looping in place).
 class PatternLimitError : public Error {
  public:
   explicit PatternLimitError(const std::string& message) : Error(ErrorKind::input, message) {}
