@@ -39,6 +39,7 @@ void command_markdown(const CLI::App& cmd, const std::string& path, std::ostream
   std::vector<const CLI::Option*> options;
   for (const CLI::Option* o : cmd.get_options()) {
     if (o->get_lnames().size() == 1 && o->get_lnames()[0] == "help") continue;
+    if (o->get_group().empty()) continue;  // hidden (an alias kept for old scripts)
     options.push_back(o);
   }
   if (!options.empty()) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "run_flags.hpp"
 #include "greentune/exec/slurm_study.hpp"
 #include "greentune/tune/tune_task.hpp"
 
@@ -13,8 +14,7 @@ struct RunTaskArgs {
   std::string study_dir;
   long long task = 0;
   std::string greentune_bin;
-  std::string meter;
-  double cooldown = -1;
+  OverrideFlags overrides;
   bool no_cooldown = false;
   bool force = false;
 };
@@ -35,12 +35,9 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--greentune-bin", args->greentune_bin, "greentune executable for built-in models (empty = this one)")
       ->capture_default_str()
       ->envname("GREENTUNE_BIN");
-  cmd->add_option("--meter", args->meter, "energy meter, overriding the study's (empty = as the study says)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_METER");
-  cmd->add_option("--cooldown-s", args->cooldown, "fixed cool-down before the task, overriding the study's (< 0: as the study says)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_COOLDOWN");
+  add_override_flags(cmd, args->overrides, "study", " before the task");
+  // The spelling of earlier versions (batch scripts of studies submitted by them use it).
+  cmd->add_option("--cooldown-s", args->overrides.cooldown, "alias of --cooldown")->group("");
   cmd->add_flag("--no-cooldown", args->no_cooldown, "skip the cool-down before the task")->envname("GREENTUNE_NO_COOLDOWN");
   cmd->add_flag("--force", args->force, "run even when the task already has a result (the database keeps the first)");
   cmd->callback([&ctx, args] {
@@ -49,8 +46,8 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
       o.study_dir = args->study_dir;
       o.task_id = args->task;
       o.greentune_bin = args->greentune_bin;
-      o.meter_override = args->meter;
-      if (args->cooldown >= 0) o.cooldown_s = args->cooldown;
+      o.meter_override = args->overrides.meter;
+      o.cooldown_s = args->overrides.overrides().cooldown_s;
       o.cooldown = !args->no_cooldown;
       o.force = args->force;
       // A tune run's folder: its batches' plan is DIR/tune-plan.json (tune/tune_task.hpp).

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "run_flags.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/slurm_study.hpp"
@@ -18,14 +19,10 @@ struct StudyArgs {
   std::string resume;
   bool dry_run = false;
   bool print_default = false;
-  std::string meter;
-  double cooldown = -1;
+  OverrideFlags overrides;
   std::string progress = "auto";
   std::string executor = "local";
-  std::string partition;
-  std::vector<std::string> sbatch_args;
-  bool exclusive = true;
-  int max_parallel = 0;
+  exec::slurm::SlurmOptions slurm;
   bool ignore_slurm_jobs = false;
 };
 
@@ -45,31 +42,14 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--resume", args->resume, "continue the study in this directory (or its study.db); runs in flight are re-run");
   cmd->add_flag("-n,--dry-run", args->dry_run, "print the plan (mutant values, counts) and its estimated duration; run nothing");
   cmd->add_flag("--print-default", args->print_default, "print the embedded default study definition and exit");
-  cmd->add_option("--meter", args->meter, "energy meter, overriding the study's (auto, rapl, perf, nvml, estimate, none)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_METER");
-  cmd->add_option("--cooldown", args->cooldown, "fixed cool-down in seconds, overriding the study's (< 0: as the study says)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_COOLDOWN");
+  add_override_flags(cmd, args->overrides, "study");
   cmd->add_option("--progress", args->progress, "auto (live line on a terminal, log lines otherwise), line, log or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "line", "log", "none"}))
       ->envname("GREENTUNE_PROGRESS");
-  cmd->add_option("--executor", args->executor, "where runs execute: local (this machine) or slurm (a job array)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local", "slurm"}))
-      ->envname("GREENTUNE_EXECUTOR");
-  cmd->add_option("--partition", args->partition, "slurm: partition to submit to (empty = the cluster's default)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_PARTITION");
-  cmd->add_option("--sbatch-arg", args->sbatch_args, "slurm: extra sbatch option, verbatim (repeatable)");
-  cmd->add_flag("--exclusive,!--no-exclusive", args->exclusive,
-                "slurm: whole nodes per task (sbatch --exclusive), so no foreign job disturbs a measurement "
-                "(default: --exclusive)")
-      ->envname("GREENTUNE_SLURM_EXCLUSIVE");
-  cmd->add_option("--max-parallel", args->max_parallel, "slurm: at most this many tasks at once (array throttle; 0 = no limit)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_SLURM_MAX_PARALLEL");
+  add_executor_flag(cmd, args->executor, "where runs execute: local (this machine) or slurm (a job array)",
+                    {"local", "slurm"});
+  add_slurm_flags(cmd, args->slurm);
   // No environment twin: a forgotten variable must not silently switch this safety check off.
   cmd->add_flag("--ignore-slurm-jobs", args->ignore_slurm_jobs,
                 "local --resume of a study submitted to Slurm: run its tasks here even though Slurm still lists "
@@ -80,24 +60,19 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
         std::cout << study::default_study_text();
         return 0;
       }
-      if (args->executor != "slurm" && (!args->partition.empty() || !args->sbatch_args.empty() ||
-                                        !args->exclusive || args->max_parallel != 0))
-        throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
+      check_slurm_flags(args->executor, args->slurm);
       exec::StudyRunOptions o;
       o.study_file = args->file;
       o.out_dir = args->out;
       o.resume = args->resume;
       o.dry_run = args->dry_run;
-      o.meter_override = args->meter;
-      if (args->cooldown >= 0) o.cooldown_s = args->cooldown;
+      o.meter_override = args->overrides.meter;
+      o.cooldown_s = args->overrides.overrides().cooldown_s;
       o.progress = args->progress;
       if (args->executor == "slurm") {
         exec::SlurmStudyOptions so;
         so.run = o;
-        so.slurm.partition = args->partition;
-        so.slurm.sbatch_args = args->sbatch_args;
-        so.slurm.exclusive = args->exclusive;
-        so.slurm.max_parallel = args->max_parallel;
+        so.slurm = args->slurm;
         if (args->ignore_slurm_jobs)
           throw usage_error("--ignore-slurm-jobs applies only to a local resume (--executor local)");
         return exec::run_study_on_slurm(so);

@@ -4,13 +4,14 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "run_flags.hpp"
 #include "greentune/tune/tuner.hpp"
 
 namespace greentune::app {
 
 void add_tune_command(CLI::App& app, CommandContext& ctx) {
   auto o = std::make_shared<tune::TuneOptions>();
-  auto cooldown = std::make_shared<double>(-1);
+  auto overrides = std::make_shared<OverrideFlags>();
   CLI::App* cmd = app.add_subcommand(
       "tune",
       "Search the hyperparameters of one model for the configuration that uses the least energy while "
@@ -23,32 +24,17 @@ void add_tune_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_option("--resume", o->resume, "continue the tune run in this directory (or its study.db)");
   cmd->add_flag("-n,--dry-run", o->dry_run, "print the search space, objective, constraint and budget; run nothing");
   cmd->add_flag("--json", o->json, "print the summary as one JSON object on stdout (progress stays on stderr)");
-  cmd->add_option("--executor", o->executor,
-                  "where runs execute: local (this machine) or slurm (each batch one job array); empty = local, or "
-                  "with --resume the executor the run used")
-      ->check(CLI::IsMember({"", "local", "slurm"}))
-      ->envname("GREENTUNE_EXECUTOR");
-  cmd->add_option("--partition", o->slurm.partition, "slurm: partition to submit to (empty = the cluster's default)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_PARTITION");
-  cmd->add_option("--sbatch-arg", o->slurm.sbatch_args, "slurm: extra sbatch option, verbatim (repeatable)");
-  cmd->add_flag("--exclusive,!--no-exclusive", o->slurm.exclusive,
-                "slurm: whole nodes per task (sbatch --exclusive), so no foreign job disturbs a measurement "
-                "(default: --exclusive)")
-      ->envname("GREENTUNE_SLURM_EXCLUSIVE");
-  cmd->add_option("--max-parallel", o->slurm.max_parallel, "slurm: at most this many tasks at once (array throttle; 0 = no limit)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_SLURM_MAX_PARALLEL");
-  cmd->add_option("--meter", o->meter_override, "energy meter, overriding the file's (auto, rapl, perf, nvml, estimate, none)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_METER");
-  cmd->add_option("--cooldown", *cooldown, "fixed cool-down in seconds, overriding the file's (< 0: as the file says)")
-      ->capture_default_str()
-      ->envname("GREENTUNE_COOLDOWN");
+  add_executor_flag(cmd, o->executor,
+                    "where runs execute: local (this machine) or slurm (each batch one job array); empty = local, or "
+                    "with --resume the executor the run used",
+                    {"", "local", "slurm"});
+  add_slurm_flags(cmd, o->slurm);
+  add_override_flags(cmd, *overrides, "file");
   cmd->add_flag("-q,--quiet", o->quiet, "no line per run on stderr");
-  cmd->callback([&ctx, o, cooldown] {
-    ctx.run = [o, cooldown]() -> int {
-      if (*cooldown >= 0) o->cooldown_s = *cooldown;
+  cmd->callback([&ctx, o, overrides] {
+    ctx.run = [o, overrides]() -> int {
+      o->meter_override = overrides->meter;
+      o->cooldown_s = overrides->overrides().cooldown_s;
       return tune::run_tune(*o);
     };
   });

@@ -10,6 +10,7 @@
 #include "greentune/store/interchange.hpp"
 
 #include "greentune/store/run_records.hpp"
+#include "greentune/store/study_store.hpp"
 
 namespace greentune::analysis {
 
@@ -25,18 +26,8 @@ LoadedRuns load_runs(const std::string& path, bool force_csv) {
   LoadedRuns loaded;
   loaded.path = path;
   if (!force_csv && is_sqlite_file(path)) {
-    loaded.kind = "database";
-    loaded.runs = store::load_run_records(path);
-    auto ids = std::make_shared<std::vector<std::string>>();
-    ids->reserve(loaded.runs.size());
-    for (std::size_t i = 0; i < loaded.runs.size(); ++i) {
-      auto it = loaded.runs[i].extra.find("run_id");
-      ids->push_back(it != loaded.runs[i].extra.end() ? it->second : "#" + std::to_string(i + 1));
-    }
-    loaded.origins = [path, ids](std::size_t i) {
-      return path + " run " + (i < ids->size() ? (*ids)[i] : "#" + std::to_string(i + 1));
-    };
-    return loaded;
+    store::StudyStore st = store::StudyStore::open(path);
+    return load_runs(st);
   }
   auto table = store::read_runs_table_file(path);
   loaded.kind = "csv";
@@ -44,6 +35,24 @@ LoadedRuns load_runs(const std::string& path, bool force_csv) {
   auto lines = std::make_shared<std::vector<long long>>(std::move(table.lines));
   loaded.origins = [path, lines](std::size_t i) {
     return i < lines->size() ? path + ":" + std::to_string((*lines)[i]) : path + " run #" + std::to_string(i + 1);
+  };
+  return loaded;
+}
+
+LoadedRuns load_runs(store::StudyStore& st) {
+  LoadedRuns loaded;
+  const std::string path = st.path();
+  loaded.path = path;
+  loaded.kind = "database";
+  loaded.runs = store::load_run_records(st);
+  auto ids = std::make_shared<std::vector<std::string>>();
+  ids->reserve(loaded.runs.size());
+  for (std::size_t i = 0; i < loaded.runs.size(); ++i) {
+    auto it = loaded.runs[i].extra.find("run_id");
+    ids->push_back(it != loaded.runs[i].extra.end() ? it->second : "#" + std::to_string(i + 1));
+  }
+  loaded.origins = [path, ids](std::size_t i) {
+    return path + " run " + (i < ids->size() ? (*ids)[i] : "#" + std::to_string(i + 1));
   };
   return loaded;
 }

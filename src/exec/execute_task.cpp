@@ -86,6 +86,7 @@ struct Job {
   std::string started_at, finished_at;
   double start_mono = 0, end_mono = 0;
   bool done = false;
+  std::string stopped;  // why a watch hook stopped it
   SubprocessResult result;
 };
 
@@ -101,7 +102,7 @@ struct Corunner {
 // One task being executed.
 struct TaskRun {
   TaskRun(const LoadedStudy& s, long long id, const ExecuteOptions& o)
-      : study(s), task(s.task(id)), options(o), meter(meter_options(s.definition, o.meter_override)) {}
+      : study(s), task(s.task(id)), options(o), meter(meter_options(s.definition)) {}
   const LoadedStudy& study;
   const PlannedTask& task;
   const ExecuteOptions& options;
@@ -242,6 +243,25 @@ void finish_job(Job& j, const SubprocessResult& r) {
   j.result.wall_s = j.end_mono - j.start_mono;
 }
 
+// The watch hook (exec/task.hpp RunWatch): the running runs, and the ones it stops.
+void watch_runs(TaskRun& t) {
+  if (!t.options.watch) return;
+  RunWatch w;
+  double now = monotonic_seconds();
+  for (const auto& j : t.jobs)
+    if (!j.done) w.runs.push_back({j.run->id, now - j.start_mono, j.out_path});
+  if (w.runs.empty()) return;
+  t.options.watch(w);
+  for (const auto& [run_id, why] : w.stop)
+    for (auto& j : t.jobs)
+      if (j.run->id == run_id && !j.done && j.child.proc) {
+        t.meter.refresh();
+        finish_job(j, j.child.proc->terminate());
+        j.stopped = why;
+        t.log("run " + std::to_string(run_id) + " stopped: " + why);
+      }
+}
+
 void supervise_task(TaskRun& t) {
   const double timeout_s = t.study.definition.run_timeout_s;
   Corunner& c = t.corunner;
@@ -271,6 +291,10 @@ void supervise_task(TaskRun& t) {
         any_running = true;
         if (timeout_s > 0) next_deadline = std::min(next_deadline, j.start_mono + timeout_s);
       }
+    }
+    if (any_running) {
+      watch_runs(t);
+      any_running = std::any_of(t.jobs.begin(), t.jobs.end(), [](const Job& j) { return !j.done; });
     }
     if (t.cancelled()) {
       stop_all(t);
@@ -349,6 +373,7 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
   o.details["stderr_log"] = j.err_path;
   o.details["stderr_tail"] = tail(err_text, 2000);
   if (!notes.empty()) o.details["meter_notes"] = notes;
+  if (!j.stopped.empty()) o.details["stopped"] = j.stopped;
   if (m.idle_baseline_w) o.details["idle_baseline_w"] = format_exact(*m.idle_baseline_w);
   if (!j.model->is_builtin()) {  // greentune.report lines (the Python module), per epoch
     nlohmann::json reports = collect_reports(out_text);
@@ -410,9 +435,7 @@ TaskResult execute_task(const LoadedStudy& study, long long task_id, const Execu
   energy::Measurement m = t.meter.end();
   double window_s = monotonic_seconds() - t.window_start;
   t.result.finished_at = store::utc_now_iso();
-  TaskResult result = task_outcome(t, m, window_s);
-  if (options.cooldown_after) cool_down(study, options);
-  return result;
+  return task_outcome(t, m, window_s);
 }
 
 }  // namespace greentune::exec

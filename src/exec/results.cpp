@@ -14,12 +14,6 @@ using namespace greentune::study;
 
 namespace {
 
-bool task_unfinished(store::StudyStore& st, long long task_id) {
-  for (const auto& r : st.runs_of_task(task_id))
-    if (!is_final(r.status)) return true;
-  return false;
-}
-
 void note_bad(CollectReport& rep, const std::string& file, const Error& e) {
   std::string msg = e.what();
   if (msg.rfind(file, 0) != 0) msg = file + ": " + msg;
@@ -28,10 +22,18 @@ void note_bad(CollectReport& rep, const std::string& file, const Error& e) {
 
 }  // namespace
 
+bool task_done(store::StudyStore& st, long long task_id) {
+  auto runs = st.runs_of_task(task_id);
+  if (runs.empty()) return false;
+  for (const auto& r : runs)
+    if (!is_final(r.status)) return false;
+  return true;
+}
+
 CollectReport merge_results(const StudyPaths& paths, store::StudyStore& st, bool unfinished_only) {
   CollectReport rep;
   for (long long id : result_task_ids(paths)) {
-    if (unfinished_only && !task_unfinished(st, id)) continue;
+    if (unfinished_only && task_done(st, id)) continue;
     std::string file = paths.result_file(id);
     ++rep.files;
     TaskResult r;

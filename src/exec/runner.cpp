@@ -271,9 +271,9 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
   return ended(p, RunStatus::succeeded, "");
 }
 
-energy::MeterOptions meter_options(const StudyDefinition& def, const std::string& meter_override) {
+energy::MeterOptions meter_options(const StudyDefinition& def) {
   energy::MeterOptions mo;
-  mo.meter = meter_override.empty() ? def.meter : meter_override;
+  mo.meter = def.meter;
   mo.interval_ms = def.meter_interval_ms;
   return mo;
 }
@@ -285,7 +285,7 @@ double cool_down(const LoadedStudy& study, const ExecuteOptions& options) {
     sleep_interruptible(c.seconds, options.cancel);
     return monotonic_seconds() - t0;
   }
-  energy::MeterSession meter(meter_options(study.definition, options.meter_override));
+  energy::MeterSession meter(meter_options(study.definition));
   double baseline = options.idle_baseline_w;
   if (baseline < 0) baseline = meter.measure_idle(std::max(0.5, c.baseline_s));
   while (monotonic_seconds() - t0 < c.max_s) {
@@ -306,8 +306,8 @@ double cool_down(const LoadedStudy& study, const ExecuteOptions& options) {
   return monotonic_seconds() - t0;
 }
 
-double measure_idle_baseline(const StudyDefinition& def, const std::string& meter_override) {
-  energy::MeterSession meter(meter_options(def, meter_override));
+double measure_idle_baseline(const StudyDefinition& def) {
+  energy::MeterSession meter(meter_options(def));
   return meter.measure_idle(std::max(0.5, def.cooldown.baseline_s));
 }
 

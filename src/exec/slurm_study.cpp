@@ -23,6 +23,7 @@
 #include "greentune/core/format.hpp"
 #include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
+#include "greentune/exec/session.hpp"
 #include "greentune/exec/study_lock.hpp"
 
 namespace greentune::exec {
@@ -56,14 +57,6 @@ std::map<std::string, std::string> slurm_job_details() {
   }
   d["executor"] = d.count("slurm_job_id") ? "slurm" : "run-task";
   return d;
-}
-
-bool task_done_in_store(store::StudyStore& st, long long task_id) {
-  auto runs = st.runs_of_task(task_id);
-  if (runs.empty()) return false;
-  for (const auto& r : runs)
-    if (!is_final(r.status)) return false;
-  return true;
 }
 
 // The file system a folder lives on, when it is certainly local to this machine (nodes other
@@ -142,83 +135,48 @@ int run_task(const RunTaskOptions& o, std::ostream& out) {
     }
   }
 
-  if (o.cooldown_s && *o.cooldown_s < 0) throw usage_error("--cooldown-s must be >= 0");
   apply_overrides(study.definition, StudyOverrides{o.meter_override, o.cooldown_s});
   auto log = [&](const std::string& s) {
     out << s << "\n";
     out.flush();
   };
-
-  // scancel / preemption send SIGTERM; --signal=USR1@T comes before a time limit: the
-  // children are stopped and no result is written.
-  SignalScope signals({SIGINT, SIGTERM, SIGUSR1});
-  ExecuteOptions eo;
-  eo.greentune_bin = o.greentune_bin;
-  eo.cooldown_after = false;
-  eo.cancel = signals.flag();
-  eo.log = log;
-  eo.on_run_start = [&](long long run_id, const std::string& desc) { log("run " + std::to_string(run_id) + ": " + desc); };
-
   log(fmt::format("task {} of study '{}' on {} ({} run(s), scenario {})", o.task_id, study.definition.name,
                   hostname(), task.run_ids.size(), to_string(task.scenario) + (task.corunner.empty() ? "" : "/" + task.corunner)));
-  // The CPU governor, as a local study sets it (performance when the study says so and the
-  // node lets us; put back afterwards) and recorded the same way in the task's environment.
-  GovernorGuard governor(study.definition.governor);
-  eo.governor_state = governor.state();
-  log("cpu governor: " + governor.state());
-  try {
-    if (o.cooldown && study.definition.cooldown.mode == CooldownMode::until_idle) {
-      // One idle baseline per node, measured by the first task that lands there and kept in
-      // DIR/slurm/idle/<host> for the next ones (a baseline measured while the node is still
-      // warm would end every cool-down at once).
-      std::string idle_dir = slurm::slurm_dir(paths.dir) + "/idle";
-      std::string idle_file = idle_dir + "/" + hostname();
-      double cached = -1;
-      if (file_exists(idle_file)) {
-        try {
-          cached = std::stod(read_file(idle_file));
-        } catch (const std::exception&) {
-          cached = -1;
-        }
-      }
-      if (cached > 0) {
-        eo.idle_baseline_w = cached;
-      } else {
-        eo.idle_baseline_w = measure_idle_baseline(study.definition);
-        make_directories(idle_dir);
-        write_file_atomic(idle_file, format_exact(eo.idle_baseline_w) + "\n");
-        log("idle baseline of " + hostname() + ": " + format_exact(eo.idle_baseline_w) + " W (kept in " + idle_file + ")");
-      }
-    }
-    if (o.cooldown) {
-      // Before the task: whatever ran on this node last (ours or not) leaves a power tail.
-      double waited = cool_down(study, eo);
-      if (waited > 0) log("cooled down for " + format_duration(waited));
-    }
-    TaskResult r = execute_task(study, o.task_id, eo);
-    governor.restore();
+  // The execution core (exec/session.hpp), as a local study's: the CPU governor (recorded in the
+  // task's environment), one idle baseline per node kept in DIR/slurm/idle/<host>, the cool-down
+  // BEFORE the task (the node may just have run anything; --exclusive keeps it ours while it
+  // cools), the result file. scancel / preemption send SIGTERM; --signal=USR1@T comes before a
+  // time limit: the children are stopped and no result is written.
+  SessionOptions so;
+  so.greentune_bin = o.greentune_bin;
+  so.resume_command = "greentune study --resume " + paths.dir + " --executor slurm";
+  so.cancel_on_usr1 = true;
+  so.cooldown = o.cooldown;
+  so.cooldown_before_first = true;
+  so.idle_baseline_file = slurm::slurm_dir(paths.dir) + "/idle/" + hostname();
+  so.log = log;
+  Session session(study, nullptr, so);
+  SessionHooks hooks;
+  hooks.amend = [](TaskResult& r) {
     std::map<std::string, std::string> facts = slurm_job_details();
     if (facts.count("slurm_cluster")) r.environment["slurm_cluster"] = facts["slurm_cluster"];
     for (auto& run : r.runs) {
       for (const auto& [k, v] : facts) run.details[k] = v;
       if (run.node.empty()) run.node = r.node;
     }
-    // scancel signals every process of the job at once: children that ended by it before this
-    // process saw its own signal make a result of a cancelled task, which is not written.
-    if (eo.cancel->load()) throw Cancelled();
-    std::string written = write_task_result(paths, r);
+  };
+  hooks.on_task_done = [&](const TaskResult& r) {
     for (const auto& run : r.runs)
       log(fmt::format("run {}: {}{}{}", run.run_id, to_string(run.status),
                       run.duration_s ? ", " + format_duration(*run.duration_s) : "",
                       run.reason.empty() ? "" : " (" + run.reason + ")"));
-    log("result: " + written);
-    return 0;
-  } catch (const Cancelled&) {
-    governor.restore();
-    // No result: the task stays to do; `study --resume` submits it again.
+    log("result: " + paths.result_file(r.task_id));
+    return true;
+  };
+  if (session.run({o.task_id}, hooks) == BatchEnd::cancelled)  // no result: `study --resume` submits it again
     throw runtime_error(fmt::format("task {} cancelled by a signal (scancel, preemption or time limit); no result written",
                                     o.task_id));
-  }
+  return 0;
 }
 
 // ------------------------------------------------------------------ submission
@@ -273,11 +231,7 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   rep.dir = fs::absolute(study.paths.dir).lexically_normal().string();
   store::StudyStore st = store::StudyStore::open(study.paths.db());
   // Overrides: recorded in the database, passed on to every task (nodes read no database).
-  record_overrides(st, given);
-  StudyOverrides in_force = recorded_overrides(st);
-  if (in_force.cooldown_s)
-    so.run_task_args.insert(so.run_task_args.end(), {"--cooldown-s", format_exact(*in_force.cooldown_s)});
-  if (!in_force.meter.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--meter", in_force.meter});
+  for (const auto& a : run_task_arguments(settle_overrides(st, study.definition, given))) so.run_task_args.push_back(a);
   if (!ro.greentune_bin.empty()) so.run_task_args.insert(so.run_task_args.end(), {"--greentune-bin", ro.greentune_bin});
 
   if (resume) reuse_slurm_options(st, so, slurm_options_given(options.slurm));
@@ -289,7 +243,7 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   rep.bad_files = collected.bad_files;
   std::set<long long> done;
   for (const auto& t : study.plan.tasks)
-    if (task_done_in_store(st, t.id)) done.insert(t.id);
+    if (task_done(st, t.id)) done.insert(t.id);
   rep.tasks = static_cast<long long>(study.plan.tasks.size());
   rep.done = static_cast<long long>(done.size());
 
@@ -453,7 +407,7 @@ SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::S
     s.tune = st.meta("kind").value_or("") == "tune";
     for (const auto& t : st.tasks()) {
       all_ids.push_back(t.id);
-      if (task_done_in_store(st, t.id)) done.insert(t.id);
+      if (task_done(st, t.id)) done.insert(t.id);
     }
   } else {
     for (const auto& t : load_study_directory(paths).plan.tasks) all_ids.push_back(t.id);

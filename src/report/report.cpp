@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <ostream>
 
@@ -10,6 +11,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/analysis/load_runs.hpp"
+#include "greentune/store/study_store.hpp"
 #include "sections.hpp"
 
 namespace greentune::report {
@@ -92,7 +94,10 @@ ReportInput load_report_input(const ReportOptions& o) {
     throw usage_error("report needs exactly one input: a study database (DB) or --runs FILE.csv");
   const bool csv = !o.runs_csv.empty();
   const std::string path = csv ? o.runs_csv : o.db_path;
-  auto loaded = analysis::load_runs(path, csv);
+  // A database is opened once, for the runs, the environments and the power samples.
+  std::optional<store::StudyStore> st;
+  if (!csv && analysis::is_sqlite_file(path)) st.emplace(store::StudyStore::open(path));
+  auto loaded = st ? analysis::load_runs(*st) : analysis::load_runs(path, csv);
   analysis::select_nodes(loaded, o.analysis.nodes, &std::cerr);
   ReportInput in;
   in.max_power_runs = o.max_power_runs;
@@ -100,10 +105,10 @@ ReportInput load_report_input(const ReportOptions& o) {
   in.runs = std::move(loaded.runs);
   in.source = path;
   in.from_database = loaded.kind == "database";
-  if (in.from_database) {
-    in.environment = store::load_environment(path);
-    in.node_environments = store::load_node_environments(path);
-    in.power = store::load_all_power_series(path);
+  if (st) {
+    in.environment = store::load_environment(*st);
+    in.node_environments = store::load_node_environments(*st);
+    in.power = store::load_all_power_series(*st);
   }
   in.title = o.title.empty() ? "greentune report: " + std::filesystem::path(path).filename().string() : o.title;
   in.analysis = analysis::analyze(in.runs, o.analysis, loaded.origins);

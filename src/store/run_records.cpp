@@ -10,6 +10,11 @@ std::string it_id(Statement& s) { return std::to_string(s.column_int(0)); }
 
 std::vector<RunRecord> load_run_records(const std::string& db_path) {
   StudyStore store = StudyStore::open(db_path);
+  return load_run_records(store);
+}
+
+std::vector<RunRecord> load_run_records(StudyStore& store) {
+  const std::string& db_path = store.path();
   Database& db = store.db();
   std::map<long long, Configuration> configs;
   {
@@ -88,11 +93,19 @@ std::vector<RunRecord> load_run_records(const std::string& db_path) {
 
 std::map<std::string, std::map<std::string, std::string>> load_node_environments(const std::string& db_path) {
   StudyStore store = StudyStore::open(db_path);
+  return load_node_environments(store);
+}
+
+std::map<std::string, std::map<std::string, std::string>> load_node_environments(StudyStore& store) {
   return store.environments();
 }
 
 std::map<std::string, std::string> load_environment(const std::string& db_path) {
   StudyStore store = StudyStore::open(db_path);
+  return load_environment(store);
+}
+
+std::map<std::string, std::string> load_environment(StudyStore& store) {
   auto envs = store.environments();
   std::map<std::string, std::string> out;
   // The node with the most runs (ties: alphabetical); else the first recorded node.
@@ -127,6 +140,11 @@ std::vector<PowerPoint> load_power_series(const std::string& db_path, long long 
 
 std::map<long long, std::vector<PowerPoint>> load_all_power_series(const std::string& db_path) {
   StudyStore store = StudyStore::open(db_path);
+  return load_all_power_series(store);
+}
+
+std::map<long long, std::vector<PowerPoint>> load_all_power_series(StudyStore& store) {
+  const std::string& db_path = store.path();
   std::map<long long, std::vector<PowerPoint>> out;
   auto s = store.db().prepare("SELECT run_id, t_s, domain, watts, source FROM power_samples ORDER BY run_id, t_s, rowid");
   while (s.step()) {

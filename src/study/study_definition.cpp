@@ -15,6 +15,7 @@
 #include "greentune/core/models.hpp"
 #include "greentune/core/number_format.hpp"
 #include "greentune/core/pattern.hpp"
+#include "greentune/study/definition_toml.hpp"
 #include "greentune/study/toml_reader.hpp"
 
 namespace greentune::study {
@@ -317,16 +318,23 @@ StudyDefinition parse_study(const std::string& text, const std::string& source_n
   return parse_study(text, source_name, base_dir, ParseExtensions{});
 }
 
-StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir,
-                            const ParseExtensions& extensions) {
-  Parser p(source_name);
-  toml::table root;
+toml::table parse_definition_toml(const std::string& text, const std::string& source_name) {
   try {
-    root = toml::parse(text, source_name);
+    return toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
     std::string desc(e.description());
     throw input_error(source_name + ":" + std::to_string(e.source().begin.line) + ": " + desc);
   }
+}
+
+StudyDefinition parse_study(const std::string& text, const std::string& source_name, const std::string& base_dir,
+                            const ParseExtensions& extensions) {
+  return parse_study_table(parse_definition_toml(text, source_name), text, source_name, base_dir, extensions);
+}
+
+StudyDefinition parse_study_table(const toml::table& root, const std::string& text, const std::string& source_name,
+                                  const std::string& base_dir, const ParseExtensions& extensions) {
+  Parser p(source_name);
   std::set<std::string> root_keys = {"name", "seed", "mutants", "repetitions", "order", "meter", "meter_interval_ms",
                                      "run_timeout_s", "governor", "cooldown", "budgets", "scenarios", "models",
                                      "device"};

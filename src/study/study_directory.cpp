@@ -170,16 +170,10 @@ LoadedStudy create_study_directory(const StudyDefinition& study, const std::stri
 LoadedStudy load_study_directory(const StudyPaths& paths) {
   LoadedStudy ls;
   ls.paths = paths;
-  json info;
-  try {
-    info = json::parse(read_file(paths.info()));
-    ls.study_id = info.at("study_id").get<std::string>();
-  } catch (const json::exception& e) {
-    throw io_error(paths.info() + ": " + e.what());
-  }
-  std::string source = info.value("source", std::string("study.toml"));
-  ls.definition = parse_study(read_file(paths.definition()), paths.definition(), info.value("base_dir", std::string()));
-  ls.definition.source = source;
+  StudyInfo info = read_study_info(paths);
+  ls.study_id = info.study_id;
+  ls.definition = parse_study(read_file(paths.definition()), paths.definition(), info.base_dir);
+  ls.definition.source = info.source;
   try {
     ls.plan = plan_from_json(json::parse(read_file(paths.plan())));
   } catch (const json::exception& e) {
@@ -188,6 +182,19 @@ LoadedStudy load_study_directory(const StudyPaths& paths) {
     throw io_error(paths.plan() + ": " + e.what());
   }
   return ls;
+}
+
+StudyInfo read_study_info(const StudyPaths& paths) {
+  StudyInfo info;
+  try {
+    json j = json::parse(read_file(paths.info()));
+    info.study_id = j.at("study_id").get<std::string>();
+    info.source = j.value("source", std::string("study.toml"));
+    info.base_dir = j.value("base_dir", std::string());
+  } catch (const json::exception& e) {
+    throw io_error(paths.info() + ": " + e.what());
+  }
+  return info;
 }
 
 }  // namespace greentune::study

@@ -11,6 +11,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/text.hpp"
+#include "greentune/exec/results.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/tune/tune_definition.hpp"
 #include "greentune/tune/tune_task.hpp"
@@ -48,15 +49,9 @@ study::LoadedStudy load_tune_directory_for_tasks(const study::StudyPaths& paths)
   study::LoadedStudy ls;
   ls.paths = paths;
   const std::string file = tune_plan_file(paths.dir);
-  json info;
-  try {
-    info = json::parse(read_file(paths.info()));
-    ls.study_id = info.at("study_id").get<std::string>();
-  } catch (const json::exception& e) {
-    throw io_error(paths.info() + ": " + e.what());
-  }
-  TuneDefinition def = parse_tune(read_file(paths.definition()), info.value("source", std::string("study.toml")),
-                                  info.value("base_dir", std::string()));
+  const study::StudyInfo info = study::read_study_info(paths);
+  ls.study_id = info.study_id;
+  TuneDefinition def = parse_tune(read_file(paths.definition()), info.source, info.base_dir);
   ls.definition = def.study;
   if (!file_exists(file))
     throw input_error(file + ": missing (" + paths.dir + " is a tune run that has not planned any Slurm batch)");
@@ -71,14 +66,6 @@ study::LoadedStudy load_tune_directory_for_tasks(const study::StudyPaths& paths)
 }
 
 namespace {
-
-bool task_final(store::StudyStore& st, long long task_id) {
-  auto runs = st.runs_of_task(task_id);
-  if (runs.empty()) return false;
-  for (const auto& r : runs)
-    if (!is_final(r.status)) return false;
-  return true;
-}
 
 std::vector<long long> jobs_of(const std::vector<slurm::Submission>& subs, const std::set<long long>& tasks) {
   std::set<long long> jobs;
@@ -120,7 +107,7 @@ void run_batch_on_slurm(const study::StudyPaths& paths, const TuneDefinition& de
   slurm::SlurmClient client(o.slurm);
   std::set<long long> open;
   for (long long t : tasks)
-    if (!task_final(st, t)) open.insert(t);
+    if (!exec::task_done(st, t)) open.insert(t);
   std::set<long long> bad;           // tasks whose result file could not be stored (until re-submitted)
   std::map<long long, int> lost;     // elements that left Slurm without a result, per task
 
@@ -152,7 +139,7 @@ void run_batch_on_slurm(const study::StudyPaths& paths, const TuneDefinition& de
         ++it;
         continue;
       }
-      if (!task_final(st, id)) {  // a result that does not finish the task (should not happen)
+      if (!exec::task_done(st, id)) {  // a result that does not finish the task (should not happen)
         log("result file skipped: " + file + ": it leaves a run of task " + std::to_string(id) + " unfinished");
         bad.insert(id);
         ++it;

@@ -13,6 +13,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/study/definition_toml.hpp"
 #include "greentune/study/toml_reader.hpp"
 
 namespace greentune::tune {
@@ -216,8 +217,8 @@ TuneDefinition parse_tune(const std::string& text, const std::string& source_nam
   study::ParseExtensions ext;
   ext.root_keys = {"tune"};
   ext.model_keys = {"search"};
-  d.study = study::parse_study(text, source_name, base_dir, ext);
-  toml::table root = toml::parse(text, source_name);  // parse_study has checked the syntax
+  const toml::table root = study::parse_definition_toml(text, source_name);  // parsed once, read twice
+  d.study = study::parse_study_table(root, text, source_name, base_dir, ext);
   Reader r(source_name);
   if (d.study.models.size() != 1)
     r.fail(root.get("models"), "models", "a tune file has exactly one [[models]] entry (it has " +

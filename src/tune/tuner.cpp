@@ -24,6 +24,7 @@
 #include "greentune/exec/local_executor.hpp"
 #include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
+#include "greentune/exec/session.hpp"
 #include "greentune/exec/slurm_study.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
@@ -232,6 +233,54 @@ std::vector<NewRun> next_batch(const TuneState& s, std::optional<json>& candidat
   return batch;
 }
 
+// A local --resume of a run that submitted to Slurm: running here what Slurm still has queued or
+// running would train it twice.
+void refuse_while_in_slurm(const study::StudyPaths& paths, const TuneState& s, const exec::slurm::SlurmOptions& so,
+                           std::ostream& err) {
+  if (exec::slurm::read_submissions(paths.dir).empty()) return;
+  std::vector<long long> pending;
+  for (const auto& r : s.runs)
+    if (!r.final()) pending.push_back(r.task_id);
+  std::vector<long long> jobs;
+  try {
+    jobs = active_slurm_jobs(paths, pending, so);
+  } catch (const Error& e) {
+    err << "greentune: note: " << paths.dir << " submitted tasks to Slurm, which could not be asked (" << e.what()
+        << "); running what is pending here\n";
+  }
+  if (jobs.empty()) return;
+  std::vector<std::string> j;
+  for (long long id : jobs) j.push_back(std::to_string(id));
+  throw usage_error(paths.dir + ": tasks of this tune run are still in Slurm (job " + join(j, ", ") +
+                    "); continue with greentune tune --resume " + paths.dir +
+                    " --executor slurm (it waits for them), or cancel them (scancel " + join(j, " ") + ") first");
+}
+
+// How this tune run's batches go to Slurm: the options given or recorded, the overrides in force
+// as run-task arguments (nodes read no database), the session's cancel flag.
+SlurmBatchOptions slurm_batch_options(const TuneOptions& o, store::StudyStore& st, const TuneState& s,
+                                      const exec::Session& session, std::ostream& err) {
+  SlurmBatchOptions sb;
+  sb.slurm = o.slurm;
+  exec::reuse_slurm_options(st, sb.slurm, o.resume.empty() || exec::slurm_options_given(o.slurm));
+  exec::save_slurm_options(st, sb.slurm);
+  if (sb.slurm.greentune_bin.empty()) sb.slurm.greentune_bin = self_executable_path();
+  auto& args = sb.slurm.run_task_args;
+  for (const auto& a : exec::run_task_arguments(exec::recorded_overrides(st))) args.push_back(a);
+  if (!o.greentune_bin.empty()) args.insert(args.end(), {"--greentune-bin", o.greentune_bin});
+  sb.name = s.def.study.name;
+  sb.poll_s = o.slurm_poll_s;
+  sb.cancel = session.cancel_flag();
+  const bool quiet = o.quiet;
+  sb.log = [&err, quiet](const std::string& line) {
+    if (!quiet) err << "tune: " << line << "\n";
+  };
+  sb.on_result = [&err, quiet, &s](const study::TaskResult& r) {
+    if (!quiet) err << run_line(s, r) << "\n";
+  };
+  return sb;
+}
+
 }  // namespace
 
 int run_tune(const TuneOptions& o) {
@@ -239,6 +288,8 @@ int run_tune(const TuneOptions& o) {
   std::ostream& err = o.err ? *o.err : std::cerr;
   std::ostream& info = o.json ? err : out;
   study::StudyPaths paths;
+  const exec::StudyOverrides given{o.meter_override, o.cooldown_s};
+  exec::check_overrides(given);  // refused before anything is created
   if (!o.resume.empty()) {
     if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
     if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
@@ -290,108 +341,48 @@ int run_tune(const TuneOptions& o) {
     st->set_meta("kind", "tune");
     info << describe_definition(def) << "tune directory: " << paths.dir << "\n";
   }
-  // --cooldown: recorded as the study runner's overrides (kept by --resume), applied by load_tune_state.
-  if (o.cooldown_s) exec::record_overrides(*st, exec::StudyOverrides{"", o.cooldown_s});
+  // --meter and --cooldown: recorded as a study's are (kept by --resume), applied by load_tune_state,
+  // passed on to Slurm's nodes as run-task arguments (exec/overrides.hpp).
+  exec::record_overrides(*st, given);
 
   TuneState s = load_tune_state(paths, *st);
-  SignalScope signals;
-  std::optional<exec::GovernorGuard> governor;  // the local executor's (on Slurm each node's run-task sets its own)
-  exec::ExecuteOptions eo;
-  SlurmBatchOptions sb;
-  if (on_slurm) {
-    sb.slurm = o.slurm;
-    exec::reuse_slurm_options(*st, sb.slurm, o.resume.empty() || exec::slurm_options_given(o.slurm));
-    exec::save_slurm_options(*st, sb.slurm);
-    if (sb.slurm.greentune_bin.empty()) sb.slurm.greentune_bin = self_executable_path();
-    // Overrides reach the nodes as run-task options (nodes read no database).
-    exec::StudyOverrides in_force = exec::recorded_overrides(*st);
-    auto& args = sb.slurm.run_task_args;
-    if (in_force.cooldown_s) args.insert(args.end(), {"--cooldown-s", format_exact(*in_force.cooldown_s)});
-    if (!o.meter_override.empty()) args.insert(args.end(), {"--meter", o.meter_override});
-    if (!o.greentune_bin.empty()) args.insert(args.end(), {"--greentune-bin", o.greentune_bin});
-    sb.name = s.def.study.name;
-    sb.poll_s = o.slurm_poll_s;
-    sb.cancel = signals.flag();
-    sb.log = [&](const std::string& line) {
-      if (!o.quiet) err << "tune: " << line << "\n";
-    };
-    sb.on_result = [&](const study::TaskResult& r) {
-      if (!o.quiet) err << run_line(s, r) << "\n";
-    };
-  } else {
-    if (!o.resume.empty() && !exec::slurm::read_submissions(paths.dir).empty()) {
-      // Running here what Slurm still has queued or running would train it twice.
-      std::vector<long long> pending;
-      for (const auto& r : s.runs)
-        if (!r.final()) pending.push_back(r.task_id);
-      std::vector<long long> jobs;
-      try {
-        jobs = active_slurm_jobs(paths, pending, o.slurm);
-      } catch (const Error& e) {
-        err << "greentune: note: " << paths.dir << " submitted tasks to Slurm, which could not be asked (" << e.what()
-            << "); running what is pending here\n";
-      }
-      if (!jobs.empty()) {
-        std::vector<std::string> j;
-        for (long long id : jobs) j.push_back(std::to_string(id));
-        throw usage_error(paths.dir + ": tasks of this tune run are still in Slurm (job " + join(j, ", ") +
-                          "); continue with greentune tune --resume " + paths.dir +
-                          " --executor slurm (it waits for them), or cancel them (scancel " + join(j, " ") + ") first");
-      }
-    }
-    governor.emplace(s.study.definition.governor);
-    energy::MeterOptions mo;
-    mo.meter = o.meter_override.empty() ? s.study.definition.meter : o.meter_override;
-    energy::MeterSession probe(mo);
-    auto env = exec::collect_environment(probe.backends());
-    env["governor"] = governor->state();
-    st->set_environment(hostname(), env);
-    eo.governor_state = governor->state();
-  }
+  if (!on_slurm && !o.resume.empty()) refuse_while_in_slurm(paths, s, o.slurm, err);
+  // The execution core (exec/session.hpp): here it runs the tasks; on Slurm each node's run-task
+  // has its own, and this one only owns cancellation and the runs in flight.
+  exec::SessionOptions so;
+  so.greentune_bin = o.greentune_bin;
+  so.resume_command = "greentune tune --resume " + paths.dir;
+  so.err = &err;
+  so.here = !on_slurm;
+  exec::Session session(s.study, &*st, so);
   st->set_meta("executor", executor);
-  eo.greentune_bin = o.greentune_bin;
-  eo.meter_override = o.meter_override;
-  eo.cooldown_after = false;
-  eo.cancel = signals.flag();
-  eo.on_run_start = [&](long long run_id, const std::string&) {
-    st->mark_running(run_id, hostname(), store::utc_now_iso());
+  SlurmBatchOptions sb;
+  if (on_slurm) sb = slurm_batch_options(o, *st, s, session, err);
+  auto budget_spent_now = [&](const TuneState& now) {
+    return (now.def.budget_j && now.energy_spent_j() >= *now.def.budget_j) ||
+           (now.def.budget_h && now.hours_spent() >= *now.def.budget_h);
   };
-  auto restore_governor = [&] {
-    if (governor) governor->restore();
-  };
-  bool first_task = true;
   try {
     for (;;) {
       s = load_tune_state(paths, *st);
-      if (!on_slurm && s.study.definition.cooldown.mode == CooldownMode::until_idle && eo.idle_baseline_w < 0)
-        eo.idle_baseline_w = exec::measure_idle_baseline(s.study.definition, o.meter_override);
       std::vector<long long> pending;
       for (const auto& r : s.runs)
         if (!r.final() && (pending.empty() || pending.back() != r.task_id)) pending.push_back(r.task_id);
-      if ((s.def.budget_j && s.energy_spent_j() >= *s.def.budget_j) ||
-          (s.def.budget_h && s.hours_spent() >= *s.def.budget_h))
-        break;  // what is still pending is left unrun (the budget is spent)
+      if (budget_spent_now(s)) break;  // what is still pending is left unrun (the budget is spent)
       if (!pending.empty() && on_slurm) {
         run_batch_on_slurm(paths, s.def, *st, pending, sb);  // the whole batch, then the budgets are looked at again
         continue;
       }
       if (!pending.empty()) {
-        bool stop = false;
-        for (long long tid : pending) {
-          if (!first_task) exec::cool_down(s.study, eo);
-          first_task = false;
-          study::TaskResult r = exec::execute_task(s.study, tid, eo);
-          study::write_task_result(paths, r);
-          study::store_task_result(*st, r);
+        session.set_study(s.study);
+        exec::SessionHooks hooks;
+        hooks.on_task_done = [&](const study::TaskResult& r) {
           if (!o.quiet) err << run_line(s, r) << "\n";
-          TuneState now = load_tune_state(paths, *st);
-          if ((s.def.budget_j && now.energy_spent_j() >= *s.def.budget_j) ||
-              (s.def.budget_h && now.hours_spent() >= *s.def.budget_h)) {
-            stop = true;
-            break;
-          }
-        }
-        if (stop) break;
+          return !budget_spent_now(load_tune_state(paths, *st));
+        };
+        exec::BatchEnd end = session.run(pending, hooks);
+        if (end == exec::BatchEnd::cancelled) return 130;
+        if (end == exec::BatchEnd::stopped) break;
         continue;
       }
       std::optional<json> candidates;
@@ -401,21 +392,21 @@ int run_tune(const TuneOptions& o) {
       if (batch.empty()) break;
       add_runs(*st, s, batch, candidates);
     }
-  } catch (const exec::Cancelled&) {
-    long long reset = st->reset_in_flight();
-    restore_governor();
-    if (on_slurm)
-      err << "greentune: interrupted; what was submitted stays in Slurm (squeue), and its results are kept. Continue "
-             "with (it waits for those jobs rather than submitting them again):\n";
-    else
-      err << "greentune: interrupted; " << reset << " run(s) in flight go back to pending. Continue with:\n";
-    err << "  greentune tune --resume " << paths.dir << "\n";
+  } catch (const exec::Cancelled&) {  // a Slurm batch's wait (a local batch's is the session's)
+    session.reset_in_flight();
+    err << "greentune: interrupted; what was submitted stays in Slurm (squeue), and its results are kept. Continue "
+           "with (it waits for those jobs rather than submitting them again):\n"
+        << "  greentune tune --resume " << paths.dir << "\n";
     return 130;
   } catch (...) {
-    st->reset_in_flight();
+    try {
+      session.reset_in_flight();
+    } catch (const Error&) {
+      // e.g. the disk is full: the next --resume puts them back to pending
+    }
     throw;
   }
-  restore_governor();
+  session.restore_governor();
   st->set_meta("finished_at", store::utc_now_iso());
   json summary = tune_summary(paths.dir);
   write_file_atomic(paths.dir + "/report.html", report::tune_report_html(summary));

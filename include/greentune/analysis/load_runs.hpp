@@ -10,6 +10,10 @@
 
 #include "greentune/core/run_record.hpp"
 
+namespace greentune::store {
+class StudyStore;
+}
+
 namespace greentune::analysis {
 
 struct LoadedRuns {
@@ -25,6 +29,8 @@ struct LoadedRuns {
 // force_csv: read `path` as CSV whatever its first bytes. Throws io_error when the file is
 // missing, input_error (file:line: column) for bad CSV content.
 LoadedRuns load_runs(const std::string& path, bool force_csv = false);
+// The runs of an open study database (its path as given when it was opened).
+LoadedRuns load_runs(store::StudyStore& store);
 
 // Keeps only the runs measured on `nodes` (hostnames; empty keeps all). Energy from
 // different hardware must not be mixed silently: with no selection and runs from several

@@ -1,10 +1,12 @@
 #pragma once
-// Command-line overrides of a study's settings (`greentune study --meter/--cooldown`,
-// `greentune run-task --meter/--cooldown-s`). They apply to the parsed definition, never to
-// its text (DIR/study.toml stays the file as given), and are recorded in the database (meta
-// "overrides", a JSON object) so that --resume and the Slurm tasks keep them.
+// Command-line overrides of a study's settings (`greentune study|tune|run-task --meter/--cooldown`).
+// One path for all of them: they apply to the parsed definition, never to its text
+// (DIR/study.toml stays the file as given), are recorded in the database (meta "overrides", a
+// JSON object) so that --resume keeps them, and reach Slurm's nodes (which read no database) as
+// run-task arguments (run_task_arguments).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "greentune/store/study_store.hpp"
 #include "greentune/study/study_definition.hpp"
@@ -17,7 +19,8 @@ struct StudyOverrides {
   bool empty() const { return meter.empty() && !cooldown_s; }
 };
 
-// Throws usage_error for a negative cool-down or an unknown meter name.
+// Throws usage_error for a negative cool-down or an unknown meter name (check_overrides).
+void check_overrides(const StudyOverrides& o);
 void apply_overrides(study::StudyDefinition& def, const StudyOverrides& o);
 // `given` wins over `recorded`, flag by flag.
 StudyOverrides merge_overrides(const StudyOverrides& recorded, const StudyOverrides& given);
@@ -26,5 +29,10 @@ StudyOverrides recorded_overrides(store::StudyStore& st);
 void record_overrides(store::StudyStore& st, const StudyOverrides& o);
 // "--meter estimate --cooldown 1" (empty when none).
 std::string describe_overrides(const StudyOverrides& o);
+// A study or tune run with a database: records `given` (joining what was recorded before) and
+// applies everything recorded to def. Returns the overrides in force.
+StudyOverrides settle_overrides(store::StudyStore& st, study::StudyDefinition& def, const StudyOverrides& given);
+// The run-task arguments that carry the overrides in force to a Slurm element.
+std::vector<std::string> run_task_arguments(const StudyOverrides& in_force);
 
 }  // namespace greentune::exec

@@ -24,6 +24,9 @@ struct CollectReport {
   std::string mixed_hardware;
 };
 
+// Does the task have runs, all with a final status in the database?
+bool task_done(store::StudyStore& st, long long task_id);
+
 // Stores the results/task-*.json files (unfinished_only: only those of tasks with a run that
 // is not final in the database). Takes no lock: the caller holds the study's.
 CollectReport merge_results(const study::StudyPaths& paths, store::StudyStore& st, bool unfinished_only = false);

@@ -35,14 +35,14 @@ struct ParsedOutcome {
 ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
                             const std::string& stdout_text, const std::string& stderr_text, double timeout_s);
 
-// The meter a study asks for (the one place MeterOptions are built from a definition);
-// meter_override, when not empty, replaces the study's meter.
-energy::MeterOptions meter_options(const StudyDefinition& def, const std::string& meter_override = "");
+// The meter a study asks for (the one place MeterOptions are built from a definition; a
+// --meter override is already applied to it: exec/overrides.hpp).
+energy::MeterOptions meter_options(const StudyDefinition& def);
 
 // The study's cool-down (fixed sleep, or until power is back within tolerance of the idle
 // baseline); returns the seconds waited. Throws Cancelled when options.cancel is set.
 double cool_down(const LoadedStudy& study, const ExecuteOptions& options);
 // Idle power (W, all measured domains) for the until-idle cool-down.
-double measure_idle_baseline(const StudyDefinition& def, const std::string& meter_override = "");
+double measure_idle_baseline(const StudyDefinition& def);
 
 }  // namespace greentune::exec

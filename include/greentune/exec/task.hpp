@@ -10,6 +10,8 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "greentune/study/study_directory.hpp"
 #include "greentune/study/task_result.hpp"
@@ -29,15 +31,29 @@ using study::StudyDefinition;
 using study::StudyPaths;
 using study::TaskResult;
 
+// The runs of a task still running, as SessionHooks::watch / ExecuteOptions::watch see them
+// (about every 100 ms): the place to observe a run's live progress and to stop it.
+struct RunWatch {
+  struct Run {
+    long long run_id = 0;
+    double elapsed_s = 0;       // since the run started
+    std::string stdout_log;     // what the run has printed so far (its progress reports)
+  };
+  std::vector<Run> runs;
+  // Runs to stop now, with why: each child is terminated and its outcome gets the detail
+  // "stopped" = why (its status is what its output says, as for any run that ended early).
+  std::vector<std::pair<long long, std::string>> stop;
+};
+
+// The options of one task. Built by the execution core (exec/session.hpp) only.
 struct ExecuteOptions {
   std::string greentune_bin;        // for built-in models; empty: $GREENTUNE_BIN, else this executable
-  bool cooldown_after = true;       // cool down after the task (as the study says)
   double idle_baseline_w = -1;      // until-idle cool-down: measured baseline (< 0: measure now)
-  std::string meter_override;       // replaces the study's meter when not empty
   std::string governor_state;       // GovernorGuard::state() of the caller, recorded as "governor"
   std::function<void(const std::string&)> log;  // one line per event (may be empty)
   // Called when each run starts (run id, human description), e.g. to mark it running.
   std::function<void(long long, const std::string&)> on_run_start;
+  std::function<void(RunWatch&)> watch;        // may be empty
   const std::atomic<bool>* cancel = nullptr;  // set -> children stopped, throws Cancelled
 };
 
@@ -46,8 +62,8 @@ struct Cancelled : std::runtime_error {
   Cancelled() : std::runtime_error("cancelled") {}
 };
 
-// Executes one task on this machine: metered child processes, timeout, statuses, cool-down.
-// Never touches the database. A run that fails is a result (status failed/diverged/timeout),
+// Executes one task on this machine: metered child processes, timeout, statuses (no cool-down:
+// the session's). Never touches the database. A run that fails is a result (status failed/diverged/timeout),
 // not an exception; exceptions mean the task could not be executed at all.
 TaskResult execute_task(const LoadedStudy& study, long long task_id, const ExecuteOptions& options);
 

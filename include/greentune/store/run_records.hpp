@@ -9,6 +9,11 @@
 
 namespace greentune::store {
 
+class StudyStore;
+
+// Each loader takes a path (and opens the database) or an open store: a reader of several of them
+// (the report) opens the database once.
+
 // One RunRecord per run (in run id order), every status (filter on RunRecord::status).
 // hp: the run's full configuration (exact values). performance_metric, higher_is_better:
 // from the models table. Energies: whole-machine joules, empty
@@ -20,14 +25,17 @@ namespace greentune::store {
 // Pending/running runs are included with status "pending"/"running" and no measurements.
 // Throws io_error when the file is missing or is not a study database.
 std::vector<RunRecord> load_run_records(const std::string& db_path);
+std::vector<RunRecord> load_run_records(StudyStore& store);
 
 // The study's environment: cpu_model, cpu_cores, kernel, governor, torch_version, gpu,
 // gpu_driver, meters, hostname, ... of the node that ran the most runs; when runs came from
 // several nodes, "nodes" lists them (comma separated). Also study.name, study.seed, ...
 // (keys prefixed "study.") from the meta table.
 std::map<std::string, std::string> load_environment(const std::string& db_path);
+std::map<std::string, std::string> load_environment(StudyStore& store);
 // Every node's environment, by hostname.
 std::map<std::string, std::map<std::string, std::string>> load_node_environments(const std::string& db_path);
+std::map<std::string, std::map<std::string, std::string>> load_node_environments(StudyStore& store);
 
 struct PowerPoint {
   double t_s = 0;  // seconds since the run's meter window began
@@ -41,5 +49,6 @@ struct PowerPoint {
 std::vector<PowerPoint> load_power_series(const std::string& db_path, long long run_id);
 // All runs' samples, by run id.
 std::map<long long, std::vector<PowerPoint>> load_all_power_series(const std::string& db_path);
+std::map<long long, std::vector<PowerPoint>> load_all_power_series(StudyStore& store);
 
 }  // namespace greentune::store

@@ -48,6 +48,15 @@ struct LoadedStudy {
 // definition, plan.json, results/ and logs/. Returns the loaded study.
 LoadedStudy create_study_directory(const StudyDefinition& study, const std::string& dir);
 LoadedStudy load_study_directory(const StudyPaths& paths);
+
+// DIR/info.json (written by create_study_directory): the study's id, the name of its source file
+// and the folder its relative paths start from. Throws io_error naming the file.
+struct StudyInfo {
+  std::string study_id;
+  std::string source;
+  std::string base_dir;
+};
+StudyInfo read_study_info(const StudyPaths& paths);
 // A plan as plan.json holds it: every configuration, task and run, exactly. plan_from_json
 // throws nlohmann::json's exceptions or greentune's input_error for a field that is missing or
 // of the wrong type; the caller names the file. (A tune run's tune-plan.json has the same form.)
