@@ -53,6 +53,18 @@ def _run(cmd, env=None):
     subprocess.run(cmd, check=True, env=env)
 
 
+def _outside_env():
+    """The environment without pip's build isolation: pip runs this backend with PYTHONPATH
+    pointing at an overlay that hides the environment's own site-packages (and
+    PYTHONNOUSERSITE=1), so neither the probe below nor CMake (asking the same Python for
+    torch.utils.cmake_prefix_path) would see the venv's torch."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONNOUSERSITE")}
+    # ccache (when CMake finds it) then shares objects with other builds of this tree
+    env.setdefault("CCACHE_BASEDIR", ROOT)
+    env.setdefault("CCACHE_NOHASHDIR", "1")
+    return env
+
+
 def _torch():
     """CMake options for libtorch, and a line saying which."""
     if os.environ.get("GREENTUNE_TORCH", "auto") == "off":
@@ -61,7 +73,7 @@ def _torch():
              "p = torch.utils.cmake_prefix_path\n"
              "print(torch.__version__)\n"
              "print(p if os.path.exists(os.path.join(p, 'Torch', 'TorchConfig.cmake')) else '')\n")
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=_outside_env())
     if r.returncode != 0:
         return ["-DGREENTUNE_WITH_TORCH=OFF"], f"without libtorch ({sys.executable} has no torch): no training"
     version, prefix = (r.stdout.splitlines() + ["", ""])[:2]
@@ -76,10 +88,7 @@ def _build():
     """Builds greentune._core and the greentune command; returns (the folder holding the
     assembled package, the command's path)."""
     build = os.environ.get("GREENTUNE_PYTHON_BUILD_DIR")
-    env = dict(os.environ)
-    # ccache (when CMake finds it) then shares objects with other builds of this tree
-    env.setdefault("CCACHE_BASEDIR", ROOT)
-    env.setdefault("CCACHE_NOHASHDIR", "1")
+    env = _outside_env()
     if not build:
         torch_args, torch_line = _torch()
         key = hashlib.sha256((sys.prefix + "\0" + " ".join(torch_args)).encode()).hexdigest()[:10]

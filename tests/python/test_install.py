@@ -38,3 +38,36 @@ def test_pip_install_from_the_source_tree_without_network(tmp_path):
     assert r.returncode == 0 and r.stdout.split()[-1] == "0.1.0", r.stdout + r.stderr
     r = subprocess.run([str(gt), "meters", "--json"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0 and '"estimate"' in r.stdout, r.stderr
+
+
+def test_the_backend_sees_the_environments_torch_through_pips_build_isolation(tmp_path):
+    """pip runs the build backend with PYTHONPATH on an overlay whose sitecustomize hides the
+    environment's site-packages; the backend must still find the environment's torch (issue
+    26: without this, `pip install .` built the command without training in a torch venv)."""
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode != 0:
+        pytest.skip(f"{sys.executable} has no torch")
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "sitecustomize.py").write_text(
+        "import sys\nsys.path[:] = [p for p in sys.path if not p.endswith(('site-packages', 'dist-packages'))]\n")
+    code = ("import sys\n"
+            "sys.path.insert(0, sys.argv[1])\n"
+            "try:\n"
+            "    import torch\n"
+            "    sys.exit('the overlay does not hide torch')\n"
+            "except ImportError:\n"
+            "    pass\n"
+            "import greentune_build\n"
+            "args, line = greentune_build._torch()\n"
+            "print(' '.join(args)); print(line)\n")
+    env = {k: v for k, v in os.environ.items() if k != "GREENTUNE_TORCH"}
+    env.update(PYTHONPATH=str(overlay), PYTHONNOUSERSITE="1")
+    r = subprocess.run([sys.executable, "-c", code, os.path.join(SOURCE_DIR, "python", "build_backend")],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    args, line = r.stdout.splitlines()[:2]
+    assert "-DGREENTUNE_WITH_TORCH=ON" in args.split() and "against" in line, r.stdout
+    env["GREENTUNE_TORCH"] = "off"
+    r = subprocess.run([sys.executable, "-c", code, os.path.join(SOURCE_DIR, "python", "build_backend")],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0 and r.stdout.split()[0] == "-DGREENTUNE_WITH_TORCH=OFF", r.stdout + r.stderr
