@@ -3,7 +3,7 @@
 # into ${FUZZ_BUILD_DIR:-build-fuzz} and fuzzes each target for SECONDS (default 600), starting
 # from its seed corpus in tests/fuzz/corpus/NAME. docs/fuzzing.md.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     (targets: runs_csv study_toml plan_json task_result
-#                                              train_result idx cifar jpeg market_names; default all)
+#                                              train_result pattern idx cifar jpeg market_names; default all)
 # Environment: FUZZ_JOBS (campaigns at once, default 1), FUZZ_OUT (default build-fuzz/campaigns),
 # FUZZ_NO_BUILD=1 (use the targets already built).
 # Per target, FUZZ_OUT/NAME/ holds the new corpus entries (corpus/), any crash, leak or timeout
@@ -14,7 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-600}"
 shift || true
-all=(runs_csv study_toml plan_json task_result train_result idx cifar jpeg market_names)
+all=(runs_csv study_toml plan_json task_result train_result pattern idx cifar jpeg market_names)
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then targets=("${all[@]}"); fi
 if ! [[ $seconds =~ ^[0-9]+$ ]] || [[ $seconds -lt 1 ]]; then
