@@ -10,9 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 
 #include "greentune/core/error.hpp"
+#include "greentune/core/pattern.hpp"
 #include "greentune/torch/datasets.hpp"
 
 namespace fs = std::filesystem;
@@ -130,12 +130,12 @@ torch::Tensor read_jpeg(const std::string& path) {
 
 std::optional<ReidImage> parse_market1501_name(const std::string& file_name) {
   // <identity>_c<camera>s<sequence>_<frame>_<box>.jpg ; identity may be -1 (junk).
-  static const std::regex kPattern(R"(^(-1|\d{4})_c(\d)s\d+_\d+_\d+\.jpe?g$)", std::regex::icase);
-  std::smatch m;
-  if (!std::regex_match(file_name, m, kPattern)) return std::nullopt;
+  static const Pattern kPattern(R"((-1|\d{4})_c(\d)s\d+_\d+_\d+\.jpe?g)", PatternOptions{true, {}});
+  auto m = kPattern.full_match(file_name);
+  if (!m) return std::nullopt;
   ReidImage r;
-  r.identity = std::stoi(m[1].str());
-  r.camera = std::stoi(m[2].str());
+  r.identity = std::stoi(m->str(1));
+  r.camera = std::stoi(m->str(2));
   return r;
 }
 

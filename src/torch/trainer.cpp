@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <regex>
 
 #include <torch/version.h>
 
@@ -12,6 +11,7 @@
 #include "greentune/core/cpus.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/core/number_format.hpp"
+#include "greentune/core/pattern.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/torch/prefetch.hpp"
 #include "greentune/torch/registry.hpp"
@@ -64,14 +64,14 @@ torch::Device resolve_device(const std::string& text) {
     if (torch::cuda::is_available()) return torch::Device(torch::kCUDA, 0);
     return torch::Device(torch::kCPU);
   }
-  static const std::regex kCuda(R"(^cuda(:(\d+))?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, kCuda))
+  static const Pattern kCuda(R"(cuda(:(\d{1,9}))?)");
+  auto m = kCuda.full_match(text);
+  if (!m)
     throw usage_error("--device: '" + text + "' is not one of cpu, cuda, cuda:N, auto");
   if (!torch::cuda::is_available())
     throw usage_error("--device " + text + ": CUDA is not available (libtorch " + torch_version_string() +
                       " sees no CUDA device; it may be a CPU-only build); use --device cpu or auto");
-  int index = m[2].matched ? std::stoi(m[2].str()) : 0;
+  int index = m->matched(2) ? std::stoi(m->str(2)) : 0;
   auto count = static_cast<int>(torch::cuda::device_count());
   if (index >= count)
     throw usage_error("--device " + text + ": only " + std::to_string(count) + " CUDA device(s) visible");

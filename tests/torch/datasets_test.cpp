@@ -366,6 +366,12 @@ TEST(Market1501, ParsesFileNames) {
   EXPECT_FALSE(parse_market1501_name("Thumbs.db"));
   EXPECT_FALSE(parse_market1501_name("2_c1s1_000451_03.jpg"));
   EXPECT_FALSE(parse_market1501_name("0002_c1s1_000451_03.png"));
+  EXPECT_EQ(parse_market1501_name("0007_C4S1_000451_03.JPEG")->camera, 4);  // any case
+  // A long name is matched without recursion (core/pattern.hpp; std::regex recursed per digit).
+  auto long_name = parse_market1501_name("0003_c2s" + std::string(300000, '1') + "_000451_03.jpg");
+  ASSERT_TRUE(long_name);
+  EXPECT_EQ(long_name->identity, 3);
+  EXPECT_FALSE(parse_market1501_name("0003_c2s" + std::string(300000, '1') + "_000451_03.jpgx"));
 }
 
 TEST(Market1501, ListsSplitsWithContiguousLabels) {

@@ -237,4 +237,13 @@ TEST(Device, CudaWithoutCudaIsAClearErrorAndAutoFallsBack) {
   EXPECT_EQ(resolve_device("cpu").str(), "cpu");
   EXPECT_THROW(resolve_device("gpu"), Error);
   EXPECT_THROW(resolve_device("cuda:x"), Error);
+  // An index of more digits than an int holds is refused by its form (std::stoi would throw
+  // std::out_of_range).
+  try {
+    resolve_device("cuda:99999999999");
+    FAIL() << "expected usage_error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::usage);
+    EXPECT_THAT(e.what(), HasSubstr("is not one of cpu, cuda, cuda:N, auto"));
+  }
 }
