@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 
 namespace greentune::app {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/exec/overrides.hpp"
-#include "greentune/exec/slurm.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/client.hpp"
+#include "greentune/slurm/study.hpp"
 
 namespace greentune::app {
 
@@ -48,7 +48,7 @@ inline void add_executor_flag(CLI::App* cmd, std::string& executor, const std::s
 }
 
 // --partition, --sbatch-arg, --exclusive/--no-exclusive, --max-parallel.
-inline void add_slurm_flags(CLI::App* cmd, exec::slurm::SlurmOptions& s) {
+inline void add_slurm_flags(CLI::App* cmd, slurm::SlurmOptions& s) {
   cmd->add_option("--partition", s.partition, "slurm: partition to submit to (empty = the cluster's default)")
       ->capture_default_str()
       ->envname("GREENTUNE_PARTITION");
@@ -63,8 +63,8 @@ inline void add_slurm_flags(CLI::App* cmd, exec::slurm::SlurmOptions& s) {
 }
 
 // The Slurm options apply only to the Slurm executor.
-inline void check_slurm_flags(const std::string& executor, const exec::slurm::SlurmOptions& s) {
-  if (executor != "slurm" && exec::slurm_options_given(s))
+inline void check_slurm_flags(const std::string& executor, const slurm::SlurmOptions& s) {
+  if (executor != "slurm" && slurm::slurm_options_given(s))
     throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
 }
 

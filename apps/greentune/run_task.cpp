@@ -5,7 +5,7 @@
 
 #include "commands.hpp"
 #include "run_flags.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/run_task.hpp"
 #include "greentune/tune/tune_task.hpp"
 
 namespace greentune::app {
@@ -42,7 +42,7 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
   cmd->add_flag("--force", args->force, "run even when the task already has a result (the database keeps the first)");
   cmd->callback([&ctx, args] {
     ctx.run = [args]() -> int {
-      exec::RunTaskOptions o;
+      slurm::RunTaskOptions o;
       o.study_dir = args->study_dir;
       o.task_id = args->task;
       o.greentune_bin = args->greentune_bin;
@@ -52,7 +52,7 @@ void add_run_task_command(CLI::App& app, CommandContext& ctx) {
       o.force = args->force;
       // A tune run's folder: its batches' plan is DIR/tune-plan.json (tune/tune_task.hpp).
       if (tune::is_tune_directory(args->study_dir)) o.load = tune::load_tune_directory_for_tasks;
-      return exec::run_task(o, std::cout);
+      return slurm::run_task(o, std::cout);
     };
   });
 }

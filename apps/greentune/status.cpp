@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/exec/status.hpp"
 
 namespace greentune::app {
@@ -22,7 +22,7 @@ void add_status_command(CLI::App& app, CommandContext& ctx) {
     ctx.run = [args]() -> int {
       std::cout << exec::format_status(exec::study_status(args->db));
       // Studies submitted to Slurm: each task's queue state (squeue/sacct) and result file.
-      std::cout << exec::format_slurm_summary(exec::slurm_task_summary(args->db), args->db);
+      std::cout << slurm::format_slurm_summary(slurm::slurm_task_summary(args->db), args->db);
       return 0;
     };
   });

@@ -7,7 +7,7 @@
 #include "run_flags.hpp"
 #include "greentune/core/error.hpp"
 #include "greentune/exec/local_executor.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/study/study_definition.hpp"
 
 namespace greentune::app {
@@ -22,7 +22,7 @@ struct StudyArgs {
   OverrideFlags overrides;
   std::string progress = "auto";
   std::string executor = "local";
-  exec::slurm::SlurmOptions slurm;
+  slurm::SlurmOptions slurm;
   bool ignore_slurm_jobs = false;
 };
 
@@ -70,15 +70,15 @@ void add_study_command(CLI::App& app, CommandContext& ctx) {
       o.cooldown_s = args->overrides.overrides().cooldown_s;
       o.progress = args->progress;
       if (args->executor == "slurm") {
-        exec::SlurmStudyOptions so;
+        slurm::SlurmStudyOptions so;
         so.run = o;
         so.slurm = args->slurm;
         if (args->ignore_slurm_jobs)
           throw usage_error("--ignore-slurm-jobs applies only to a local resume (--executor local)");
-        return exec::run_study_on_slurm(so);
+        return slurm::run_study_on_slurm(so);
       }
       // A local --resume first asks Slurm whether the study's tasks are still queued there.
-      return exec::run_study_here(o, args->ignore_slurm_jobs);
+      return slurm::run_study_here(o, args->ignore_slurm_jobs);
     };
   });
 }

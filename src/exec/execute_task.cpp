@@ -23,7 +23,7 @@
 #include "greentune/energy/meter.hpp"
 #include "greentune/energy/process_tree.hpp"
 #include "greentune/exec/environment.hpp"
-#include "greentune/exec/reports.hpp"
+#include "greentune/exec/report_lines.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/task.hpp"
 

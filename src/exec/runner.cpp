@@ -145,53 +145,117 @@ SubprocessOptions child_options(const ModelDefinition& m, const Configuration& h
   return so;
 }
 
-ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
-                            const std::string& stdout_text, const std::string& stderr_text, double timeout_s) {
-  ParsedOutcome p;
-  if (r.timed_out)
-    return ended(p, RunStatus::timeout, "timed out after " + std::to_string(std::llround(r.wall_s)) +
-                                            " s (run_timeout_s = " + format_exact(timeout_s) + ")");
-  std::string diverged_reason;
-  if (m.is_builtin()) {
-    // The last stdout line that is a JSON object.
-    std::istringstream in(stdout_text);
-    std::string line;
-    std::optional<TrainResult> tr;
-    std::string parse_error;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] != '{') continue;
-      try {
-        tr = train_result_from_json(json::parse(line));
-      } catch (const std::exception& e) {
-        parse_error = e.what();
-      }
-    }
-    if (tr) {
-      p.train_result = to_json(*tr);
-      p.performance = tr->performance;
-      if (tr->status == "diverged") diverged_reason = tr->reason.empty() ? "training diverged" : tr->reason;
-      for (const auto& [k, v] : planned) {
-        auto it = tr->hyperparameters.find(k);
-        if (it == tr->hyperparameters.end()) continue;
-        if (std::memcmp(&it->second, &v, sizeof(double)) != 0)
-          return ended(p, RunStatus::failed, "hyperparameter " + k + ": the trainer used " + format_exact(it->second) +
-                                                 ", the plan says " + format_exact(v));
-      }
-    }
-    if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
-    if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
-    if (!tr)
-      return ended(p, RunStatus::failed,
-                   "exit code 0 but no result JSON on stdout" + (parse_error.empty() ? "" : " (" + parse_error + ")"));
-    if (!p.performance || !std::isfinite(*p.performance)) {
-      p.performance.reset();
-      return ended(p, RunStatus::failed, "no " + m.metric + " in the result");
-    }
-    return ended(p, RunStatus::succeeded, "");
-  }
+namespace {
 
-  // External command.
-  std::string pattern_limit;  // a pattern that reached its limit on this output (core/pattern.hpp)
+// A built-in model's outcome: the last stdout line that is a JSON object is its TrainResult.
+ParsedOutcome builtin_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
+                              const std::string& stdout_text, const std::string& stderr_text) {
+  ParsedOutcome p;
+  std::string diverged_reason;
+  std::istringstream in(stdout_text);
+  std::string line;
+  std::optional<TrainResult> tr;
+  std::string parse_error;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    try {
+      tr = train_result_from_json(json::parse(line));
+    } catch (const std::exception& e) {
+      parse_error = e.what();
+    }
+  }
+  if (tr) {
+    p.train_result = to_json(*tr);
+    p.performance = tr->performance;
+    if (tr->status == "diverged") diverged_reason = tr->reason.empty() ? "training diverged" : tr->reason;
+    for (const auto& [k, v] : planned) {
+      auto it = tr->hyperparameters.find(k);
+      if (it == tr->hyperparameters.end()) continue;
+      if (std::memcmp(&it->second, &v, sizeof(double)) != 0)
+        return ended(p, RunStatus::failed, "hyperparameter " + k + ": the trainer used " + format_exact(it->second) +
+                                               ", the plan says " + format_exact(v));
+    }
+  }
+  if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
+  if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
+  if (!tr)
+    return ended(p, RunStatus::failed,
+                 "exit code 0 but no result JSON on stdout" + (parse_error.empty() ? "" : " (" + parse_error + ")"));
+  if (!p.performance || !std::isfinite(*p.performance)) {
+    p.performance.reset();
+    return ended(p, RunStatus::failed, "no " + m.metric + " in the result");
+  }
+  return ended(p, RunStatus::succeeded, "");
+}
+
+// What an external command's output says of its metric.
+struct MetricRead {
+  std::optional<double> metric;
+  std::string text;             // as printed (when it is not a number)
+  bool nonfinite = false;       // NaN, inf, null
+  std::string diverged_reason;  // a JSON line with "status": "diverged"
+  std::string pattern_limit;    // metric_regex reached its limit on this output (core/pattern.hpp)
+};
+
+// result = "json-lines": the last line with metric_key decides.
+void read_json_metric(const ModelDefinition& m, const std::string& stdout_text, MetricRead& out) {
+  std::istringstream in(stdout_text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto b = line.find_first_not_of(" \t");
+    if (b == std::string::npos || line[b] != '{') continue;
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (!j.is_object()) continue;
+    if (j.contains("status") && j["status"].is_string() && j["status"] == "diverged")
+      out.diverged_reason = j.value("reason", std::string("the command reported status diverged"));
+    if (!j.contains(m.metric_key)) continue;
+    const json& v = j[m.metric_key];
+    if (v.is_number()) {
+      out.metric = v.get<double>();
+      out.nonfinite = false;
+    } else if (v.is_null() || (v.is_string() && !parse_double(v.get<std::string>()))) {
+      out.metric.reset();
+      out.nonfinite = true;
+      out.text = v.dump();
+    } else if (v.is_string()) {
+      out.metric = parse_double(v.get<std::string>());
+    }
+  }
+}
+
+// metric_regex: the last match's first group decides.
+void read_regex_metric(const ModelDefinition& m, const std::string& stdout_text, MetricRead& out) {
+  std::string last;
+  bool found = false;
+  try {
+    Pattern(m.metric_regex).for_each_match(stdout_text, [&](const Match& mm) {
+      last = mm.size() > 1 ? mm.str(1) : std::string();
+      found = true;
+      return true;
+    });
+  } catch (const PatternLimitError& e) {
+    out.pattern_limit = std::string("metric_regex: ") + e.what();
+    found = false;
+  }
+  if (!found) return;
+  out.text = last;
+  out.metric = parse_double(last);
+  if (!out.metric) {
+    std::string low;
+    for (char c : last) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (low.find("nan") != std::string::npos || low.find("inf") != std::string::npos) out.nonfinite = true;
+  }
+}
+
+ParsedOutcome external_outcome(const ModelDefinition& m, const SubprocessResult& r, const std::string& stdout_text,
+                               const std::string& stderr_text) {
+  ParsedOutcome p;
+  std::string diverged_reason, pattern_limit;
   if (!m.diverged_regex.empty()) {
     try {
       Pattern dre(m.diverged_regex);
@@ -202,73 +266,36 @@ ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& plann
       pattern_limit = std::string("diverged_regex: ") + e.what();
     }
   }
-  std::optional<double> metric;
-  std::string metric_text;
-  bool metric_nonfinite = false;
-  if (m.result == "json-lines") {
-    std::istringstream in(stdout_text);
-    std::string line;
-    while (std::getline(in, line)) {
-      auto b = line.find_first_not_of(" \t");
-      if (b == std::string::npos || line[b] != '{') continue;
-      json j;
-      try {
-        j = json::parse(line);
-      } catch (const std::exception&) {
-        continue;
-      }
-      if (!j.is_object()) continue;
-      if (j.contains("status") && j["status"].is_string() && j["status"] == "diverged")
-        diverged_reason = j.value("reason", std::string("the command reported status diverged"));
-      if (j.contains(m.metric_key)) {
-        const json& v = j[m.metric_key];
-        if (v.is_number()) {
-          metric = v.get<double>();
-          metric_nonfinite = false;
-        } else if (v.is_null() || (v.is_string() && !parse_double(v.get<std::string>()))) {
-          metric.reset();
-          metric_nonfinite = true;
-          metric_text = v.dump();
-        } else if (v.is_string()) {
-          metric = parse_double(v.get<std::string>());
-        }
-      }
-    }
-  } else {
-    std::string last;
-    bool found = false;
-    try {
-      Pattern(m.metric_regex).for_each_match(stdout_text, [&](const Match& mm) {
-        last = mm.size() > 1 ? mm.str(1) : std::string();
-        found = true;
-        return true;
-      });
-    } catch (const PatternLimitError& e) {
-      pattern_limit = std::string("metric_regex: ") + e.what();
-      found = false;
-    }
-    if (found) {
-      metric_text = last;
-      metric = parse_double(last);
-      if (!metric) {
-        std::string low;
-        for (char c : last) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (low.find("nan") != std::string::npos || low.find("inf") != std::string::npos) metric_nonfinite = true;
-      }
-    }
-  }
+  MetricRead mr;
+  if (m.result == "json-lines") read_json_metric(m, stdout_text, mr);
+  else read_regex_metric(m, stdout_text, mr);
+  if (!mr.diverged_reason.empty()) diverged_reason = mr.diverged_reason;
+  if (!mr.pattern_limit.empty()) pattern_limit = mr.pattern_limit;
   if (!diverged_reason.empty()) return ended(p, RunStatus::diverged, diverged_reason);
   if (!r.ok()) return ended(p, RunStatus::failed, crash_reason(r, stderr_text));
   if (!pattern_limit.empty()) return ended(p, RunStatus::failed, pattern_limit);
-  if (metric_nonfinite) return ended(p, RunStatus::diverged, m.metric + " is " + metric_text);
-  if (!metric)
+  if (mr.nonfinite) return ended(p, RunStatus::diverged, m.metric + " is " + mr.text);
+  if (!mr.metric)
     return ended(p, RunStatus::failed,
-                 metric_text.empty()
+                 mr.text.empty()
                      ? (m.result == "json-lines" ? "no JSON line with '" + m.metric_key + "' on stdout"
                                                  : "metric not found on stdout (metric_regex " + m.metric_regex + ")")
-                     : "metric '" + metric_text + "' is not a number");
-  p.performance = metric;
+                     : "metric '" + mr.text + "' is not a number");
+  p.performance = mr.metric;
   return ended(p, RunStatus::succeeded, "");
+}
+
+}  // namespace
+
+ParsedOutcome parse_outcome(const ModelDefinition& m, const Configuration& planned, const SubprocessResult& r,
+                            const std::string& stdout_text, const std::string& stderr_text, double timeout_s) {
+  if (r.timed_out) {
+    ParsedOutcome p;
+    return ended(p, RunStatus::timeout, "timed out after " + std::to_string(std::llround(r.wall_s)) +
+                                            " s (run_timeout_s = " + format_exact(timeout_s) + ")");
+  }
+  if (m.is_builtin()) return builtin_outcome(m, planned, r, stdout_text, stderr_text);
+  return external_outcome(m, r, stdout_text, stderr_text);
 }
 
 energy::MeterOptions meter_options(const StudyDefinition& def) {

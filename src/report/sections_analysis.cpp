@@ -61,6 +61,77 @@ std::string estimated_energy_explanation() {
 
 // ---- correlations ----
 
+// One scenario's heatmap: rows model x hyperparameter (x co-runner), columns metrics.
+std::string correlation_heatmap(const ReportInput& in, Scenario scenario) {
+  const auto& a = in.analysis;
+  const std::string scen = to_string(scenario);
+  std::set<std::string> corunners;
+  for (const auto& c : a.correlations)
+    if (c.scenario == scenario) corunners.insert(c.corunner);
+  const bool one_corunner = corunners.size() == 1;
+  auto row_label = [&](const analysis::CorrelationRow& c) {
+    std::string label = c.model + " \u00b7 " + c.hyperparameter;
+    if (!one_corunner && !c.corunner.empty()) label += " (with " + c.corunner + ")";
+    return label;
+  };
+  std::set<Metric> metrics;
+  std::vector<std::string> rows;
+  std::map<std::string, std::size_t> row_index;
+  for (const auto& c : a.correlations) {
+    if (c.scenario != scenario) continue;
+    metrics.insert(c.metric);
+    std::string label = row_label(c);
+    if (!row_index.count(label)) {
+      row_index[label] = rows.size();
+      rows.push_back(label);
+    }
+  }
+  std::size_t hidden_rows = 0;
+  if (rows.size() > in.max_heatmap_rows) {
+    hidden_rows = rows.size() - in.max_heatmap_rows;
+    rows.resize(in.max_heatmap_rows);
+  }
+  svg::HeatmapData h;
+  h.title = "Spearman's rho, " + scen + " scenario";
+  h.legend_label = "Spearman's rho";
+  h.row_labels = rows;
+  std::vector<Metric> cols;
+  for (Metric m : kAllMetrics)
+    if (metrics.count(m)) {
+      cols.push_back(m);
+      h.column_labels.push_back(metric_name(m));
+    }
+  h.values.assign(rows.size(), std::vector<std::optional<double>>(cols.size()));
+  h.tooltips.assign(rows.size(), std::vector<std::string>(cols.size()));
+  h.marks.assign(rows.size(), std::vector<std::string>(cols.size()));
+  for (const auto& c : a.correlations) {
+    if (c.scenario != scenario) continue;
+    std::string label = row_label(c);
+    std::size_t i = row_index[label];
+    if (i >= rows.size()) continue;
+    std::size_t j = static_cast<std::size_t>(std::find(cols.begin(), cols.end(), c.metric) - cols.begin());
+    h.values[i][j] = c.defined ? std::optional<double>(c.spearman_rho) : std::nullopt;
+    h.marks[i][j] = std::string(c.spearman_p < a.options.alpha ? "*" : "") + (c.estimated ? "\u2020" : "");
+    h.tooltips[i][j] = fmt::format("rho {} (p {}), r {} (p {}), n {}, {}{}", svg::format_value(c.spearman_rho),
+                                   svg::format_value(c.spearman_p, 2), svg::format_value(c.pearson_r),
+                                   svg::format_value(c.pearson_p, 2), c.n, stats::to_string(c.strength),
+                                   c.estimated ? ", from estimated energy" : "");
+    if (c.metric == Metric::performance) h.tooltips[i][j] += ", " + performance_label(in, c.model);
+    if (!c.defined) h.tooltips[i][j] = fmt::format("constant input (n {}): no correlation", c.n);
+  }
+  std::string heading = scen + " scenario";
+  if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
+  const bool estimated = std::any_of(a.correlations.begin(), a.correlations.end(),
+                                     [&](const auto& c) { return c.scenario == scenario && c.estimated; });
+  h.title = "Spearman's rho, " + heading + (estimated ? " (\u2020 estimated energy)" : "");
+  return "<h3>" + html_escape(heading) + "</h3>\n" +
+            (hidden_rows ? notice(fmt::format("The heatmap shows the first {} rows; {} more are in the "
+                                              "table below and in correlations.csv.",
+                                              rows.size(), hidden_rows))
+                         : std::string()) +
+            figure(svg::heatmap(h), "Hover a cell for rho, Pearson's r, p-values and n. Grey n/a: not measured, left out (an estimate) or a constant input.");
+}
+
 Section correlation_section(const ReportInput& in) {
   Section s{"correlations", "Correlations between hyperparameters and energy (RQ1)", {}, {}};
   const auto& a = in.analysis;
@@ -80,75 +151,7 @@ Section correlation_section(const ReportInput& in) {
                         "good only for a higher-is-better metric. Performance metrics: " +
                         performance_directions(in) + ".");
 
-  // One heatmap per scenario: rows model x hyperparameter (x co-runner), columns metrics.
-  for (const Scenario scenario : scenarios_of(a.correlations)) {
-    const std::string scen = to_string(scenario);
-    std::set<std::string> corunners;
-    for (const auto& c : a.correlations)
-      if (c.scenario == scenario) corunners.insert(c.corunner);
-    const bool one_corunner = corunners.size() == 1;
-    auto row_label = [&](const analysis::CorrelationRow& c) {
-      std::string label = c.model + " \u00b7 " + c.hyperparameter;
-      if (!one_corunner && !c.corunner.empty()) label += " (with " + c.corunner + ")";
-      return label;
-    };
-    std::set<Metric> metrics;
-    std::vector<std::string> rows;
-    std::map<std::string, std::size_t> row_index;
-    for (const auto& c : a.correlations) {
-      if (c.scenario != scenario) continue;
-      metrics.insert(c.metric);
-      std::string label = row_label(c);
-      if (!row_index.count(label)) {
-        row_index[label] = rows.size();
-        rows.push_back(label);
-      }
-    }
-    std::size_t hidden_rows = 0;
-    if (rows.size() > in.max_heatmap_rows) {
-      hidden_rows = rows.size() - in.max_heatmap_rows;
-      rows.resize(in.max_heatmap_rows);
-    }
-    svg::HeatmapData h;
-    h.title = "Spearman's rho, " + scen + " scenario";
-    h.legend_label = "Spearman's rho";
-    h.row_labels = rows;
-    std::vector<Metric> cols;
-    for (Metric m : kAllMetrics)
-      if (metrics.count(m)) {
-        cols.push_back(m);
-        h.column_labels.push_back(metric_name(m));
-      }
-    h.values.assign(rows.size(), std::vector<std::optional<double>>(cols.size()));
-    h.tooltips.assign(rows.size(), std::vector<std::string>(cols.size()));
-    h.marks.assign(rows.size(), std::vector<std::string>(cols.size()));
-    for (const auto& c : a.correlations) {
-      if (c.scenario != scenario) continue;
-      std::string label = row_label(c);
-      std::size_t i = row_index[label];
-      if (i >= rows.size()) continue;
-      std::size_t j = static_cast<std::size_t>(std::find(cols.begin(), cols.end(), c.metric) - cols.begin());
-      h.values[i][j] = c.defined ? std::optional<double>(c.spearman_rho) : std::nullopt;
-      h.marks[i][j] = std::string(c.spearman_p < a.options.alpha ? "*" : "") + (c.estimated ? "\u2020" : "");
-      h.tooltips[i][j] = fmt::format("rho {} (p {}), r {} (p {}), n {}, {}{}", svg::format_value(c.spearman_rho),
-                                     svg::format_value(c.spearman_p, 2), svg::format_value(c.pearson_r),
-                                     svg::format_value(c.pearson_p, 2), c.n, stats::to_string(c.strength),
-                                     c.estimated ? ", from estimated energy" : "");
-      if (c.metric == Metric::performance) h.tooltips[i][j] += ", " + performance_label(in, c.model);
-      if (!c.defined) h.tooltips[i][j] = fmt::format("constant input (n {}): no correlation", c.n);
-    }
-    std::string heading = scen + " scenario";
-    if (one_corunner && !corunners.begin()->empty()) heading += " (co-runner: " + *corunners.begin() + ")";
-    const bool estimated = std::any_of(a.correlations.begin(), a.correlations.end(),
-                                       [&](const auto& c) { return c.scenario == scenario && c.estimated; });
-    h.title = "Spearman's rho, " + heading + (estimated ? " (\u2020 estimated energy)" : "");
-    s.html += "<h3>" + html_escape(heading) + "</h3>\n" +
-              (hidden_rows ? notice(fmt::format("The heatmap shows the first {} rows; {} more are in the "
-                                                "table below and in correlations.csv.",
-                                                rows.size(), hidden_rows))
-                           : std::string()) +
-              figure(svg::heatmap(h), "Hover a cell for rho, Pearson's r, p-values and n. Grey n/a: not measured, left out (an estimate) or a constant input.");
-  }
+  for (const Scenario scenario : scenarios_of(a.correlations)) s.html += correlation_heatmap(in, scenario);
 
   // Strength summary (the paper's tables).
   Table st{"Correlations per strength bin of Spearman's rho (counted over models)",

@@ -177,19 +177,18 @@ Section boxplot_section(const ReportInput& in) {
 
 // ---- power over time ----
 
-Section power_section(const ReportInput& in) {
-  Section s{"power", "Power over time", {}, {}};
-  if (!in.from_database) {
-    s.html += notice("Power samples are not available for a runs CSV input: they are recorded only in a "
-                     "study database.");
-    return s;
-  }
-  if (in.power.empty()) {
-    s.html += notice("The study database holds no power samples.");
-    return s;
-  }
-  // Pick runs: per group, the original's first run, then each operator's lowest and highest
-  // value; groups take turns so that every group is shown within the budget.
+namespace {
+
+using GroupList = std::vector<std::pair<GroupKey, std::vector<const RunRecord*>>>;
+
+struct PowerCandidate {
+  long long id;
+  std::string label;
+};
+
+// Runs to draw, per group: the original's first run, then each operator's lowest and highest
+// value; groups take turns so that every group is shown within the budget (in.max_power_runs).
+std::vector<std::vector<PowerCandidate>> pick_power_runs(const ReportInput& in, const GroupList& groups) {
   std::set<long long> with_samples;
   for (const auto& [id, pts] : in.power)
     if (!pts.empty()) with_samples.insert(id);
@@ -198,12 +197,7 @@ Section power_section(const ReportInput& in) {
     if (it == r->extra.end()) return std::nullopt;
     return parse_integer(it->second);
   };
-  struct Candidate {
-    long long id;
-    std::string label;
-  };
-  auto groups = ordered(succeeded_groups(in.runs));
-  std::vector<std::vector<Candidate>> candidates(groups.size());
+  std::vector<std::vector<PowerCandidate>> candidates(groups.size());
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     const auto& runs = groups[gi].second;
     auto add = [&](const RunRecord* r, const std::string& label) {
@@ -227,7 +221,7 @@ Section power_section(const ReportInput& in) {
       if (lohi.second != lohi.first) add(lohi.second, op + "=" + value_text(lohi.second->hp.at(op)));
     }
   }
-  std::vector<std::vector<Candidate>> picked(groups.size());
+  std::vector<std::vector<PowerCandidate>> picked(groups.size());
   std::size_t n_picked = 0;
   for (std::size_t round = 0; n_picked < in.max_power_runs; ++round) {
     bool any = false;
@@ -239,6 +233,70 @@ Section power_section(const ReportInput& in) {
     }
     if (!any) break;
   }
+  return picked;
+}
+
+// One group's picked runs: a line chart per energy domain, and a row per series in t.
+std::map<EnergyDomain, svg::LineChartData> power_charts(const ReportInput& in, const GroupList::value_type& group,
+                                                        const std::vector<PowerCandidate>& picked, Table& t) {
+  const auto& [model, sc, corunner] = group.first;
+  const std::string scenario = to_string(sc);
+  std::map<EnergyDomain, svg::LineChartData> charts;  // by domain
+  for (const auto& cand : picked) {
+    std::map<EnergyDomain, std::pair<svg::Series, std::string>> series;  // domain -> (series, source)
+    for (const auto& p : in.power.at(cand.id)) {
+      auto& [sr, source] = series[p.domain];
+      if (sr.label.empty()) {
+        bool est = is_estimated(p.source);
+        sr.label = cand.label + (est ? " (estimated)" : "");
+        sr.dashed = est;
+        sr.highlight = cand.label == "original";
+        source = to_string(p.source);
+      }
+      sr.points.emplace_back(p.t_s, p.watts);
+    }
+    for (auto& [d, entry] : series) {
+      const std::string domain = to_string(d);
+      auto& [sr, source] = entry;
+      double energy = 0;
+      for (std::size_t k = 1; k < sr.points.size(); ++k)
+        energy += (sr.points[k].first - sr.points[k - 1].first) *
+                  (sr.points[k].second + sr.points[k - 1].second) / 2;
+      std::vector<double> w;
+      for (const auto& pt : sr.points) w.push_back(pt.second);
+      t.rows.push_back({count_cell(static_cast<std::size_t>(cand.id)), model, scenario, corunner, cand.label,
+                        domain, Cell(source, source, sr.dashed ? "est" : ""), count_cell(sr.points.size()),
+                        num_cell(sr.points.back().first - sr.points.front().first), num_cell(mean_or_nan(w)),
+                        num_cell(energy)});
+      auto& chart = charts[d];
+      if (chart.title.empty()) {
+        chart.title = group_label(model, sc, corunner) + ": " + domain + " power";
+        chart.x_label = "time since the run's meter window began (s)";
+        chart.y_label = domain + " power (W)";
+      }
+      chart.series.push_back(std::move(sr));
+    }
+  }
+  return charts;
+}
+
+}  // namespace
+
+Section power_section(const ReportInput& in) {
+  Section s{"power", "Power over time", {}, {}};
+  if (!in.from_database) {
+    s.html += notice("Power samples are not available for a runs CSV input: they are recorded only in a "
+                     "study database.");
+    return s;
+  }
+  if (in.power.empty()) {
+    s.html += notice("The study database holds no power samples.");
+    return s;
+  }
+  auto groups = ordered(succeeded_groups(in.runs));
+  const std::vector<std::vector<PowerCandidate>> picked = pick_power_runs(in, groups);
+  std::size_t n_picked = 0;
+  for (const auto& p : picked) n_picked += p.size();
   if (n_picked == 0) {
     s.html += notice("No succeeded run has power samples.");
     return s;
@@ -255,45 +313,7 @@ Section power_section(const ReportInput& in) {
   s.html += "<div class=\"charts\">\n";
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     if (picked[gi].empty()) continue;
-    const auto& [model, sc, corunner] = groups[gi].first;
-    const std::string scenario = to_string(sc);
-    std::map<EnergyDomain, svg::LineChartData> charts;  // by domain
-    for (const auto& cand : picked[gi]) {
-      std::map<EnergyDomain, std::pair<svg::Series, std::string>> series;  // domain -> (series, source)
-      for (const auto& p : in.power.at(cand.id)) {
-        auto& [sr, source] = series[p.domain];
-        if (sr.label.empty()) {
-          bool est = is_estimated(p.source);
-          sr.label = cand.label + (est ? " (estimated)" : "");
-          sr.dashed = est;
-          sr.highlight = cand.label == "original";
-          source = to_string(p.source);
-        }
-        sr.points.emplace_back(p.t_s, p.watts);
-      }
-      for (auto& [d, entry] : series) {
-        const std::string domain = to_string(d);
-        auto& [sr, source] = entry;
-        double energy = 0;
-        for (std::size_t k = 1; k < sr.points.size(); ++k)
-          energy += (sr.points[k].first - sr.points[k - 1].first) *
-                    (sr.points[k].second + sr.points[k - 1].second) / 2;
-        std::vector<double> w;
-        for (const auto& pt : sr.points) w.push_back(pt.second);
-        t.rows.push_back({count_cell(static_cast<std::size_t>(cand.id)), model, scenario, corunner, cand.label,
-                          domain, Cell(source, source, sr.dashed ? "est" : ""), count_cell(sr.points.size()),
-                          num_cell(sr.points.back().first - sr.points.front().first), num_cell(mean_or_nan(w)),
-                          num_cell(energy)});
-        auto& chart = charts[d];
-        if (chart.title.empty()) {
-          chart.title = group_label(model, sc, corunner) + ": " + domain + " power";
-          chart.x_label = "time since the run's meter window began (s)";
-          chart.y_label = domain + " power (W)";
-        }
-        chart.series.push_back(std::move(sr));
-      }
-    }
-    for (const auto& [d, chart] : charts)
+    for (const auto& [d, chart] : power_charts(in, groups[gi], picked[gi], t))
       s.html += figure(svg::line_chart(chart), chart.title);
   }
   s.html += "</div>\n";

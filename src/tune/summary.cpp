@@ -80,37 +80,8 @@ json candidate_json(const TuneState& s, long long cid) {
   return j;
 }
 
-}  // namespace
-
-json tune_summary(const std::string& dir_or_db) {
-  study::StudyPaths paths = study::StudyPaths::from_path(dir_or_db);
-  store::StudyStore st = store::StudyStore::open(paths.db());
-  TuneState s = load_tune_state(paths, st);
-  const auto& m = s.def.model();
-  json j;
-  j["name"] = s.def.study.name;
-  j["directory"] = paths.dir;
-  j["model"] = m.name;
-  j["metric"] = m.metric;
-  j["higher_is_better"] = m.higher_is_better;
-  j["objective"] = s.def.objective;
-  j["objective_unit"] = s.def.objective == "time" ? "s" : "J";
-  j["margin"] = s.def.margin_relative ? json(format_exact(s.def.margin * 100) + "%") : json(s.def.margin);
-  j["alpha"] = s.def.alpha;
-  j["estimated"] = s.any_estimated();
-  j["finished"] = st.meta("finished_at").has_value();
-  j["budget"] = {{"runs", s.def.budget_runs ? json(*s.def.budget_runs) : json(nullptr)},
-                 {"j", s.def.budget_j ? json(*s.def.budget_j) : json(nullptr)},
-                 {"h", s.def.budget_h ? json(*s.def.budget_h) : json(nullptr)}};
-  json counts = json::object();
-  for (const auto& r : s.runs) {
-    const std::string status = to_string(r.status);
-    counts[status] = counts.value(status, 0) + 1;
-  }
-  j["runs"] = {{"total", s.runs.size()}, {"original", s.runs_in("original")}, {"search", s.runs_in("search")},
-               {"confirm", s.runs_in("confirm")}, {"by_status", counts}};
-
-  // Every configuration: means over its succeeded runs (all phases), and the Pareto front.
+// Every configuration: means over its succeeded runs (all phases), and the Pareto front.
+void add_configurations(const TuneState& s, json& j) {
   const double tau = s.threshold();
   json configs = json::array();
   struct Point { long long id; double objective, energy, performance; };
@@ -149,8 +120,12 @@ json tune_summary(const std::string& dir_or_db) {
   j["configurations"] = configs;
   j["pareto"] = pareto;
 
-  // Convergence: the best observed objective among configurations whose mean performance so far is
-  // feasible, after each search-phase run.
+}
+
+// Convergence: the best observed objective among configurations whose mean performance so far is
+// feasible, after each search-phase run.
+json convergence(const TuneState& s) {
+  const double tau = s.threshold();
   json conv = json::array();
   std::map<long long, std::pair<std::vector<double>, std::vector<double>>> seen;
   double best = INFINITY;
@@ -168,7 +143,41 @@ json tune_summary(const std::string& dir_or_db) {
       if (mean(v.second) >= tau) best = std::min(best, mean(v.first));
     conv.push_back({{"run", k}, {"best_feasible_objective", number_or_null(best)}});
   }
-  j["convergence"] = conv;
+  return conv;
+}
+
+}  // namespace
+
+json tune_summary(const std::string& dir_or_db) {
+  study::StudyPaths paths = study::StudyPaths::from_path(dir_or_db);
+  store::StudyStore st = store::StudyStore::open(paths.db());
+  TuneState s = load_tune_state(paths, st);
+  const auto& m = s.def.model();
+  json j;
+  j["name"] = s.def.study.name;
+  j["directory"] = paths.dir;
+  j["model"] = m.name;
+  j["metric"] = m.metric;
+  j["higher_is_better"] = m.higher_is_better;
+  j["objective"] = s.def.objective;
+  j["objective_unit"] = s.def.objective == "time" ? "s" : "J";
+  j["margin"] = s.def.margin_relative ? json(format_exact(s.def.margin * 100) + "%") : json(s.def.margin);
+  j["alpha"] = s.def.alpha;
+  j["estimated"] = s.any_estimated();
+  j["finished"] = st.meta("finished_at").has_value();
+  j["budget"] = {{"runs", s.def.budget_runs ? json(*s.def.budget_runs) : json(nullptr)},
+                 {"j", s.def.budget_j ? json(*s.def.budget_j) : json(nullptr)},
+                 {"h", s.def.budget_h ? json(*s.def.budget_h) : json(nullptr)}};
+  json counts = json::object();
+  for (const auto& r : s.runs) {
+    const std::string status = to_string(r.status);
+    counts[status] = counts.value(status, 0) + 1;
+  }
+  j["runs"] = {{"total", s.runs.size()}, {"original", s.runs_in("original")}, {"search", s.runs_in("search")},
+               {"confirm", s.runs_in("confirm")}, {"by_status", counts}};
+
+  add_configurations(s, j);
+  j["convergence"] = convergence(s);
 
   json tried = json::array();
   json rec;

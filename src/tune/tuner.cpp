@@ -25,11 +25,12 @@
 #include "greentune/exec/overrides.hpp"
 #include "greentune/exec/runner.hpp"
 #include "greentune/exec/session.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/batch.hpp"
+#include "greentune/slurm/study.hpp"
+#include "greentune/tune/tune_task.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/report/tune_report.hpp"
-#include "slurm_batch.hpp"
 #include "state.hpp"
 
 namespace greentune::tune {
@@ -235,15 +236,15 @@ std::vector<NewRun> next_batch(const TuneState& s, std::optional<json>& candidat
 
 // A local --resume of a run that submitted to Slurm: running here what Slurm still has queued or
 // running would train it twice.
-void refuse_while_in_slurm(const study::StudyPaths& paths, const TuneState& s, const exec::slurm::SlurmOptions& so,
+void refuse_while_in_slurm(const study::StudyPaths& paths, const TuneState& s, const slurm::SlurmOptions& so,
                            std::ostream& err) {
-  if (exec::slurm::read_submissions(paths.dir).empty()) return;
+  if (slurm::read_submissions(paths.dir).empty()) return;
   std::vector<long long> pending;
   for (const auto& r : s.runs)
     if (!r.final()) pending.push_back(r.task_id);
   std::vector<long long> jobs;
   try {
-    jobs = active_slurm_jobs(paths, pending, so);
+    jobs = slurm::active_slurm_jobs(paths, pending, so);
   } catch (const Error& e) {
     err << "greentune: note: " << paths.dir << " submitted tasks to Slurm, which could not be asked (" << e.what()
         << "); running what is pending here\n";
@@ -257,13 +258,14 @@ void refuse_while_in_slurm(const study::StudyPaths& paths, const TuneState& s, c
 }
 
 // How this tune run's batches go to Slurm: the options given or recorded, the overrides in force
-// as run-task arguments (nodes read no database), the session's cancel flag.
-SlurmBatchOptions slurm_batch_options(const TuneOptions& o, store::StudyStore& st, const TuneState& s,
+// as run-task arguments (nodes read no database), the session's cancel flag (search() adds the
+// line per result, from the batch's state).
+slurm::BatchOptions slurm_batch_options(const TuneOptions& o, store::StudyStore& st, const TuneState& s,
                                       const exec::Session& session, std::ostream& err) {
-  SlurmBatchOptions sb;
+  slurm::BatchOptions sb;
   sb.slurm = o.slurm;
-  exec::reuse_slurm_options(st, sb.slurm, o.resume.empty() || exec::slurm_options_given(o.slurm));
-  exec::save_slurm_options(st, sb.slurm);
+  slurm::reuse_slurm_options(st, sb.slurm, o.resume.empty() || slurm::slurm_options_given(o.slurm));
+  slurm::save_slurm_options(st, sb.slurm);
   if (sb.slurm.greentune_bin.empty()) sb.slurm.greentune_bin = self_executable_path();
   auto& args = sb.slurm.run_task_args;
   for (const auto& a : exec::run_task_arguments(exec::recorded_overrides(st))) args.push_back(a);
@@ -275,110 +277,104 @@ SlurmBatchOptions slurm_batch_options(const TuneOptions& o, store::StudyStore& s
   sb.log = [&err, quiet](const std::string& line) {
     if (!quiet) err << "tune: " << line << "\n";
   };
-  sb.on_result = [&err, quiet, &s](const study::TaskResult& r) {
-    if (!quiet) err << run_line(s, r) << "\n";
-  };
   return sb;
 }
 
-}  // namespace
-
-int run_tune(const TuneOptions& o) {
-  std::ostream& out = o.out ? *o.out : std::cout;
-  std::ostream& err = o.err ? *o.err : std::cerr;
-  std::ostream& info = o.json ? err : out;
-  study::StudyPaths paths;
-  const exec::StudyOverrides given{o.meter_override, o.cooldown_s};
-  exec::check_overrides(given);  // refused before anything is created
-  if (!o.resume.empty()) {
-    if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
-    if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
-    paths = study::StudyPaths::from_path(o.resume);
-  }
+// The executor a run uses ("local" or "slurm"), its options checked.
+std::string tune_executor(const TuneOptions& o, const study::StudyPaths& paths) {
   // A run that submitted to Slurm (it made DIR/slurm/ before anything else) resumes there.
   std::string executor = o.executor;
   if (executor.empty())
-    executor = !o.resume.empty() && std::filesystem::is_directory(exec::slurm::slurm_dir(paths.dir)) ? "slurm" : "local";
+    executor = !o.resume.empty() && std::filesystem::is_directory(slurm::slurm_dir(paths.dir)) ? "slurm" : "local";
   if (executor != "local" && executor != "slurm")
     throw usage_error("--executor: expected local or slurm, got '" + executor + "'");
   const bool on_slurm = executor == "slurm";
-  if (!on_slurm && exec::slurm_options_given(o.slurm))
+  if (!on_slurm && slurm::slurm_options_given(o.slurm))
     throw usage_error("--partition, --sbatch-arg, --no-exclusive and --max-parallel apply only with --executor slurm");
   // (A resume asks for the Slurm commands only when it has something to submit or wait for.)
-  if (on_slurm && !o.dry_run && o.resume.empty() && !exec::slurm::slurm_available(o.slurm))
+  if (on_slurm && !o.dry_run && o.resume.empty() && !slurm::slurm_available(o.slurm))
     throw usage_error("--executor slurm: '" + o.slurm.sbatch +
                       "' not found; tune from a machine with the Slurm client commands (a login node)");
+  return executor;
+}
+
+// A tune directory opened (created, or resumed) under its lock.
+struct OpenRun {
+  study::StudyPaths paths;
+  std::optional<store::StudyStore> st;
+  FileLock lock;  // one runner per tune directory, as for studies (exec/study_lock.hpp)
+};
+
+// Opens the run; false for a dry run (the definition printed, nothing created).
+bool open_run(const TuneOptions& o, bool on_slurm, OpenRun& r, std::ostream& out, std::ostream& info) {
   // Nodes' run-task refuses to run beside a local runner: on Slurm tune holds the lock as a submitter.
   const std::string role = on_slurm ? exec::kRoleSubmit : exec::kRoleRunner;
   const std::string what = std::string("greentune tune") + (o.resume.empty() ? "" : " --resume") +
                            (on_slurm ? " --executor slurm" : "");
-  std::optional<store::StudyStore> st;
-  FileLock lock;  // one runner per tune directory, as for studies (exec/study_lock.hpp)
   if (!o.resume.empty()) {
-    lock = exec::lock_study(paths.dir, what, role);  // refused before anything is read or written
-    st.emplace(store::StudyStore::open(paths.db()));
-    TuneState s = load_tune_state(paths, *st);
-    int merged = exec::merge_result_files(s.study, *st);
-    long long reset = st->reset_in_flight();
-    info << "resuming tune '" << s.def.study.name << "' in " << paths.dir << ": " << merged
+    r.lock = exec::lock_study(r.paths.dir, what, role);  // refused before anything is read or written
+    r.st.emplace(store::StudyStore::open(r.paths.db()));
+    TuneState s = load_tune_state(r.paths, *r.st);
+    int merged = exec::merge_result_files(s.study, *r.st);
+    long long reset = r.st->reset_in_flight();
+    info << "resuming tune '" << s.def.study.name << "' in " << r.paths.dir << ": " << merged
          << " run(s) recovered from result files, " << reset << " interrupted run(s) to re-run\n";
-  } else {
-    if (o.tune_file.empty()) throw usage_error("tune needs a tune file (or --resume DIR)");
-    TuneDefinition def = load_tune_file(o.tune_file);
-    if (o.dry_run) {
-      out << describe_definition(def);
-      return 0;
-    }
-    std::string dir = o.out_dir.empty() ? default_dir(def) : o.out_dir;
-    study::StudyDefinition sd = def.study;
-    sd.repetitions = 1;
-    for (auto& m : sd.models) m.operators.clear();
-    study::create_study_directory(sd, dir);  // the original's first run is task 1
-    paths.dir = dir;
-    lock = exec::lock_study(paths.dir, what, role);
-    if (on_slurm) make_directories(exec::slurm::slurm_dir(paths.dir));
-    st.emplace(store::StudyStore::open(paths.db()));
-    st->set_meta("kind", "tune");
-    info << describe_definition(def) << "tune directory: " << paths.dir << "\n";
+    return true;
   }
-  // --meter and --cooldown: recorded as a study's are (kept by --resume), applied by load_tune_state,
-  // passed on to Slurm's nodes as run-task arguments (exec/overrides.hpp).
-  exec::record_overrides(*st, given);
+  if (o.tune_file.empty()) throw usage_error("tune needs a tune file (or --resume DIR)");
+  TuneDefinition def = load_tune_file(o.tune_file);
+  if (o.dry_run) {
+    out << describe_definition(def);
+    return false;
+  }
+  std::string dir = o.out_dir.empty() ? default_dir(def) : o.out_dir;
+  study::StudyDefinition sd = def.study;
+  sd.repetitions = 1;
+  for (auto& m : sd.models) m.operators.clear();
+  study::create_study_directory(sd, dir);  // the original's first run is task 1
+  r.paths.dir = dir;
+  r.lock = exec::lock_study(r.paths.dir, what, role);
+  if (on_slurm) make_directories(slurm::slurm_dir(r.paths.dir));
+  r.st.emplace(store::StudyStore::open(r.paths.db()));
+  r.st->set_meta("kind", "tune");
+  info << describe_definition(def) << "tune directory: " << r.paths.dir << "\n";
+  return true;
+}
 
-  TuneState s = load_tune_state(paths, *st);
-  if (!on_slurm && !o.resume.empty()) refuse_while_in_slurm(paths, s, o.slurm, err);
-  // The execution core (exec/session.hpp): here it runs the tasks; on Slurm each node's run-task
-  // has its own, and this one only owns cancellation and the runs in flight.
-  exec::SessionOptions so;
-  so.greentune_bin = o.greentune_bin;
-  so.resume_command = "greentune tune --resume " + paths.dir;
-  so.err = &err;
-  so.here = !on_slurm;
-  exec::Session session(s.study, &*st, so);
-  st->set_meta("executor", executor);
-  SlurmBatchOptions sb;
-  if (on_slurm) sb = slurm_batch_options(o, *st, s, session, err);
-  auto budget_spent_now = [&](const TuneState& now) {
-    return (now.def.budget_j && now.energy_spent_j() >= *now.def.budget_j) ||
-           (now.def.budget_h && now.hours_spent() >= *now.def.budget_h);
-  };
+bool budget_spent_now(const TuneState& now) {
+  return (now.def.budget_j && now.energy_spent_j() >= *now.def.budget_j) ||
+         (now.def.budget_h && now.hours_spent() >= *now.def.budget_h);
+}
+
+// The search: batches proposed, run (through the session here, or as Slurm job arrays) and
+// stored until the budget is spent or nothing is left to try. Returns 130 when interrupted.
+int search(const TuneOptions& o, OpenRun& r, exec::Session& session, const slurm::BatchOptions* on_slurm,
+           std::ostream& err) {
+  const study::StudyPaths& paths = r.paths;
+  store::StudyStore& st = *r.st;
+  TuneState s = load_tune_state(paths, st);
   try {
     for (;;) {
-      s = load_tune_state(paths, *st);
+      s = load_tune_state(paths, st);
       std::vector<long long> pending;
-      for (const auto& r : s.runs)
-        if (!r.final() && (pending.empty() || pending.back() != r.task_id)) pending.push_back(r.task_id);
+      for (const auto& run : s.runs)
+        if (!run.final() && (pending.empty() || pending.back() != run.task_id)) pending.push_back(run.task_id);
       if (budget_spent_now(s)) break;  // what is still pending is left unrun (the budget is spent)
       if (!pending.empty() && on_slurm) {
-        run_batch_on_slurm(paths, s.def, *st, pending, sb);  // the whole batch, then the budgets are looked at again
+        write_tune_plan(paths, s.def, st);  // the nodes read the plan: rewritten from the database first
+        slurm::BatchOptions batch = *on_slurm;
+        batch.on_result = [&](const study::TaskResult& res) {
+          if (!o.quiet) err << run_line(s, res) << "\n";
+        };
+        slurm::run_batch(paths, st, pending, batch);  // the whole batch, then the budgets are looked at again
         continue;
       }
       if (!pending.empty()) {
         session.set_study(s.study);
         exec::SessionHooks hooks;
-        hooks.on_task_done = [&](const study::TaskResult& r) {
-          if (!o.quiet) err << run_line(s, r) << "\n";
-          return !budget_spent_now(load_tune_state(paths, *st));
+        hooks.on_task_done = [&](const study::TaskResult& res) {
+          if (!o.quiet) err << run_line(s, res) << "\n";
+          return !budget_spent_now(load_tune_state(paths, st));
         };
         exec::BatchEnd end = session.run(pending, hooks);
         if (end == exec::BatchEnd::cancelled) return 130;
@@ -390,7 +386,7 @@ int run_tune(const TuneOptions& o) {
       std::vector<NewRun> batch = next_batch(s, candidates, note);
       if (!note.empty() && !o.quiet) err << "tune: " << note << "\n";
       if (batch.empty()) break;
-      add_runs(*st, s, batch, candidates);
+      add_runs(st, s, batch, candidates);
     }
   } catch (const exec::Cancelled&) {  // a Slurm batch's wait (a local batch's is the session's)
     session.reset_in_flight();
@@ -406,12 +402,50 @@ int run_tune(const TuneOptions& o) {
     }
     throw;
   }
+  return 0;
+}
+
+}  // namespace
+
+int run_tune(const TuneOptions& o) {
+  std::ostream& out = o.out ? *o.out : std::cout;
+  std::ostream& err = o.err ? *o.err : std::cerr;
+  std::ostream& info = o.json ? err : out;
+  OpenRun r;
+  const exec::StudyOverrides given{o.meter_override, o.cooldown_s};
+  exec::check_overrides(given);  // refused before anything is created
+  if (!o.resume.empty()) {
+    if (o.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
+    if (!o.tune_file.empty()) throw usage_error("--resume continues a tune run: give no tune file with it");
+    r.paths = study::StudyPaths::from_path(o.resume);
+  }
+  const std::string executor = tune_executor(o, r.paths);
+  const bool on_slurm = executor == "slurm";
+  if (!open_run(o, on_slurm, r, out, info)) return 0;
+  // --meter and --cooldown: recorded as a study's are (kept by --resume), applied by load_tune_state,
+  // passed on to Slurm's nodes as run-task arguments (exec/overrides.hpp).
+  exec::record_overrides(*r.st, given);
+
+  TuneState s = load_tune_state(r.paths, *r.st);
+  if (!on_slurm && !o.resume.empty()) refuse_while_in_slurm(r.paths, s, o.slurm, err);
+  // The execution core (exec/session.hpp): here it runs the tasks; on Slurm each node's run-task
+  // has its own, and this one only owns cancellation and the runs in flight.
+  exec::SessionOptions so;
+  so.greentune_bin = o.greentune_bin;
+  so.resume_command = "greentune tune --resume " + r.paths.dir;
+  so.err = &err;
+  so.here = !on_slurm;
+  exec::Session session(s.study, &*r.st, so);
+  r.st->set_meta("executor", executor);
+  std::optional<slurm::BatchOptions> sb;
+  if (on_slurm) sb = slurm_batch_options(o, *r.st, s, session, err);
+  if (search(o, r, session, sb ? &*sb : nullptr, err) == 130) return 130;
   session.restore_governor();
-  st->set_meta("finished_at", store::utc_now_iso());
-  json summary = tune_summary(paths.dir);
-  write_file_atomic(paths.dir + "/report.html", report::tune_report_html(summary));
+  r.st->set_meta("finished_at", store::utc_now_iso());
+  json summary = tune_summary(r.paths.dir);
+  write_file_atomic(r.paths.dir + "/report.html", report::tune_report_html(summary));
   if (o.json) out << summary.dump(2) << "\n";
-  else out << describe_summary(summary) << "report: " << paths.dir << "/report.html\n";
+  else out << describe_summary(summary) << "report: " << r.paths.dir << "/report.html\n";
   return 0;
 }
 

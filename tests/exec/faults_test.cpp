@@ -15,7 +15,7 @@
 #include "greentune/core/files.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/exec/local_executor.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/run_task.hpp"
 #include "greentune/exec/status.hpp"
 #include "greentune/store/run_records.hpp"
 #include "greentune/store/study_store.hpp"
@@ -87,14 +87,14 @@ TEST(Overrides, ResumeKeepsTheRecordedOverridesAndRunTaskAppliesItsFlags) {
   StudyDefinition def = study::load_study_file(dir + "/study.toml");
   study::create_study_directory(def, dir + "/out");
   // run-task --cooldown-s 0 --meter estimate: no 30 s wait before the task, estimated energy.
-  RunTaskOptions o;
+  slurm::RunTaskOptions o;
   o.study_dir = dir + "/out";
   o.task_id = 1;
   o.cooldown_s = 0;
   o.meter_override = "estimate";
   std::ostringstream log;
   double t0 = monotonic_seconds();
-  ASSERT_EQ(run_task(o, log), 0) << log.str();
+  ASSERT_EQ(slurm::run_task(o, log), 0) << log.str();
   EXPECT_LT(monotonic_seconds() - t0, 25) << log.str();
   auto result = study::read_task_result(dir + "/out/results/task-1.json");
   ASSERT_EQ(result.runs.size(), 1u);
@@ -102,7 +102,7 @@ TEST(Overrides, ResumeKeepsTheRecordedOverridesAndRunTaskAppliesItsFlags) {
   EXPECT_EQ(result.runs[0].energy[0].source, EnergySource::estimated);
   o.task_id = 2;
   o.cooldown_s = -1;
-  EXPECT_THROW(run_task(o, log), Error);
+  EXPECT_THROW(slurm::run_task(o, log), Error);
 
   // study --resume --cooldown 0 --meter estimate records both; a later plain --resume keeps them.
   StudyRunOptions ro;

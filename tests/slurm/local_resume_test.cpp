@@ -16,7 +16,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/files.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "local_cluster.hpp"
 #include "toy_study.hpp"
@@ -40,14 +40,14 @@ struct FakeSlurmStudy {
     fs::path toml = write_toy_study(work, 0);
     dir = work / "study";
     study::create_study_directory(study::load_study_file(toml.string()), dir.string());
-    exec::slurm::Submission s;
+    slurm::Submission s;
     s.job_id = kJob;
     s.base = 0;
     s.indices = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     s.submitted_at = "2026-01-01T00:00:00Z";
     s.script = (dir / "slurm" / "submit.sh").string();
     fs::create_directories(dir / "slurm");
-    exec::slurm::append_submission(dir.string(), s);
+    slurm::append_submission(dir.string(), s);
     bin = work / "bin";
     fs::create_directories(bin);
     script("sacct", "echo 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n");
@@ -62,8 +62,8 @@ struct FakeSlurmStudy {
   }
   // squeue answers with these lines (format %F|%K|%T|%r|%N), whatever it is asked.
   void squeue_prints(const std::string& lines) { script("squeue", "cat <<'EOF'\n" + lines + "EOF\n"); }
-  exec::slurm::SlurmOptions options() const {
-    exec::slurm::SlurmOptions o;
+  slurm::SlurmOptions options() const {
+    slurm::SlurmOptions o;
     o.squeue = (bin / "squeue").string();
     o.sacct = (bin / "sacct").string();
     return o;
@@ -93,7 +93,7 @@ TEST(LocalResume, RefusedWhileSlurmListsTasksAsQueuedOrRunning) {
 
   // In process: a usage error naming the tasks, the job, and what to do instead.
   try {
-    exec::check_local_resume(f.dir.string(), false, f.options());
+    slurm::check_local_resume(f.dir.string(), false, f.options());
     ADD_FAILURE() << "a local resume was allowed while 9 tasks are in Slurm";
   } catch (const Error& e) {
     std::string m = e.what();
@@ -146,7 +146,7 @@ TEST(LocalResume, RefusedWhileSlurmListsTasksAsQueuedOrRunning) {
 TEST(LocalResume, AllowedWithANoteWhenSlurmNoLongerKnowsTheJobs) {
   FakeSlurmStudy f("gone");
   f.squeue_prints(std::to_string(kJob) + "|1|CANCELLED|None|\n");  // task 1 cancelled, 2-9 forgotten
-  auto c = exec::check_local_resume(f.dir.string(), false, f.options());
+  auto c = slurm::check_local_resume(f.dir.string(), false, f.options());
   EXPECT_TRUE(c.slurm_study);
   EXPECT_EQ(c.pending + c.running, 0);
   EXPECT_EQ(c.note,
@@ -158,7 +158,7 @@ TEST(LocalResume, AllowedWithANoteWhenSlurmNoLongerKnowsTheJobs) {
   // when only the others are gone.
   auto r = greentune_cli({"run-task", "--study-dir", f.dir.string(), "--task", "1", "--no-cooldown"});
   ASSERT_TRUE(r.ok()) << r.stdout_text << r.stderr_text;
-  c = exec::check_local_resume(f.dir.string(), false, f.options());
+  c = slurm::check_local_resume(f.dir.string(), false, f.options());
   EXPECT_NE(c.note.find("8 task(s) of "), std::string::npos) << c.note;
 }
 
@@ -166,7 +166,7 @@ TEST(LocalResume, AllowedWithANoteWhenSlurmCannotBeAsked) {
   FakeSlurmStudy f("unreachable");
   // squeue installed but no controller to answer.
   f.script("squeue", "echo 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n");
-  auto c = exec::check_local_resume(f.dir.string(), false, f.options());
+  auto c = slurm::check_local_resume(f.dir.string(), false, f.options());
   EXPECT_TRUE(c.slurm_study);
   EXPECT_NE(c.note.find("9 task(s) of " + f.dir.string() + " were submitted to Slurm (job 4242) but Slurm could not "
                         "be asked (squeue failed"),
@@ -176,10 +176,10 @@ TEST(LocalResume, AllowedWithANoteWhenSlurmCannotBeAsked) {
   EXPECT_NE(c.note.find("check with squeue -j 4242"), std::string::npos) << c.note;
 
   // No Slurm commands on this machine at all.
-  exec::slurm::SlurmOptions none;
+  slurm::SlurmOptions none;
   none.squeue = (f.work / "missing" / "squeue").string();
   none.sacct = (f.work / "missing" / "sacct").string();
-  c = exec::check_local_resume(f.dir.string(), false, none);
+  c = slurm::check_local_resume(f.dir.string(), false, none);
   EXPECT_NE(c.note.find("could not be asked (cannot run '" + none.squeue), std::string::npos) << c.note;
 }
 
@@ -188,7 +188,7 @@ TEST(LocalResume, LocalStudyAsksNobody) {
   fs::remove(f.dir / "slurm" / "submissions.jsonl");
   // Were Slurm asked, it would list every task as queued.
   f.squeue_prints(queued_and_running());
-  auto c = exec::check_local_resume(f.dir.string(), false, f.options());
+  auto c = slurm::check_local_resume(f.dir.string(), false, f.options());
   EXPECT_FALSE(c.slurm_study);
   EXPECT_TRUE(c.note.empty()) << c.note;
 }
@@ -204,10 +204,10 @@ TEST_F(SlurmClusterTest, LocalResumeIsRefusedWhileTheArrayIsQueued) {
   auto sub = greentune_cli(
       {"study", toml.string(), "--executor", "slurm", "-o", dir.string(), "--sbatch-arg", "--hold", "--no-exclusive"});
   ASSERT_TRUE(sub.ok()) << sub.describe() << "\n" << sub.stdout_text << sub.stderr_text;
-  long long job = exec::slurm::read_submissions(dir.string()).at(0).job_id;
+  long long job = slurm::read_submissions(dir.string()).at(0).job_id;
   std::string job_text = std::to_string(job);
-  ASSERT_TRUE(wait_for([&] { return exec::slurm_task_summary(dir.string()).pending == 9; }, 30))
-      << exec::format_slurm_summary(exec::slurm_task_summary(dir.string()), dir.string());
+  ASSERT_TRUE(wait_for([&] { return slurm::slurm_task_summary(dir.string()).pending == 9; }, 30))
+      << slurm::format_slurm_summary(slurm::slurm_task_summary(dir.string()), dir.string());
 
   auto refused = greentune_cli({"study", "--resume", dir.string(), "--progress", "none"});
   EXPECT_EQ(refused.exit_code, 2) << refused.describe() << "\n" << refused.stdout_text << refused.stderr_text;
@@ -235,10 +235,10 @@ TEST_F(SlurmClusterTest, LocalResumeIsRefusedWhileTheArrayIsQueued) {
   ASSERT_TRUE(rel.ok()) << rel.describe() << " " << rel.stderr_text;
   // (Every task has a result now, so the study's summary says done: ask Slurm itself.)
   auto array_finished = [&] {
-    exec::slurm::QueryResult q = exec::slurm::SlurmClient({}).query({job});
+    slurm::QueryResult q = slurm::SlurmClient({}).query({job});
     if (q.states.empty()) return false;
     for (const auto& [key, state] : q.states)
-      if (exec::slurm::is_active(state.state)) return false;
+      if (slurm::is_active(state.state)) return false;
     return true;
   };
   ASSERT_TRUE(wait_for(array_finished, 120)) << "the released array never finished";
@@ -254,8 +254,8 @@ TEST_F(SlurmClusterTest, LocalResumeIsRefusedWhileTheArrayIsQueued) {
   fs::path gone = work / "cancelled";
   auto sub2 = greentune_cli({"study", toml.string(), "--executor", "slurm", "-o", gone.string(), "--sbatch-arg", "--hold"});
   ASSERT_TRUE(sub2.ok()) << sub2.stdout_text << sub2.stderr_text;
-  long long job2 = exec::slurm::read_submissions(gone.string()).at(0).job_id;
-  exec::slurm::SlurmClient({}).cancel(job2);
+  long long job2 = slurm::read_submissions(gone.string()).at(0).job_id;
+  slurm::SlurmClient({}).cancel(job2);
   ASSERT_TRUE(wait_for([&] { return queue_drained(gone.string()); }, 60));
   auto resumed = greentune_cli({"study", "--resume", gone.string(), "--cooldown", "0", "--progress", "none"});
   ASSERT_TRUE(resumed.ok()) << resumed.describe() << "\n" << resumed.stdout_text << resumed.stderr_text;

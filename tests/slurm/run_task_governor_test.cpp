@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "greentune/core/files.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "toy_study.hpp"
 

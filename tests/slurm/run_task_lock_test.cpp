@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "greentune/core/error.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/exec/study_lock.hpp"
 #include "toy_study.hpp"
 
@@ -42,10 +42,10 @@ TEST(SlurmRunTask, RefusedWhileTheTaskRunsElsewhereOrALocalRunnerHoldsTheStudy) 
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.stderr_text.find("is being run by greentune study --resume (pid"), std::string::npos) << r.stderr_text;
     EXPECT_THROW(exec::collect_results(dir.string()), Error);
-    exec::SlurmStudyOptions so;
+    slurm::SlurmStudyOptions so;
     so.run.resume = dir.string();
     so.slurm.sbatch = "/bin/true";  // never reached: the lock refuses first
-    EXPECT_THROW(exec::submit_study_to_slurm(so), Error);
+    EXPECT_THROW(slurm::submit_study_to_slurm(so), Error);
   }
   // Free again: the task runs, once.
   auto ok = greentune_cli({"run-task", "--study-dir", dir.string(), "--task", "1", "--no-cooldown"});

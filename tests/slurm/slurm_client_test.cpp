@@ -15,11 +15,11 @@
 #include <gtest/gtest.h>
 
 #include "greentune/core/error.hpp"
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/client.hpp"
 #include "local_cluster.hpp"
 
 namespace fs = std::filesystem;
-using namespace greentune::exec::slurm;
+using namespace greentune::slurm;
 using greentune::testing::SlurmClusterTest;
 
 namespace {

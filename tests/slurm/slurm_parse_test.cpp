@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "greentune/core/error.hpp"
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/client.hpp"
 
 namespace fs = std::filesystem;
-using namespace greentune::exec::slurm;
+using namespace greentune::slurm;
 
 TEST(SlurmArraySpec, CompressesAndExpandsRanges) {
   EXPECT_EQ(compress_ids({5, 1, 2, 3, 7, 8, 3}), "1-3,5,7-8");

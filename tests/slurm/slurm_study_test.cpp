@@ -18,7 +18,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/files.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 #include "greentune/store/study_store.hpp"
 #include "local_cluster.hpp"
 #include "toy_study.hpp"
@@ -70,13 +70,13 @@ TEST_F(SlurmClusterTest, StudyRunsThroughSlurmAndCollectsEveryRunExactlyOnce) {
   ASSERT_TRUE(sub.ok()) << sub.describe() << "\n" << sub.stdout_text << sub.stderr_text;
   EXPECT_NE(sub.stdout_text.find("submitted 9 task(s) (1-9)"), std::string::npos) << sub.stdout_text;
   EXPECT_NE(sub.stdout_text.find("--exclusive"), std::string::npos) << sub.stdout_text;
-  std::string script = slurp(exec::slurm::read_submissions(dir.string()).at(0).script);
+  std::string script = slurp(slurm::read_submissions(dir.string()).at(0).script);
   EXPECT_NE(script.find("#SBATCH --time=00:05:00"), std::string::npos) << script;
 
   ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 150)) << "the array never finished";
-  auto summary = exec::slurm_task_summary(dir.string());
-  EXPECT_EQ(summary.done, 9) << exec::format_slurm_summary(summary, dir.string());
-  EXPECT_EQ(summary.failed, 0) << exec::format_slurm_summary(summary, dir.string());
+  auto summary = slurm::slurm_task_summary(dir.string());
+  EXPECT_EQ(summary.done, 9) << slurm::format_slurm_summary(summary, dir.string());
+  EXPECT_EQ(summary.failed, 0) << slurm::format_slurm_summary(summary, dir.string());
 
   // Nothing in the database yet: nodes never write it.
   {
@@ -110,21 +110,21 @@ TEST_F(SlurmClusterTest, StudyRunsThroughSlurmAndCollectsEveryRunExactlyOnce) {
   auto again = greentune_cli({"study", "--resume", dir.string(), "--executor", "slurm"});
   ASSERT_TRUE(again.ok()) << again.stderr_text;
   EXPECT_NE(again.stdout_text.find("nothing to submit"), std::string::npos) << again.stdout_text;
-  EXPECT_EQ(exec::slurm::read_submissions(dir.string()).size(), 1u);
+  EXPECT_EQ(slurm::read_submissions(dir.string()).size(), 1u);
 }
 
 TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   fs::path work = fs::path(cluster_.dir()) / "work";
   fs::path toml = write_toy_study(work, 1.5);
   fs::path dir = work / "study";
-  exec::SlurmStudyOptions o;
+  slurm::SlurmStudyOptions o;
   o.run.study_file = toml.string();
   o.run.out_dir = dir.string();
   o.slurm.greentune_bin = GREENTUNE_BIN;
   std::ostringstream out;
   o.run.out = &out;
-  ASSERT_EQ(exec::run_study_on_slurm(o), 0);
-  auto subs = exec::slurm::read_submissions(dir.string());
+  ASSERT_EQ(slurm::run_study_on_slurm(o), 0);
+  auto subs = slurm::read_submissions(dir.string());
   ASSERT_EQ(subs.size(), 1u);
   long long job = subs[0].job_id;
 
@@ -134,12 +134,12 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   exec::LoadedStudy loaded = study::load_study_directory(exec::StudyPaths::from_path(dir.string()));
   ASSERT_TRUE(wait_for(
       [&] {
-        auto s = exec::slurm_task_summary(dir.string());
+        auto s = slurm::slurm_task_summary(dir.string());
         if (s.done < 1) return false;
         auto starts = ledger_counts(work / "ledger.txt", "start");
         auto done = ledger_counts(work / "ledger.txt", "done");
         for (const auto& t : s.tasks) {
-          if (t.phase != exec::slurm::TaskPhase::running) continue;
+          if (t.phase != slurm::TaskPhase::running) continue;
           // its run has started and not finished (the model is sleeping): kill it mid-run
           for (long long rid : loaded.task(t.task_id).run_ids)
             if (starts.count(rid) && !done.count(rid)) {
@@ -151,19 +151,19 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
       },
       90))
       << "no task was ever running after a finished one";
-  exec::slurm::SlurmClient client(o.slurm);
+  slurm::SlurmClient client(o.slurm);
   client.cancel(job, victim);
   client.cancel(job);
   ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 60));
 
-  auto mid = exec::slurm_task_summary(dir.string());
+  auto mid = slurm::slurm_task_summary(dir.string());
   EXPECT_GE(mid.done, 1);
   EXPECT_GE(mid.failed, 1);
-  EXPECT_EQ(mid.done + mid.failed, 9) << exec::format_slurm_summary(mid, dir.string());
+  EXPECT_EQ(mid.done + mid.failed, 9) << slurm::format_slurm_summary(mid, dir.string());
   bool victim_failed = false;
   for (const auto& t : mid.tasks)
     if (t.task_id == victim) {
-      victim_failed = t.phase == exec::slurm::TaskPhase::failed;
+      victim_failed = t.phase == slurm::TaskPhase::failed;
       EXPECT_NE(t.detail.find("CANCELLED"), std::string::npos) << t.detail;
     }
   EXPECT_TRUE(victim_failed) << "task " << victim << " was killed but is not failed";
@@ -186,13 +186,13 @@ TEST_F(SlurmClusterTest, KilledTasksAreResubmittedByResumeWithoutDuplicates) {
   ASSERT_TRUE(res.ok()) << res.stdout_text << res.stderr_text;
   EXPECT_NE(res.stdout_text.find("submitted " + std::to_string(mid.failed) + " task(s)"), std::string::npos)
       << res.stdout_text;
-  ASSERT_EQ(exec::slurm::read_submissions(dir.string()).size(), 2u);
-  for (long long t : exec::slurm::read_submissions(dir.string())[1].task_ids())
+  ASSERT_EQ(slurm::read_submissions(dir.string()).size(), 2u);
+  for (long long t : slurm::read_submissions(dir.string())[1].task_ids())
     EXPECT_FALSE(fs::exists(dir / "results" / ("task-" + std::to_string(t) + ".json"))) << "done task " << t << " resubmitted";
 
   ASSERT_TRUE(wait_for([&] { return queue_drained(dir.string()); }, 150));
-  auto fin = exec::slurm_task_summary(dir.string());
-  EXPECT_EQ(fin.done, 9) << exec::format_slurm_summary(fin, dir.string());
+  auto fin = slurm::slurm_task_summary(dir.string());
+  EXPECT_EQ(fin.done, 9) << slurm::format_slurm_summary(fin, dir.string());
   auto col = greentune_cli({"collect", dir.string()});
   ASSERT_TRUE(col.ok()) << col.stderr_text;
   expect_complete(dir, 12);

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "greentune/core/subprocess.hpp"
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 
 namespace greentune::toy {
 namespace fs = std::filesystem;
@@ -108,7 +108,7 @@ bool wait_for(F pred, double timeout_s) {
 }
 
 inline bool queue_drained(const std::string& dir) {
-  auto s = exec::slurm_task_summary(dir);
+  auto s = slurm::slurm_task_summary(dir);
   return s.error.empty() && s.pending == 0 && s.running == 0;
 }
 

@@ -21,7 +21,7 @@
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
 #include "greentune/core/subprocess.hpp"
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/client.hpp"
 #include "greentune/store/study_store.hpp"
 #include "local_cluster.hpp"
 #include "toy_study.hpp"
@@ -83,7 +83,7 @@ std::vector<std::string> local_reference(const TuneLandscape& l, json* summary) 
 // Every run went through sbatch: each task was submitted exactly once (nothing twice), and each
 // run's Slurm facts name its submission's job and the task's index in that array.
 void expect_every_run_through_one_submission(const fs::path& dir) {
-  auto subs = exec::slurm::read_submissions(dir.string());
+  auto subs = slurm::read_submissions(dir.string());
   std::map<long long, std::pair<long long, long long>> element;  // task -> (job, index)
   for (const auto& s : subs)
     for (long long i : s.indices) {
@@ -136,7 +136,7 @@ exec )SH" << real_sbatch << " \"$@\"\n";
                                300, env);
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.stderr_text.find("test refusal"), std::string::npos) << refused.stderr_text;
-  ASSERT_EQ(exec::slurm::read_submissions(dir.string()).size(), 2u);
+  ASSERT_EQ(slurm::read_submissions(dir.string()).size(), 2u);
   std::vector<long long> unsubmitted;
   {
     store::StudyStore st = store::StudyStore::open((dir / "study.db").string());
@@ -148,7 +148,7 @@ exec )SH" << real_sbatch << " \"$@\"\n";
   // --resume submits the written batch (the options of the first submission kept) and runs to the end.
   auto r = greentune_cli({"tune", "--resume", dir.string(), "--json"}, 300, l.env);
   ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
-  EXPECT_NE(r.stderr_text.find("tune: submitted task(s) " + exec::slurm::compress_ids(unsubmitted) + " as Slurm job array"),
+  EXPECT_NE(r.stderr_text.find("tune: submitted task(s) " + slurm::compress_ids(unsubmitted) + " as Slurm job array"),
             std::string::npos)
       << r.stderr_text;
   json j = json::parse(r.stdout_text);
@@ -160,7 +160,7 @@ exec )SH" << real_sbatch << " \"$@\"\n";
   expect_every_run_through_one_submission(dir);
 
   // One array per batch: the original's first run alone, then the planned batches.
-  auto subs = exec::slurm::read_submissions(dir.string());
+  auto subs = slurm::read_submissions(dir.string());
   EXPECT_GE(subs.size(), 3u);
   EXPECT_EQ(subs.front().task_ids(), std::vector<long long>{1});
   EXPECT_NE(refused.stderr_text.find("tune: submitted task(s) 1 as Slurm job array " + std::to_string(subs[0].job_id)),
@@ -181,7 +181,7 @@ exec )SH" << real_sbatch << " \"$@\"\n";
   auto again = greentune_cli({"tune", "--resume", dir.string(), "--json"}, 60, l.env);
   ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
   EXPECT_EQ(json::parse(again.stdout_text)["recommended"], j["recommended"]);
-  EXPECT_EQ(exec::slurm::read_submissions(dir.string()).size(), subs.size());
+  EXPECT_EQ(slurm::read_submissions(dir.string()).size(), subs.size());
 }
 
 TEST_F(SlurmClusterTest, TuneKilledDuringASlurmBatchResumesByWaitingForItsJobs) {
@@ -201,7 +201,7 @@ TEST_F(SlurmClusterTest, TuneKilledDuringASlurmBatchResumesByWaitingForItsJobs) 
   ASSERT_TRUE(wait_for(
       [&] {
         try {
-          auto subs = exec::slurm::read_submissions(dir.string());
+          auto subs = slurm::read_submissions(dir.string());
           if (subs.size() < 2) return false;
           queued_job = subs[1].job_id;
           return true;

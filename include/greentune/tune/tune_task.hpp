@@ -11,11 +11,15 @@
 // tune-plan.json is rewritten from it before every submission.
 #include <string>
 
+#include "greentune/store/study_store.hpp"
 #include "greentune/study/study_directory.hpp"
+#include "greentune/tune/tune_definition.hpp"
 
 namespace greentune::tune {
 
 std::string tune_plan_file(const std::string& dir);  // DIR/tune-plan.json
+// Writes DIR/tune-plan.json from the database's rows (atomically: temporary file, rename).
+void write_tune_plan(const study::StudyPaths& paths, const TuneDefinition& def, store::StudyStore& st);
 
 // Does DIR (or DIR/study.db) hold a tune run (its study.toml has a [tune] table)?
 bool is_tune_directory(const std::string& dir_or_db);

@@ -25,7 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/script.hpp"
 #include "greentune/tune/tune_definition.hpp"
 
 namespace greentune::tune {
@@ -39,7 +39,7 @@ struct TuneOptions {
   // local or slurm (each batch one job array: tune/tune_task.hpp); empty: local, or with
   // --resume the executor the run used (a run that submitted to Slurm has DIR/slurm/).
   std::string executor;
-  exec::slurm::SlurmOptions slurm; // executor slurm: partition, sbatch args, --exclusive, throttle
+  slurm::SlurmOptions slurm; // executor slurm: partition, sbatch args, --exclusive, throttle
   double slurm_poll_s = 3;         // executor slurm: how often Slurm is asked while a batch runs
   std::string greentune_bin;
   std::string meter_override;

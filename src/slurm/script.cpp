@@ -1,14 +1,14 @@
 // Slurm, the submission side that needs no cluster: array specs (which task ids one job array
-// covers) and the batch script that runs them, and sbatch's answer (exec/slurm.hpp).
+// covers) and the batch script that runs them, and sbatch's answer (slurm/script.hpp).
 #include <algorithm>
 #include <cctype>
 #include <sstream>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/text.hpp"
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/script.hpp"
 
-namespace greentune::exec::slurm {
+namespace greentune::slurm {
 
 // ---------------------------------------------------------------- array specs
 
@@ -153,4 +153,4 @@ long long parse_sbatch_job_id(const std::string& output) {
   throw runtime_error("could not read a job id from sbatch's output '" + trim(output) + "'");
 }
 
-}  // namespace greentune::exec::slurm
+}  // namespace greentune::slurm

@@ -1,14 +1,14 @@
 // Slurm, reading what it says: job states, squeue's and sacct's lines, and each task's phase
-// from its submissions, Slurm's states and the result files (exec/slurm.hpp).
+// from its submissions, Slurm's states and the result files (slurm/states.hpp).
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "greentune/core/text.hpp"
-#include "greentune/exec/slurm.hpp"
+#include "greentune/slurm/states.hpp"
 
-namespace greentune::exec::slurm {
+namespace greentune::slurm {
 
 // ---------------------------------------------------------------- states
 
@@ -122,6 +122,10 @@ std::vector<TaskJobState> parse_sacct(const std::string& text) {
   return out;
 }
 
+// ---------------------------------------------------------------- submissions
+
+std::vector<long long> Submission::task_ids() const { return ArrayChunk{base, indices}.task_ids(); }
+
 // ---------------------------------------------------------------- classification
 
 const char* task_phase_name(TaskPhase p) {
@@ -195,4 +199,4 @@ std::vector<TaskStatus> classify_tasks(const std::vector<long long>& task_ids, c
   return out;
 }
 
-}  // namespace greentune::exec::slurm
+}  // namespace greentune::slurm

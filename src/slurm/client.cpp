@@ -1,6 +1,6 @@
 // Slurm, the client: the submissions record of a study (DIR/slurm/submissions.jsonl), and the
-// sbatch, squeue, sacct, scancel and scontrol commands (exec/slurm.hpp).
-#include "greentune/exec/slurm.hpp"
+// sbatch, squeue, sacct, scancel and scontrol commands (slurm/client.hpp).
+#include "greentune/slurm/client.hpp"
 
 #include <unistd.h>
 
@@ -21,7 +21,7 @@
 #include "greentune/core/subprocess.hpp"
 #include "greentune/core/text.hpp"
 
-namespace greentune::exec::slurm {
+namespace greentune::slurm {
 namespace fs = std::filesystem;
 
 namespace {
@@ -38,10 +38,6 @@ std::string iso_now() {
 }  // namespace
 
 // ---------------------------------------------------------------- submissions
-
-std::vector<long long> Submission::task_ids() const {
-  return ArrayChunk{base, indices}.task_ids();
-}
 
 std::string slurm_dir(const std::string& study_dir) { return (fs::path(study_dir) / "slurm").string(); }
 
@@ -259,4 +255,4 @@ bool slurm_available(const SlurmOptions& options) {
   return false;
 }
 
-}  // namespace greentune::exec::slurm
+}  // namespace greentune::slurm

@@ -1,4 +1,4 @@
-#include "greentune/exec/slurm_study.hpp"
+#include "greentune/slurm/study.hpp"
 
 #include <signal.h>
 #include <sys/vfs.h>
@@ -26,38 +26,13 @@
 #include "greentune/exec/session.hpp"
 #include "greentune/exec/study_lock.hpp"
 
-namespace greentune::exec {
+namespace greentune::slurm {
 
+using namespace greentune::exec;
 using namespace greentune::study;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string env_or(const char* name, const std::string& fallback = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? std::string(v) : fallback;
-}
-
-// Slurm's facts about this job, for every run's details (analysis can filter on them).
-std::map<std::string, std::string> slurm_job_details() {
-  std::map<std::string, std::string> d;
-  const std::pair<const char*, const char*> vars[] = {
-      {"SLURM_JOB_ID", "slurm_job_id"},
-      {"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
-      {"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"},
-      {"SLURM_JOB_PARTITION", "slurm_partition"},
-      {"SLURM_CLUSTER_NAME", "slurm_cluster"},
-      {"SLURM_JOB_CPUS_PER_NODE", "slurm_cpus_on_node"},
-      {"SLURM_JOB_NODELIST", "slurm_nodelist"},
-      {"SLURM_RESTART_COUNT", "slurm_restart_count"},
-  };
-  for (const auto& [var, key] : vars) {
-    std::string v = env_or(var);
-    if (!v.empty()) d[key] = v;
-  }
-  d["executor"] = d.count("slurm_job_id") ? "slurm" : "run-task";
-  return d;
-}
 
 // The file system a folder lives on, when it is certainly local to this machine (nodes other
 // than this one cannot see it); empty otherwise (NFS, Lustre, GPFS, BeeGFS, CephFS, ...).
@@ -78,7 +53,7 @@ std::string local_file_system(const std::string& dir) {
 
 // ------------------------------------------------------------------ Slurm options
 
-void save_slurm_options(store::StudyStore& st, const slurm::SlurmOptions& o) {
+void save_slurm_options(store::StudyStore& st, const SlurmOptions& o) {
   nlohmann::json j = {{"partition", o.partition},
                       {"sbatch_args", o.sbatch_args},
                       {"exclusive", o.exclusive},
@@ -86,7 +61,7 @@ void save_slurm_options(store::StudyStore& st, const slurm::SlurmOptions& o) {
   st.set_meta("slurm_options", j.dump());
 }
 
-void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool explicit_options) {
+void reuse_slurm_options(store::StudyStore& st, SlurmOptions& o, bool explicit_options) {
   if (explicit_options) return;
   auto text = st.meta("slurm_options");
   if (!text) return;
@@ -101,93 +76,19 @@ void reuse_slurm_options(store::StudyStore& st, slurm::SlurmOptions& o, bool exp
   }
 }
 
-bool slurm_options_given(const slurm::SlurmOptions& o) {
+bool slurm_options_given(const SlurmOptions& o) {
   return !o.partition.empty() || !o.sbatch_args.empty() || !o.exclusive || o.max_parallel > 0;
-}
-
-// ------------------------------------------------------------------ run-task
-
-int run_task(const RunTaskOptions& o, std::ostream& out) {
-  if (o.task_id <= 0) throw usage_error("--task must be a task number >= 1 (got " + std::to_string(o.task_id) + ")");
-  StudyPaths paths = StudyPaths::from_path(o.study_dir);
-  LoadedStudy study = o.load ? o.load(paths) : load_study_directory(paths);
-  const PlannedTask& task = study.task(o.task_id);  // input_error when unknown
-
-  // One execution of a task at a time (a duplicated array element, a copy started by hand),
-  // and none while a local runner executes the study: refused before anything is touched.
-  if (auto h = study_lock_holder(paths.dir); h && h->role == kRoleRunner)
-    throw runtime_error(paths.dir + " is being run by " + h->describe() + "; run-task refuses to execute task " +
-                        std::to_string(o.task_id) + " beside it");
-  FileLock task_lock = lock_task(paths, o.task_id, "greentune run-task --task " + std::to_string(o.task_id));
-
-  std::string file = paths.result_file(o.task_id);
-  if (!o.force && file_exists(file)) {
-    try {
-      TaskResult prev = read_task_result(file);
-      if (prev.study_id == study.study_id && prev.task_id == o.task_id) {
-        out << "task " << o.task_id << " already has a result (" << file << ", from " << prev.node << " at "
-            << prev.finished_at << "): not run again\n";
-        return 0;
-      }
-      out << "task " << o.task_id << ": " << file << " belongs to another study or task; running again\n";
-    } catch (const Error& e) {
-      out << "task " << o.task_id << ": existing result unreadable (" << e.what() << "); running again\n";
-    }
-  }
-
-  apply_overrides(study.definition, StudyOverrides{o.meter_override, o.cooldown_s});
-  auto log = [&](const std::string& s) {
-    out << s << "\n";
-    out.flush();
-  };
-  log(fmt::format("task {} of study '{}' on {} ({} run(s), scenario {})", o.task_id, study.definition.name,
-                  hostname(), task.run_ids.size(), to_string(task.scenario) + (task.corunner.empty() ? "" : "/" + task.corunner)));
-  // The execution core (exec/session.hpp), as a local study's: the CPU governor (recorded in the
-  // task's environment), one idle baseline per node kept in DIR/slurm/idle/<host>, the cool-down
-  // BEFORE the task (the node may just have run anything; --exclusive keeps it ours while it
-  // cools), the result file. scancel / preemption send SIGTERM; --signal=USR1@T comes before a
-  // time limit: the children are stopped and no result is written.
-  SessionOptions so;
-  so.greentune_bin = o.greentune_bin;
-  so.resume_command = "greentune study --resume " + paths.dir + " --executor slurm";
-  so.cancel_on_usr1 = true;
-  so.cooldown = o.cooldown;
-  so.cooldown_before_first = true;
-  so.idle_baseline_file = slurm::slurm_dir(paths.dir) + "/idle/" + hostname();
-  so.log = log;
-  Session session(study, nullptr, so);
-  SessionHooks hooks;
-  hooks.amend = [](TaskResult& r) {
-    std::map<std::string, std::string> facts = slurm_job_details();
-    if (facts.count("slurm_cluster")) r.environment["slurm_cluster"] = facts["slurm_cluster"];
-    for (auto& run : r.runs) {
-      for (const auto& [k, v] : facts) run.details[k] = v;
-      if (run.node.empty()) run.node = r.node;
-    }
-  };
-  hooks.on_task_done = [&](const TaskResult& r) {
-    for (const auto& run : r.runs)
-      log(fmt::format("run {}: {}{}{}", run.run_id, to_string(run.status),
-                      run.duration_s ? ", " + format_duration(*run.duration_s) : "",
-                      run.reason.empty() ? "" : " (" + run.reason + ")"));
-    log("result: " + paths.result_file(r.task_id));
-    return true;
-  };
-  if (session.run({o.task_id}, hooks) == BatchEnd::cancelled)  // no result: `study --resume` submits it again
-    throw runtime_error(fmt::format("task {} cancelled by a signal (scancel, preemption or time limit); no result written",
-                                    o.task_id));
-  return 0;
 }
 
 // ------------------------------------------------------------------ submission
 
 SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   const StudyRunOptions& ro = options.run;
-  slurm::SlurmOptions so = options.slurm;
+  SlurmOptions so = options.slurm;
   bool resume = !ro.resume.empty();
   if (resume && !ro.study_file.empty()) throw usage_error("--resume continues a study: give no study file with it");
   if (resume && ro.dry_run) throw usage_error("--dry-run and --resume cannot be combined");
-  if (!ro.dry_run && !slurm::slurm_available(so))
+  if (!ro.dry_run && !slurm_available(so))
     throw usage_error("--executor slurm: '" + so.sbatch +
                       "' not found; submit from a machine with the Slurm client commands (a login node)");
   if (so.greentune_bin.empty()) so.greentune_bin = self_executable_path();
@@ -208,12 +109,12 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
       Plan plan = make_plan(def);
       std::ostream& out = ro.out ? *ro.out : std::cout;
       out << describe_plan(def, plan);
-      slurm::BatchScript bs;
+      BatchScript bs;
       bs.study_dir = fs::absolute(dir).lexically_normal().string();
       bs.log_dir = bs.study_dir + "/slurm/logs";
       std::vector<long long> ids;
       for (const auto& t : plan.tasks) ids.push_back(t.id);
-      auto chunks = slurm::split_into_arrays(ids, 1001);
+      auto chunks = split_into_arrays(ids, 1001);
       if (chunks.empty()) return rep;
       bs.chunk = chunks.front();
       bs.options = so;
@@ -221,7 +122,7 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
       bs.study_name = def.name;
       out << "\nSlurm: " << plan.tasks.size() << " task(s) in " << chunks.size()
           << " job array(s); the first batch script would be:\n\n"
-          << slurm::make_batch_script(bs);
+          << make_batch_script(bs);
       return rep;
     }
     make_directories(dir);
@@ -248,8 +149,8 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   rep.done = static_cast<long long>(done.size());
 
   // What Slurm still has queued or running is left alone.
-  std::vector<slurm::Submission> subs = slurm::read_submissions(study.paths.dir);
-  slurm::SlurmClient client(so);
+  std::vector<Submission> subs = read_submissions(study.paths.dir);
+  SlurmClient client(so);
   std::vector<long long> all_ids;
   for (const auto& t : study.plan.tasks) all_ids.push_back(t.id);
   std::vector<long long> to_submit;
@@ -259,17 +160,17 @@ SlurmSubmitReport submit_study_to_slurm(const SlurmStudyOptions& options) {
   } else {
     std::vector<long long> jobs;
     for (const auto& s : subs) jobs.push_back(s.job_id);
-    slurm::QueryResult q = client.query(jobs);
+    QueryResult q = client.query(jobs);
     rep.note = q.note;
     std::vector<long long> done_ids(done.begin(), done.end());
-    for (const auto& ts : slurm::classify_tasks(all_ids, done_ids, subs, q)) {
-      if (ts.phase == slurm::TaskPhase::pending || ts.phase == slurm::TaskPhase::running) ++rep.active;
-      else if (ts.phase == slurm::TaskPhase::failed || ts.phase == slurm::TaskPhase::unsubmitted)
+    for (const auto& ts : classify_tasks(all_ids, done_ids, subs, q)) {
+      if (ts.phase == TaskPhase::pending || ts.phase == TaskPhase::running) ++rep.active;
+      else if (ts.phase == TaskPhase::failed || ts.phase == TaskPhase::unsubmitted)
         to_submit.push_back(ts.task_id);
     }
   }
   if (!to_submit.empty()) {
-    rep.submissions = slurm::submit_tasks(client, study.paths.dir, study.definition.name, to_submit);
+    rep.submissions = submit_tasks(client, study.paths.dir, study.definition.name, to_submit);
     rep.submitted = to_submit;
   }
   return rep;
@@ -279,16 +180,16 @@ int run_study_on_slurm(const SlurmStudyOptions& options) {
   std::ostream& out = options.run.out ? *options.run.out : std::cout;
   SlurmSubmitReport r = submit_study_to_slurm(options);
   if (options.run.dry_run) return 0;
-  const slurm::SlurmOptions& so = options.slurm;
+  const SlurmOptions& so = options.slurm;
   out << "study in " << r.dir << ": " << r.tasks << " task(s), " << r.done << " done, " << r.active
       << " queued or running in Slurm\n";
   if (r.submitted.empty()) {
     out << "nothing to submit\n";
   } else {
-    out << "submitted " << r.submitted.size() << " task(s) (" << slurm::compress_ids(r.submitted) << ") as ";
+    out << "submitted " << r.submitted.size() << " task(s) (" << compress_ids(r.submitted) << ") as ";
     std::vector<std::string> arrays;
     for (const auto& s : r.submissions)
-      arrays.push_back(fmt::format("job array {} [{}]", s.job_id, slurm::compress_ids(s.indices)));
+      arrays.push_back(fmt::format("job array {} [{}]", s.job_id, compress_ids(s.indices)));
     out << join(arrays, ", ") << (so.exclusive ? ", --exclusive" : ", shared nodes (--no-exclusive)") << "\n";
   }
   if (!r.note.empty()) out << "note: " << r.note << "\n";
@@ -321,7 +222,7 @@ std::string jobs_phrase(const std::set<long long>& jobs) {
 }  // namespace
 
 LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_slurm_jobs,
-                                    const slurm::SlurmOptions& options) {
+                                    const SlurmOptions& options) {
   LocalResumeCheck c;
   SlurmTaskSummary s = slurm_task_summary(dir_or_db, options);
   if (!s.slurm_study) return c;
@@ -333,7 +234,7 @@ LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_sl
     std::set<long long> jobs;
     long long unknown = 0;
     for (const auto& t : s.tasks)
-      if (t.phase == slurm::TaskPhase::pending) {
+      if (t.phase == TaskPhase::pending) {
         ++unknown;
         jobs.insert(t.job_id);
       }
@@ -348,10 +249,10 @@ LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_sl
   std::set<long long> active_jobs, gone_jobs;
   long long gone = 0;
   for (const auto& t : s.tasks) {
-    if (t.phase == slurm::TaskPhase::pending || t.phase == slurm::TaskPhase::running) {
-      ++(t.phase == slurm::TaskPhase::pending ? c.pending : c.running);
+    if (t.phase == TaskPhase::pending || t.phase == TaskPhase::running) {
+      ++(t.phase == TaskPhase::pending ? c.pending : c.running);
       active_jobs.insert(t.job_id);
-    } else if (t.phase == slurm::TaskPhase::failed) {
+    } else if (t.phase == TaskPhase::failed) {
       ++gone;
       gone_jobs.insert(t.job_id);
     }
@@ -377,7 +278,7 @@ LocalResumeCheck check_local_resume(const std::string& dir_or_db, bool ignore_sl
   return c;
 }
 
-int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs, const slurm::SlurmOptions& slurm_options) {
+int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs, const SlurmOptions& slurm_options) {
   if (ignore_slurm_jobs && options.resume.empty())
     throw usage_error("--ignore-slurm-jobs applies only with --resume DIR");
   // (--resume with a study file or --dry-run: run_study reports that misuse itself.)
@@ -391,10 +292,10 @@ int run_study_here(const StudyRunOptions& options, bool ignore_slurm_jobs, const
 
 // ------------------------------------------------------------------ status
 
-SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::SlurmOptions& options) {
+SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const SlurmOptions& options) {
   SlurmTaskSummary s;
   StudyPaths paths = StudyPaths::from_path(dir_or_db);
-  std::vector<slurm::Submission> subs = slurm::read_submissions(paths.dir);
+  std::vector<Submission> subs = read_submissions(paths.dir);
   if (subs.empty()) return s;
   s.slurm_study = true;
   std::set<long long> done;
@@ -414,27 +315,27 @@ SlurmTaskSummary slurm_task_summary(const std::string& dir_or_db, const slurm::S
   }
   std::vector<long long> jobs;
   for (const auto& sub : subs) jobs.push_back(sub.job_id);
-  slurm::QueryResult q;
+  QueryResult q;
   try {
-    slurm::SlurmClient client(options);
+    SlurmClient client(options);
     q = client.query(jobs);
     s.note = q.note;
   } catch (const Error& e) {
     s.error = e.what();
   }
-  s.tasks = slurm::classify_tasks(all_ids, std::vector<long long>(done.begin(), done.end()), subs, q);
+  s.tasks = classify_tasks(all_ids, std::vector<long long>(done.begin(), done.end()), subs, q);
   for (auto& t : s.tasks) {
-    if (!s.error.empty() && t.phase == slurm::TaskPhase::failed) {
+    if (!s.error.empty() && t.phase == TaskPhase::failed) {
       // Without Slurm's answer a submitted task without a result is of unknown state.
-      t.phase = slurm::TaskPhase::pending;
+      t.phase = TaskPhase::pending;
       t.detail = "state unknown (Slurm not reachable)";
     }
     switch (t.phase) {
-      case slurm::TaskPhase::unsubmitted: ++s.unsubmitted; break;
-      case slurm::TaskPhase::pending: ++s.pending; break;
-      case slurm::TaskPhase::running: ++s.running; break;
-      case slurm::TaskPhase::done: ++s.done; break;
-      case slurm::TaskPhase::failed: ++s.failed; break;
+      case TaskPhase::unsubmitted: ++s.unsubmitted; break;
+      case TaskPhase::pending: ++s.pending; break;
+      case TaskPhase::running: ++s.running; break;
+      case TaskPhase::done: ++s.done; break;
+      case TaskPhase::failed: ++s.failed; break;
     }
   }
   return s;
@@ -449,11 +350,11 @@ std::string format_slurm_summary(const SlurmTaskSummary& s, const std::string& d
   o << "\n";
   if (!s.error.empty()) o << "  (Slurm could not be asked: " << s.error << ")\n";
   for (const auto& t : s.tasks) {
-    if (t.phase == slurm::TaskPhase::running)
+    if (t.phase == TaskPhase::running)
       o << "  running  task " << t.task_id << " (job " << t.job_id << ") on " << (t.node.empty() ? "?" : t.node) << "\n";
   }
   for (const auto& t : s.tasks) {
-    if (t.phase == slurm::TaskPhase::failed) o << "  failed   task " << t.task_id << ": " << t.detail << "\n";
+    if (t.phase == TaskPhase::failed) o << "  failed   task " << t.task_id << ": " << t.detail << "\n";
   }
   if (s.tune && (s.failed || s.unsubmitted))
     o << "  the tune run submits them again; if it was stopped: greentune tune --resume " << dir << "\n";
@@ -463,4 +364,4 @@ std::string format_slurm_summary(const SlurmTaskSummary& s, const std::string& d
   return o.str();
 }
 
-}  // namespace greentune::exec
+}  // namespace greentune::slurm

@@ -1,4 +1,4 @@
-#include "greentune/exec/reports.hpp"
+#include "greentune/exec/report_lines.hpp"
 
 #include <sstream>
 
