@@ -1,4 +1,5 @@
-// greentune models: the built-in models with their hyperparameters, defaults, types and ranges.
+// greentune models: the built-in models with their hyperparameters, defaults (and where each
+// default comes from: the paper's package, upstream code or greentune), types and ranges.
 #include <iostream>
 #include <memory>
 
@@ -29,7 +30,8 @@ nlohmann::json models_json() {
     for (const auto& h : m.hyperparameters)
       hps.push_back({{"name", h.name}, {"type", to_string(h.type)}, {"default", h.default_value},
                      {"min", h.min_value}, {"max", h.max_value}, {"min_exclusive", h.min_exclusive},
-                     {"range", h.range_text()}, {"budget", h.budget}, {"description", h.description}});
+                     {"range", h.range_text()}, {"budget", h.budget}, {"description", h.description},
+                     {"default_source", h.default_source}});
     out.push_back({{"name", m.name}, {"description", m.description}, {"dataset", m.dataset},
                    {"metric", m.metric}, {"higher_is_better", m.higher_is_better}, {"studied", m.studied},
                    {"trainable", trainable(m.name)}, {"hyperparameters", hps}});
@@ -54,8 +56,9 @@ void print_models(std::ostream& out) {
       type.resize(5, ' ');
       std::string range = h.range_text();
       range.resize(std::max<size_t>(range.size(), 18), ' ');
-      out << "    " << name << " " << type << " default " << def << " range " << range << " " << h.description
-          << "\n";
+      out << "    " << name << " " << type << " default " << def << " range " << range << " " << h.description;
+      if (!h.default_source.empty()) out << " [default from " << h.default_source << "]";
+      out << "\n";
     }
     out << "\n";
   }

@@ -32,17 +32,31 @@ HyperparameterSpec real_hp(std::string name, double def, double lo, double hi, b
   return s;
 }
 
+// Where a default comes from: the paper's replication package (IIllIlllIl/greenAi, folder
+// mutation/: each model's run.sh sets the three studied hyperparameters), the upstream training
+// code where run.sh is silent, or greentune for its own knobs.
+constexpr const char* kRunSh = "package run.sh";
+constexpr const char* kOurs = "greentune";
+
+HyperparameterSpec from(HyperparameterSpec s, std::string source) {
+  s.default_source = std::move(source);
+  return s;
+}
+
 void add_common(std::vector<HyperparameterSpec>& hps) {
-  hps.push_back(integer_hp("seed", 1, 0, 4294967295.0, "random seed (weights, shuffling, dropout)"));
-  hps.push_back(integer_hp("train_limit", 0, 0, 1e9,
-                           "budget: train on the first N training samples (0 = all)", true));
-  hps.push_back(integer_hp("test_limit", 0, 0, 1e9,
-                           "budget: evaluate on the first N test samples (0 = all)", true));
-  hps.push_back(integer_hp("substitute_data", 0, 0, 1,
+  hps.push_back(from(integer_hp("seed", 1, 0, 4294967295.0, "random seed (weights, shuffling, dropout)"), kOurs));
+  hps.push_back(from(integer_hp("train_limit", 0, 0, 1e9,
+                                "budget: train on the first N training samples (0 = all)", true),
+                     kOurs));
+  hps.push_back(from(integer_hp("test_limit", 0, 0, 1e9,
+                                "budget: evaluate on the first N test samples (0 = all)", true),
+                     kOurs));
+  hps.push_back(from(integer_hp("substitute_data", 0, 0, 1,
                            "budget: 1 lets a stand-in dataset replace a missing one (Fashion-MNIST for MNIST or "
                            "CIFAR-10, with the original's sample counts; recorded in the result); 0: a missing "
                            "dataset is an error",
-                           true));
+                           true),
+                     kOurs));
 }
 
 std::vector<ModelSpec> make_catalog() {
@@ -54,11 +68,11 @@ std::vector<ModelSpec> make_catalog() {
     m.dataset = "mnist";
     m.metric = "test_accuracy";
     m.hyperparameters = {
-        integer_hp("epochs", 14, 1, 10000, "training epochs"),
-        real_hp("lr", 1.0, 0, 1000, true, "Adadelta learning rate"),
-        real_hp("gamma", 0.7, 0, 10, true, "StepLR decay factor per epoch"),
-        integer_hp("batch_size", 64, 1, 65536, "training batch size"),
-        real_hp("dropout", 0.5, 0, 0.99, false, "dropout before the last fc layer"),
+        from(integer_hp("epochs", 14, 1, 10000, "training epochs"), kRunSh),
+        from(real_hp("lr", 1.0, 0, 1000, true, "Adadelta learning rate"), kRunSh),
+        from(real_hp("gamma", 0.7, 0, 10, true, "StepLR decay factor per epoch"), kRunSh),
+        from(integer_hp("batch_size", 64, 1, 65536, "training batch size"), "upstream mnist/main.py"),
+        from(real_hp("dropout", 0.5, 0, 0.99, false, "dropout before the last fc layer"), "upstream mnist/main.py"),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "gamma"};
@@ -71,10 +85,11 @@ std::vector<ModelSpec> make_catalog() {
     m.dataset = "mnist";
     m.metric = "test_accuracy";
     m.hyperparameters = {
-        integer_hp("epochs", 1000, 1, 100000, "training iterations per layer"),
-        real_hp("lr", 0.03, 0, 1000, true, "Adam learning rate"),
-        real_hp("threshold", 2, 0, 1000, false, "goodness threshold"),
-        integer_hp("batch_size", 50000, 1, 1000000, "training batch size (the original uses the whole set)"),
+        from(integer_hp("epochs", 1000, 1, 100000, "training iterations per layer"), kRunSh),
+        from(real_hp("lr", 0.03, 0, 1000, true, "Adam learning rate"), kRunSh),
+        from(real_hp("threshold", 2, 0, 1000, false, "goodness threshold"), kRunSh),
+        from(integer_hp("batch_size", 50000, 1, 1000000, "training batch size (the original uses the whole set)"),
+             "upstream mnist_forward_forward/main.py"),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "threshold"};
@@ -87,10 +102,10 @@ std::vector<ModelSpec> make_catalog() {
     m.dataset = "mnist";
     m.metric = "test_accuracy";
     m.hyperparameters = {
-        integer_hp("epochs", 14, 1, 10000, "training epochs"),
-        real_hp("lr", 1.0, 0, 1000, true, "Adadelta learning rate"),
-        real_hp("gamma", 0.7, 0, 10, true, "StepLR decay factor per epoch"),
-        integer_hp("batch_size", 64, 1, 65536, "training batch size (pairs)"),
+        from(integer_hp("epochs", 14, 1, 10000, "training epochs"), kRunSh),
+        from(real_hp("lr", 1.0, 0, 1000, true, "Adadelta learning rate"), kRunSh),
+        from(real_hp("gamma", 0.7, 0, 10, true, "StepLR decay factor per epoch"), kRunSh),
+        from(integer_hp("batch_size", 64, 1, 65536, "training batch size (pairs)"), "upstream siamese_network/main.py"),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "gamma"};
@@ -103,11 +118,12 @@ std::vector<ModelSpec> make_catalog() {
     m.dataset = "cifar10";
     m.metric = "top1_accuracy";
     m.hyperparameters = {
-        integer_hp("epochs", 200, 1, 10000, "training epochs"),
-        real_hp("lr", 0.1, 0, 1000, true, "SGD learning rate (upstream trainer.py default)"),
-        real_hp("weight_decay", 1e-4, 0, 1, false, "L2 weight decay"),
-        integer_hp("batch_size", 128, 1, 65536, "training batch size"),
-        real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"),
+        from(integer_hp("epochs", 200, 1, 10000, "training epochs"), kRunSh),
+        // The package's run.sh passes --learning-rate=0.2 (trainer.py's own default is 0.1).
+        from(real_hp("lr", 0.2, 0, 1000, true, "SGD learning rate (upstream trainer.py's own default: 0.1)"), kRunSh),
+        from(real_hp("weight_decay", 1e-4, 0, 1, false, "L2 weight decay"), kRunSh),
+        from(integer_hp("batch_size", 128, 1, 65536, "training batch size"), "upstream trainer.py"),
+        from(real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"), "upstream trainer.py"),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "weight_decay"};
@@ -120,18 +136,20 @@ std::vector<ModelSpec> make_catalog() {
     m.dataset = "market1501";
     m.metric = "val_accuracy";
     m.hyperparameters = {
-        integer_hp("epochs", 60, 1, 10000, "training epochs"),
-        real_hp("lr", 0.05, 0, 1000, true, "SGD learning rate"),
-        real_hp("weight_decay", 5e-4, 0, 1, false, "L2 weight decay"),
-        integer_hp("batch_size", 32, 1, 65536, "training batch size"),
-        real_hp("dropout", 0.5, 0, 0.99, false, "ClassBlock dropout"),
-        real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"),
-        integer_hp("image_height", 256, 32, 1024,
-                   "budget: input height in pixels, width = height/2 (upstream 256x128)", true),
-        integer_hp("retrieval", 0, 0, 1,
-                   "budget: 1 adds upstream's retrieval evaluation after training (rank-1 and mAP over query and "
-                   "gallery, about 19,700 images twice on Market-1501)",
-                   true),
+        from(integer_hp("epochs", 60, 1, 10000, "training epochs"), kRunSh),
+        from(real_hp("lr", 0.05, 0, 1000, true, "SGD learning rate"), kRunSh),
+        from(real_hp("weight_decay", 5e-4, 0, 1, false, "L2 weight decay"), kRunSh),
+        from(integer_hp("batch_size", 32, 1, 65536, "training batch size"), "upstream train.py"),
+        from(real_hp("dropout", 0.5, 0, 0.99, false, "ClassBlock dropout"), "upstream train.py"),
+        from(real_hp("momentum", 0.9, 0, 0.999, false, "SGD momentum"), "upstream train.py"),
+        from(integer_hp("image_height", 256, 32, 1024,
+                        "budget: input height in pixels, width = height/2 (upstream 256x128)", true),
+             "upstream train.py"),
+        from(integer_hp("retrieval", 0, 0, 1,
+                        "budget: 1 adds upstream's retrieval evaluation after training (rank-1 and mAP over query and "
+                        "gallery, about 19,700 images twice on Market-1501)",
+                        true),
+             kOurs),
     };
     add_common(m.hyperparameters);
     m.studied = {"epochs", "lr", "weight_decay"};

@@ -180,6 +180,22 @@ std::string describe_plan(const StudyDefinition& study, const Plan& plan) {
   } else {
     o << "estimated duration: unknown (give estimate_s, the seconds of one run at the defaults, per model)\n";
   }
+  // Energy: each run's estimated seconds times its model's estimate_w (cool-downs not counted).
+  double joules = 0;
+  bool all_w = true;
+  for (const PlannedRun& r : plan.runs) {
+    const ModelDefinition* m = study.find_model(r.model);
+    if (!m || m->estimate_w <= 0) {
+      all_w = false;
+      continue;
+    }
+    joules += run_estimate(study, r, plan) * m->estimate_w;
+  }
+  if (joules > 0)
+    o << "estimated energy: " << format_energy(joules)
+      << (joules >= 3.6e5 ? " (" + format_exact(std::round(joules / 3.6e5) / 10) + " kWh)" : std::string())
+      << " for the runs, from estimate_w; cool-downs not counted"
+      << (all_w ? "" : "; models without estimate_w not counted") << "\n";
   return o.str();
 }
 

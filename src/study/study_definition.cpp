@@ -198,7 +198,7 @@ ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::st
                             const std::string& base_dir, const std::set<std::string>& extra_keys) {
   std::set<std::string> allowed = {"name", "command", "result", "metric_regex", "metric_key", "diverged_regex",
                                    "metric", "higher_is_better", "working_dir", "env", "hyperparameters", "set",
-                                   "budgets", "operators", "mutants", "estimate_s"};
+                                   "budgets", "operators", "mutants", "estimate_s", "estimate_w"};
   allowed.insert(extra_keys.begin(), extra_keys.end());
   p.check_keys(t, key + ".", allowed);
   auto name_node = t.get("name");
@@ -294,6 +294,10 @@ ModelDefinition parse_model(const Parser& p, const toml::table& t, const std::st
   if (auto e = t.get("estimate_s")) {
     m.estimate_s = p.number(*e, key + ".estimate_s");
     if (m.estimate_s < 0) p.fail(e, key + ".estimate_s", "must be >= 0");
+  }
+  if (auto w = t.get("estimate_w")) {
+    m.estimate_w = p.number(*w, key + ".estimate_w");
+    if (m.estimate_w < 0) p.fail(w, key + ".estimate_w", "must be >= 0");
   }
   int mutants = study.mutants;
   if (auto mu = t.get("mutants")) mutants = static_cast<int>(p.integer(*mu, key + ".mutants", 0, 1000));

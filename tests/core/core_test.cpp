@@ -51,6 +51,20 @@ TEST(Models, CatalogHasThePapersFiveModelsWithDefaults) {
   EXPECT_EQ(model_or_throw("hrnet18").defaults().at("lr"), 0.05);
 }
 
+// resnet20's original learning rate is the one the paper's package ran: its run.sh passes
+// --learning-rate=0.2 (trainer.py's own default, 0.1, is never used there).
+TEST(Models, Resnet20LearningRateIsThePackagesAndEveryDefaultSaysWhereItComesFrom) {
+  const ModelSpec& resnet = model_or_throw("resnet20");
+  EXPECT_EQ(resnet.defaults().at("lr"), 0.2);
+  EXPECT_EQ(resnet.find("lr")->default_source, "package run.sh");
+  EXPECT_EQ(resnet.find("momentum")->default_source, "upstream trainer.py");
+  for (const ModelSpec& m : builtin_models()) {
+    ASSERT_EQ(m.studied.size(), 3u) << m.name;
+    for (const std::string& hp : m.studied) EXPECT_EQ(m.find(hp)->default_source, "package run.sh") << m.name << " " << hp;
+    for (const HyperparameterSpec& h : m.hyperparameters) EXPECT_FALSE(h.default_source.empty()) << m.name << " " << h.name;
+  }
+}
+
 TEST(Models, ResolveRejectsBadInputWithNames) {
   const ModelSpec& cnn = model_or_throw("mnist_cnn");
   try {

@@ -21,6 +21,9 @@ struct HyperparameterSpec {
   bool min_exclusive = false;
   std::string description;
   bool budget = false;       // a budget knob (train_limit, test_limit), not a studied hyperparameter
+  // Built-in models: where the default comes from ("package run.sh" = the paper's replication
+  // package, "upstream FILE" = the upstream training code, "greentune" = ours).
+  std::string default_source;
 
   // Throws input_error naming the hyperparameter if value is out of range or not integral.
   void validate(double value) const;

@@ -40,6 +40,7 @@ struct ModelDefinition {
   Configuration defaults;          // the original configuration (with budgets / fixed values)
   std::vector<OperatorDefinition> operators;
   double estimate_s = 0;           // one run at the defaults, seconds (dry-run estimate); 0 = unknown
+  double estimate_w = 0;           // mean power of a run, W, every meter domain (dry-run energy); 0 = unknown
   std::string device = "cpu";      // the study's device: built-in models get --device, external GREENTUNE_DEVICE
   bool is_builtin() const { return !builtin.empty(); }
   const HyperparameterSpec* find(const std::string& hp) const;
