@@ -226,4 +226,16 @@ TEST(ModelsCli, ListsEveryModelWithHyperparameters) {
       EXPECT_EQ(h["min_exclusive"], true);
     }
   EXPECT_TRUE(found_lr);
+  // Where each default comes from: resnet20's lr is the package's run.sh value (0.2).
+  EXPECT_THAT(text.stdout_text, HasSubstr("[default from package run.sh]"));
+  bool found_resnet_lr = false;
+  for (const auto& m : j)
+    if (m["name"] == "resnet20")
+      for (const auto& h : m["hyperparameters"])
+        if (h["name"] == "lr") {
+          found_resnet_lr = true;
+          EXPECT_EQ(h["default"], 0.2);
+          EXPECT_EQ(h["default_source"], "package run.sh");
+        }
+  EXPECT_TRUE(found_resnet_lr);
 }
