@@ -39,54 +39,75 @@ static std::string subtitle(const ReportInput& in) {
                      in.analysis.options.negligible);
 }
 
-static std::string page_html(const ReportInput& in, const std::vector<Section>& sections) {
-  HtmlPage page(in.title, subtitle(in));
-  for (const auto& s : sections) page.add_section(s.id, s.heading, s.html);
+namespace {
+
+Page study_page(const ReportInput& in, std::vector<Section> sections) {
+  Page page;
+  page.title = in.title;
+  page.subtitle = subtitle(in);
+  page.markdown_intro = "Charts are in report.html; every table below is also a CSV file in this folder.\n";
+  if (!in.analysis.notes.empty()) {
+    page.markdown_intro += "\nNotes from the analysis:\n\n";
+    for (const auto& n : in.analysis.notes) page.markdown_intro += "- " + n + "\n";
+  }
+  page.sections = std::move(sections);
+  return page;
+}
+
+}  // namespace
+
+std::string page_html(const Page& p) {
+  HtmlPage page(p.title, p.subtitle);
+  for (const auto& s : p.sections) page.add_section(s.id, s.heading, s.html);
   return page.str();
 }
 
-std::string render_html(const ReportInput& in) { return page_html(in, build_sections(in)); }
-
-static void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw io_error(fmt::format("cannot write '{}'", path.string()));
-  f << text;
-  f.close();
-  if (!f) throw io_error(fmt::format("cannot write '{}' (disk full?)", path.string()));
+std::string page_markdown(const Page& p) {
+  std::string md = "# " + p.title + "\n\n" + p.subtitle + "\n\n" + p.markdown_intro;
+  for (const auto& s : p.sections) {
+    if (s.tables.empty() && !p.markdown_every_section) continue;
+    md += "\n## " + s.heading + "\n\n";
+    if (s.tables.empty()) md += "(no table: see report.html)\n";
+    for (const auto& t : s.tables)
+      md += table_markdown(t.table) + "\n(" + t.file_stem + ".csv)\n" + (p.markdown_every_section ? "\n" : "");
+  }
+  return md;
 }
 
-ReportFiles write_report(const ReportInput& in, const std::string& out_dir) {
+void write_report_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) throw io_error(fmt::format("cannot write '{}'", path));
+  f << text;
+  f.close();
+  if (!f) throw io_error(fmt::format("cannot write '{}' (disk full?)", path));
+}
+
+ReportFiles write_page(const Page& page, const std::string& out_dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec || !fs::is_directory(out_dir))
     throw io_error(fmt::format("cannot create report directory '{}': {}", out_dir,
                                ec ? ec.message() : "not a directory"));
-  auto sections = build_sections(in);
   ReportFiles files;
   fs::path dir(out_dir);
   files.html_path = (dir / "report.html").string();
-  write_file(files.html_path, page_html(in, sections));
-
-  std::string md = "# " + in.title + "\n\n" + subtitle(in) + "\n\n";
-  md += "Charts are in report.html; every table below is also a CSV file in this folder.\n";
-  if (!in.analysis.notes.empty()) {
-    md += "\nNotes from the analysis:\n\n";
-    for (const auto& n : in.analysis.notes) md += "- " + n + "\n";
-  }
-  for (const auto& s : sections) {
-    md += "\n## " + s.heading + "\n\n";
-    if (s.tables.empty()) md += "(no table: see report.html)\n";
+  write_report_file(files.html_path, page_html(page));
+  for (const auto& s : page.sections)
     for (const auto& t : s.tables) {
-      md += table_markdown(t.table) + "\n(" + t.file_stem + ".csv)\n\n";
       fs::path csv = dir / (t.file_stem + ".csv");
-      write_file(csv, table_csv(t.table));
+      write_report_file(csv.string(), table_csv(t.table));
       files.csv_paths.push_back(csv.string());
     }
-  }
   files.markdown_path = (dir / "report.md").string();
-  write_file(files.markdown_path, md);
+  write_report_file(files.markdown_path, page_markdown(page));
   return files;
+}
+
+std::string render_html(const ReportInput& in) { return page_html(study_page(in, build_sections(in))); }
+
+ReportFiles write_report(const ReportInput& in, const std::string& out_dir) {
+  return write_page(study_page(in, build_sections(in)), out_dir);
 }
 
 ReportInput load_report_input(const ReportOptions& o) {

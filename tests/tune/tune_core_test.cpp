@@ -155,6 +155,31 @@ TEST(TuneCore, MeterOverrideIsRecordedLikeAStudys) {
   EXPECT_EQ(std::get<0>(facts(dir + "/t/study.db")), s_overrides);
 }
 
+// run-task spells the cool-down --cooldown like study and tune; --cooldown-s (the spelling of
+// earlier versions, in batch scripts they wrote) is still accepted, and not shown.
+TEST(TuneCore, RunTaskTakesCooldownAndItsOldSpelling) {
+  TempDir tmp("run-task-cooldown");
+  const std::string dir = tmp.path;
+  auto env = landscape(dir, dir + "/tune.toml", 10);
+  std::ofstream(dir + "/study.toml")
+      << "name = \"s\"\nmeter = \"rapl\"\ncooldown = 30\ngovernor = \"keep\"\nrepetitions = 1\n[[scenarios]]\n"
+         "kind = \"single\"\n[[models]]\nname = \"interact\"\ncommand = \"/usr/bin/python3 -S "
+      << GREENTUNE_SOURCE_DIR
+      << "/bench/tune/landscapes.py interact {epochs} {lr} {wd}\"\nresult = \"json-lines\"\nmetric_key = "
+         "\"performance\"\noperators = [{hyperparameter = \"epochs\", values = [16]}]\n[models.hyperparameters]\n"
+         "epochs = 20\nlr = 0.01\nwd = 0.0001\n";
+  auto s = cli({"study", dir + "/study.toml", "-o", dir + "/s", "--cooldown", "0", "--progress", "none"}, env);
+  ASSERT_EQ(s.exit_code, 0) << s.stderr_text;
+  for (const char* flag : {"--cooldown", "--cooldown-s"}) {
+    auto r = cli({"run-task", "--study-dir", dir + "/s", "--task", "1", "--force", flag, "0"}, env);
+    EXPECT_EQ(r.exit_code, 0) << flag << ": " << r.stdout_text << r.stderr_text;
+    EXPECT_LT(r.wall_s, 20) << flag << " 0 did not replace the study's 30 s cool-down";
+  }
+  auto help = cli({"run-task", "--help"});
+  EXPECT_NE(help.stdout_text.find("--cooldown"), std::string::npos) << help.stdout_text;
+  EXPECT_EQ(help.stdout_text.find("--cooldown-s"), std::string::npos) << help.stdout_text;
+}
+
 TEST(TuneCore, UnknownMeterIsRefusedBeforeAnythingRuns) {
   TempDir tmp("tune-bad-meter");
   const std::string dir = tmp.path;

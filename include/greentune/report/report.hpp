@@ -50,6 +50,26 @@ struct Section {
 
 // Builds every section, in page order.
 std::vector<Section> build_sections(const ReportInput& input);
+
+// One page of a report, a study's or a tune run's (tune_report.hpp): the same sections, written by
+// one writer per format (HTML with inline SVG, Markdown, one CSV per table).
+struct Page {
+  std::string title;
+  std::string subtitle;
+  std::string markdown_intro;  // report.md's lines after the subtitle
+  std::vector<Section> sections;
+  // report.md: true lists every section ("(no table: see report.html)" where it has none), a
+  // blank line after each table; false leaves sections without a table out, no blank line.
+  bool markdown_every_section = true;
+};
+std::string page_html(const Page& page);
+std::string page_markdown(const Page& page);
+struct ReportFiles;
+// Writes report.html, report.md and one CSV per table (FILE_STEM.csv) into out_dir (created if
+// needed). Throws io_error naming the path when something cannot be written.
+ReportFiles write_page(const Page& page, const std::string& out_dir);
+// Writes one file whole; io_error naming it when it cannot be written.
+void write_report_file(const std::string& path, const std::string& text);
 // The whole HTML page as text.
 std::string render_html(const ReportInput& input);
 

@@ -1,4 +1,4 @@
-// The tune report (report/tune_report.hpp): a tune summary as the study report's page skeleton,
+// The tune report (report/tune_report.hpp): a tune summary as a report page (report/report.hpp),
 // with its tables also written as Markdown and CSV.
 #include <cmath>
 #include <filesystem>
@@ -10,6 +10,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/report/document.hpp"
+#include "greentune/report/report.hpp"
 #include "greentune/report/svg.hpp"
 #include "greentune/report/tune_report.hpp"
 
@@ -94,14 +95,9 @@ std::string convergence_svg(const json& j) {
   return c.str();
 }
 
-struct TuneSection {
-  std::string id, heading, html;
-  std::vector<std::pair<std::string, Table>> tables;  // (CSV file stem, table)
-};
-
-TuneSection recommendation_section(const json& j) {
+Section recommendation_section(const json& j) {
   const json& r = j["recommended"];
-  TuneSection sec{"recommendation", "Recommendation", "", {}};
+  Section sec{"recommendation", "Recommendation", "", {}};
   if (!j["finished"].get<bool>())
     sec.html += notice("This tune run has not finished (it is running, or was interrupted: continue it with greentune tune "
                        "--resume " + j["directory"].get<std::string>() + "). Everything below is provisional.");
@@ -128,12 +124,12 @@ TuneSection recommendation_section(const json& j) {
                                                  j["payback_trainings"].get<long long>())
                                    : std::string("none (no confirmed saving)")});
   sec.html += table_html(t);
-  sec.tables.emplace_back("tune-recommendation", t);
+  sec.tables.push_back({"tune-recommendation", t});
   return sec;
 }
 
-TuneSection confirmation_section(const json& j) {
-  TuneSection sec{"confirmation", "Confirmation against the original", "", {}};
+Section confirmation_section(const json& j) {
+  Section sec{"confirmation", "Confirmation against the original", "", {}};
   if (j["candidates"].empty()) {
     sec.html += notice(j["finished"].get<bool>()
                            ? "No evaluated configuration was predicted both feasible and greener than the original, so "
@@ -164,7 +160,7 @@ TuneSection confirmation_section(const json& j) {
                       num_cell(c["saving_p"], 3), num_cell(c["level"], 3), verdict});
   }
   sec.html += table_html(t);
-  sec.tables.emplace_back("tune-confirmation", t);
+  sec.tables.push_back({"tune-confirmation", t});
   return sec;
 }
 
@@ -197,29 +193,29 @@ std::string subtitle(const json& j) {
                      j["finished"].get<bool>() ? "" : "; not finished");
 }
 
-std::vector<TuneSection> tune_sections(const json& j) {
-  std::vector<TuneSection> out;
+std::vector<Section> tune_sections(const json& j) {
+  std::vector<Section> out;
   out.push_back(recommendation_section(j));
   out.push_back(confirmation_section(j));
-  TuneSection p{"pareto", "Pareto front", "", {}};
+  Section p{"pareto", "Pareto front", "", {}};
   p.html += figure(pareto_svg(j), "Mean " + j["objective"].get<std::string>() + " and mean " + j["metric"].get<std::string>() +
                                       " of every evaluated configuration (all its runs); the line joins the Pareto front.");
   Table pt = configurations_table(j, j["pareto"], "Configurations on the Pareto front, lowest " +
                                                      j["objective"].get<std::string>() + " first");
   p.html += table_html(pt);
-  p.tables.emplace_back("tune-pareto", pt);
+  p.tables.push_back({"tune-pareto", pt});
   out.push_back(p);
-  TuneSection c{"convergence", "Convergence", "", {}};
+  Section c{"convergence", "Convergence", "", {}};
   c.html += figure(convergence_svg(j), "The lowest mean " + j["objective"].get<std::string>() +
                                            " among configurations whose mean performance so far clears the threshold, "
                                            "after each search-phase run.");
   out.push_back(c);
-  TuneSection all{"configurations", "Every configuration", "", {}};
+  Section all{"configurations", "Every configuration", "", {}};
   Table at = configurations_table(j, j["configurations"], "");
   all.html += table_html(at);
-  all.tables.emplace_back("tune-configurations", at);
+  all.tables.push_back({"tune-configurations", at});
   out.push_back(all);
-  TuneSection m{"method", "Method", "", {}};
+  Section m{"method", "Method", "", {}};
   m.html += paragraph(
       "A tune run has three phases (the runs' operator column in the database): original (the original configuration "
       "during the search), search (configurations proposed by constrained Bayesian optimisation: Gaussian processes of "
@@ -229,51 +225,33 @@ std::vector<TuneSection> tune_sections(const json& j) {
   return out;
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) throw io_error(fmt::format("cannot write '{}'", path.string()));
-}
-
 std::string page_title(const json& j, const std::string& title) {
   return title.empty() ? "greentune tune: " + j["name"].get<std::string>() : title;
 }
 
-}  // namespace
-
-std::string tune_report_html(const json& j, const std::string& title) {
-  HtmlPage page(page_title(j, title), subtitle(j));
-  for (const auto& sec : tune_sections(j)) page.add_section(sec.id, sec.heading, sec.html);
-  return page.str();
+Page tune_page(const json& j, const std::string& title) {
+  Page page;
+  page.title = page_title(j, title);
+  page.subtitle = subtitle(j);
+  page.markdown_intro = "Charts are in report.html; every table below is also a CSV file in this folder, and "
+                        "summary.json holds everything.\n";
+  page.sections = tune_sections(j);
+  page.markdown_every_section = false;
+  return page;
 }
 
+}  // namespace
+
+std::string tune_report_html(const json& j, const std::string& title) { return page_html(tune_page(j, title)); }
+
 TuneReportFiles write_tune_report(const json& j, const std::string& out_dir, const std::string& title) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec || !fs::is_directory(out_dir))
-    throw io_error(fmt::format("cannot create report directory '{}': {}", out_dir, ec ? ec.message() : "not a directory"));
-  fs::path dir(out_dir);
+  ReportFiles written = write_page(tune_page(j, title), out_dir);
   TuneReportFiles files;
-  files.html_path = (dir / "report.html").string();
-  write_text(files.html_path, tune_report_html(j, title));
-  std::string md = "# " + page_title(j, title) + "\n\n" + subtitle(j) + "\n\nCharts are in report.html; every table below is "
-                   "also a CSV file in this folder, and summary.json holds everything.\n";
-  for (const auto& sec : tune_sections(j)) {
-    if (sec.tables.empty()) continue;
-    md += "\n## " + sec.heading + "\n\n";
-    for (const auto& [stem, t] : sec.tables) {
-      md += table_markdown(t) + "\n(" + stem + ".csv)\n";
-      fs::path csv = dir / (stem + ".csv");
-      write_text(csv, table_csv(t));
-      files.csv_paths.push_back(csv.string());
-    }
-  }
-  files.markdown_path = (dir / "report.md").string();
-  write_text(files.markdown_path, md);
-  files.json_path = (dir / "summary.json").string();
-  write_text(files.json_path, j.dump(2) + "\n");
+  files.html_path = written.html_path;
+  files.markdown_path = written.markdown_path;
+  files.csv_paths = written.csv_paths;
+  files.json_path = (std::filesystem::path(out_dir) / "summary.json").string();
+  write_report_file(files.json_path, j.dump(2) + "\n");
   return files;
 }
 
