@@ -30,6 +30,9 @@ void add_tune_command(CLI::App& app, CommandContext& ctx) {
                     {"", "local", "slurm"});
   add_slurm_flags(cmd, o->slurm);
   add_override_flags(cmd, *overrides, "file");
+  cmd->add_option("--from", o->from,
+                  "warm start: a study or tune directory of the same model, metric, machine and meters whose runs "
+                  "are search observations (repeatable; added to the file's [tune] from)");
   cmd->add_flag("-q,--quiet", o->quiet, "no line per run on stderr");
   cmd->callback([&ctx, o, overrides] {
     ctx.run = [o, overrides]() -> int {

@@ -88,6 +88,11 @@ struct Job {
   bool done = false;
   std::string stopped;  // why a watch hook stopped it
   SubprocessResult result;
+  // live progress (read while a watch hook is set)
+  std::unique_ptr<FileTail> tail;
+  ProgressParser parser;
+  std::vector<ProgressPoint> curve;
+  int pruned_epoch = 0;  // the last epoch reported when the watch hook stopped it
 };
 
 struct Corunner {
@@ -215,6 +220,7 @@ void start_task(TaskRun& t) {
       continue;
     }
     t.meter.track(j.child.proc->pid(), j.label);
+    if (t.options.watch) j.tail = std::make_unique<FileTail>(j.out_path);
     if (t.options.on_run_start) {
       const PlannedRun& r = *j.run;
       std::string desc = r.model + " " +
@@ -244,12 +250,25 @@ void finish_job(Job& j, const SubprocessResult& r) {
 }
 
 // The watch hook (exec/task.hpp RunWatch): the running runs, and the ones it stops.
+// The reports a running job wrote since the last look, each with the energy so far (the
+// meter's power samples integrated since the window began: the run's own in a single-run task).
+void read_progress(TaskRun& t, Job& j) {
+  if (!j.tail) return;
+  const std::vector<ProgressReport> reports = j.parser.feed(j.tail->read_new());
+  if (reports.empty()) return;
+  const energy::MeterSession::SoFar so_far = t.meter.energy_so_far();
+  for (const auto& r : reports) j.curve.push_back({r.epoch, r.metric, so_far.total_j(), so_far.t_s, so_far.estimated});
+}
+
 void watch_runs(TaskRun& t) {
   if (!t.options.watch) return;
   RunWatch w;
   double now = monotonic_seconds();
-  for (const auto& j : t.jobs)
-    if (!j.done) w.runs.push_back({j.run->id, now - j.start_mono, j.out_path});
+  for (auto& j : t.jobs)
+    if (!j.done) {
+      read_progress(t, j);
+      w.runs.push_back({j.run->id, now - j.start_mono, j.out_path, j.curve});
+    }
   if (w.runs.empty()) return;
   t.options.watch(w);
   for (const auto& [run_id, why] : w.stop)
@@ -258,6 +277,7 @@ void watch_runs(TaskRun& t) {
         t.meter.refresh();
         finish_job(j, j.child.proc->terminate());
         j.stopped = why;
+        if (!j.curve.empty()) j.pruned_epoch = j.curve.back().epoch;
         t.log("run " + std::to_string(run_id) + " stopped: " + why);
       }
 }
@@ -346,6 +366,36 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
   std::string out_text = file_exists(j.out_path) ? read_file(j.out_path) : "";
   std::string err_text = file_exists(j.err_path) ? read_file(j.err_path) : "";
   ParsedOutcome p = parse_outcome(*j.model, j.config->hp, j.result, out_text, err_text, timeout_s);
+  if (!j.stopped.empty()) {  // stopped by the watch hook (tune's pruning): neither a success nor a failure
+    p.status = RunStatus::pruned;
+    p.reason = j.stopped;
+    p.performance.reset();
+  }
+  if (j.tail) {  // reports after the last look: the window's total (the run had ended)
+    double total = 0;
+    bool estimated = false;
+    for (const auto& d : m.domains)
+      if (d.joules && !d.flagged) {
+        total += *d.joules;
+        estimated = estimated || is_estimated(d.source);
+      }
+    std::vector<ProgressReport> rest = j.parser.feed(j.tail->read_new());
+    for (const auto& r : j.parser.finish()) rest.push_back(r);
+    for (const auto& r : rest) j.curve.push_back({r.epoch, r.metric, total, m.duration_s, estimated});
+  }
+  if (!j.curve.empty()) {
+    json curve = json::array();
+    for (const auto& c : j.curve)
+      curve.push_back({{"epoch", c.epoch}, {"metric", c.metric}, {"energy_j", c.energy_j}, {"t_s", c.t_s},
+                       {"estimated", c.estimated}});
+    o.details["progress"] = curve.dump();
+    o.details["progress_energy"] = "whole-machine energy since the run's meter window began, integrated from the "
+                                   "meter's power samples at each report";
+    if (p.status == RunStatus::pruned) {
+      o.details["pruned_at_epoch"] = std::to_string(j.pruned_epoch);
+      o.details["epochs_reported"] = std::to_string(j.curve.back().epoch);  // trained before the stop took effect
+    }
+  }
   o.status = p.status;
   o.reason = p.reason;
   o.performance = p.status == RunStatus::succeeded ? p.performance : std::nullopt;

@@ -83,16 +83,13 @@ double own_gain(const LearningCurve& run, int remaining, double noise_sd, const 
   return std::min(linear, geometric);
 }
 
-// A lower bound on the run's final cost: spent so far plus the remaining epochs at the
-// cheapest epoch seen (the first epoch carries start-up costs, so later ones are preferred).
-double cost_lower_bound(const LearningCurve& run, int remaining, const PruningOptions& o) {
+// The run's pace (cost per epoch) after its first epoch, which carries start-up costs (the
+// first epoch alone when that is all there is). Averaged over the epochs, so that a meter that
+// samples more slowly than the epochs come (steps of cost) still gives the pace.
+double pace(const LearningCurve& run) {
   const auto& p = run.points;
-  double cheapest = std::numeric_limits<double>::infinity();
-  for (std::size_t i = 1; i < p.size(); ++i)
-    cheapest = std::min(cheapest, (p[i].cost - p[i - 1].cost) / static_cast<double>(p[i].epoch - p[i - 1].epoch));
-  if (!std::isfinite(cheapest)) cheapest = p.back().cost / static_cast<double>(p.back().epoch);
-  cheapest = std::max(0.0, cheapest) * (1 - o.cost_slack);
-  return p.back().cost + cheapest * static_cast<double>(remaining);
+  if (p.size() < 2) return std::max(0.0, p.back().cost / static_cast<double>(p.back().epoch));
+  return std::max(0.0, (p.back().cost - p.front().cost) / static_cast<double>(p.back().epoch - p.front().epoch));
 }
 
 }  // namespace pruning_detail
@@ -123,8 +120,18 @@ PruneDecision decide(const LearningCurve& run, const PruningReference& ref, cons
   const int remaining = run.planned_epochs - now.epoch;
   if (remaining <= 0 || !is_rung(now.epoch, o)) return d;
 
-  // (b) The objective: even at its cheapest pace the run ends above the best feasible one.
-  d.cost_bound = cost_lower_bound(run, remaining, o);
+  // Both bounds first (the search learns from them), then the verdict.
+  d.cost_projection = now.cost + pace(run) * static_cast<double>(remaining);
+  d.cost_bound = now.cost + pace(run) * (1 - o.cost_slack) * static_cast<double>(remaining);
+  const auto envelope = gain_envelope(ref.complete, now.epoch, remaining, o);
+  double bound_up = 0;
+  if (envelope) {
+    const double trend = own_gain(run, remaining, ref.noise_sd, o);
+    bound_up = up(now.metric, o.higher_is_better) + std::max(o.gain_safety * *envelope, trend) + o.noise_z * ref.noise_sd;
+    d.metric_bound = o.higher_is_better ? bound_up : -bound_up;
+  }
+
+  // (b) The objective: even at its pace less the slack the run ends above the best feasible one.
   if (ref.best_feasible_cost && *d.cost_bound > *ref.best_feasible_cost) {
     d.verdict = PruneVerdict::too_costly;
     d.reason = fmt::format("pruned at epoch {} of {}: its objective will be at least {:.6g} (spent {:.6g} so far), "
@@ -134,12 +141,7 @@ PruneDecision decide(const LearningCurve& run, const PruningReference& ref, cons
   }
 
   // (a) Feasibility: an optimistic bound on the final metric.
-  const auto envelope = gain_envelope(ref.complete, now.epoch, remaining, o);
   if (!envelope) return d;
-  const double trend = own_gain(run, remaining, ref.noise_sd, o);
-  const double bound_up =
-      up(now.metric, o.higher_is_better) + std::max(o.gain_safety * *envelope, trend) + o.noise_z * ref.noise_sd;
-  d.metric_bound = o.higher_is_better ? bound_up : -bound_up;
   if (bound_up < up(ref.threshold, o.higher_is_better)) {
     d.verdict = PruneVerdict::infeasible;
     d.reason = fmt::format("pruned at epoch {} of {}: metric {:.6g} can reach at most {:.6g}, the feasible region "

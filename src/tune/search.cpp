@@ -48,7 +48,8 @@ struct Models {
 };
 
 // Fits both models; failed runs count as the worst performance seen (infeasible), runs without
-// an objective reading are left out of the objective model.
+// an objective reading are left out of the objective model, runs whose performance is unknown
+// (pruned for their cost) out of the performance model.
 Models fit_models(const SearchInput& in) {
   Models m;
   std::vector<std::vector<double>> xo, xp;
@@ -62,7 +63,7 @@ Models fit_models(const SearchInput& in) {
       xo.push_back(u);
       yo.push_back(std::log(*o.objective));
     }
-    if (std::isfinite(worst)) {
+    if (std::isfinite(worst) && !o.performance_unknown) {
       xp.push_back(u);
       yp.push_back(o.performance ? *o.performance : worst);
     }

@@ -10,6 +10,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
+#include "greentune/core/number_format.hpp"
 #include "greentune/exec/overrides.hpp"
 #include "greentune/study/plan_rows.hpp"
 
@@ -90,6 +91,13 @@ SearchInput TuneState::search_input() const {
     o.hp = configuration(r.configuration_id).hp;
     o.objective = r.objective;
     if (r.ok()) o.performance = oriented(*r.performance);
+    if (r.status == RunStatus::pruned) {
+      // What its partial curve showed: at best this performance, at least this cost (what it
+      // used so far would make it look cheap).
+      o.objective = r.cost_bound;
+      if (r.metric_bound && r.pruned_infeasible) o.performance = oriented(*r.metric_bound);
+      else o.performance_unknown = true;  // stopped for its cost: its metric says nothing yet
+    }
     in.observations.push_back(o);
   }
   return in;
@@ -149,6 +157,12 @@ TuneState load_tune_state(const study::StudyPaths& paths, store::StudyStore& st)
       d.objective = o.objective;
       d.energy_j = o.energy_j;
       d.estimated = o.estimated;
+    }
+    if (d.status == RunStatus::pruned) {
+      const auto details = st.details_of(r.id);
+      if (auto it = details.find("pruned_metric_bound"); it != details.end()) d.metric_bound = parse_double(it->second);
+      if (auto it = details.find("pruned_cost_projection"); it != details.end()) d.cost_bound = parse_double(it->second);
+      if (auto it = details.find("pruned_because"); it != details.end()) d.pruned_infeasible = it->second == "infeasible";
     }
     s.runs.push_back(d);
   }

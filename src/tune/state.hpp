@@ -19,6 +19,10 @@ struct RunData {
   RunStatus status = RunStatus::pending;
   std::optional<double> objective, energy_j, performance, duration_s;
   bool estimated = false;
+  // pruned runs: the rule's optimistic final metric and projected final cost when it stopped
+  // them (details pruned_metric_bound, pruned_cost_projection)
+  std::optional<double> metric_bound, cost_bound;
+  bool pruned_infeasible = false;  // pruned because it could not reach the feasible region
   bool final() const { return is_final(status); }
   bool ok() const { return status == RunStatus::succeeded && performance.has_value(); }
 };

@@ -174,7 +174,8 @@ json tune_summary(const std::string& dir_or_db) {
     counts[status] = counts.value(status, 0) + 1;
   }
   j["runs"] = {{"total", s.runs.size()}, {"original", s.runs_in("original")}, {"search", s.runs_in("search")},
-               {"confirm", s.runs_in("confirm")}, {"by_status", counts}};
+               {"confirm", s.runs_in("confirm")}, {"by_status", counts}, {"pruned", counts.value("pruned", 0)},
+               {"warm_start", s.warm.observations.size()}};
 
   add_configurations(s, j);
   j["convergence"] = convergence(s);
@@ -197,10 +198,14 @@ json tune_summary(const std::string& dir_or_db) {
   rec["estimated"] = s.any_estimated();
   j["recommended"] = rec;
   j["candidates"] = tried;
-  double search_j = 0;
+  double search_j = 0, pruned_j = 0;
   for (const auto& r : s.runs)
-    if (r.energy_j) search_j += *r.energy_j;
+    if (r.energy_j) {
+      search_j += *r.energy_j;
+      if (r.status == RunStatus::pruned) pruned_j += *r.energy_j;
+    }
   j["search_energy_j"] = search_j;
+  j["pruned_energy_j"] = pruned_j;  // included in search_energy_j (and so in the payback)
   j["search_hours"] = s.hours_spent();
   double saving = rec["energy_saving_j"].is_number() ? rec["energy_saving_j"].get<double>() : 0;
   j["payback_trainings"] = saving > 0 ? json(static_cast<long long>(std::ceil(search_j / saving))) : json(nullptr);
@@ -248,7 +253,13 @@ std::string describe_summary(const json& j) {
                      j["objective_unit"] == "s" ? format_duration(ob) : format_energy(ob), tag, j["metric"].get<std::string>(),
                      p["performance_mean"].get<double>(), p["succeeded"].get<long long>(), p["original"].get<bool>() ? " original" : "", h);
   }
-  o << "search energy: " << format_energy(j["search_energy_j"].get<double>()) << tag << "; ";
+  o << "search energy: " << format_energy(j["search_energy_j"].get<double>()) << tag;
+  if (j["runs"].value("pruned", 0) > 0)
+    o << " (" << format_energy(j["pruned_energy_j"].get<double>()) << " of it on " << j["runs"]["pruned"]
+      << " run(s) stopped early by pruning)";
+  if (j["runs"].value("warm_start", 0) > 0)
+    o << " (plus " << j["runs"]["warm_start"] << " run(s) of earlier studies used at no cost)";
+  o << "; ";
   if (j["payback_trainings"].is_number())
     o << "each training with the recommended configuration saves " << format_energy(r["energy_saving_j"].get<double>())
       << "; it pays back after " << j["payback_trainings"] << " trainings\n";

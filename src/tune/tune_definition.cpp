@@ -115,9 +115,19 @@ class Reader : public study::TomlReader {
   }
 };
 
-void parse_tune_table(const Reader& r, const toml::table& t, TuneDefinition& d) {
+void parse_tune_table(const Reader& r, const toml::table& t, TuneDefinition& d, const std::string& base_dir) {
   r.check_keys(t, "tune.", {"objective", "margin", "alpha", "budget_runs", "budget_j", "budget_h", "seed", "batch",
-                            "initial", "original_runs", "confirm_fraction", "confirm_min"});
+                            "initial", "original_runs", "confirm_fraction", "confirm_min", "prune", "from"});
+  if (auto n = t.get("prune")) d.prune = r.boolean(*n, "tune.prune");
+  if (auto n = t.get("from")) {
+    const auto& a = r.array(*n, "tune.from");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::string key = "tune.from[" + std::to_string(i) + "]";
+      std::string dir = r.str(*a.get(i), key);
+      if (dir.empty()) r.fail(a.get(i), key, "expected a study or tune directory, got \"\"");
+      d.from.push_back(dir.front() == '/' || base_dir.empty() ? dir : base_dir + "/" + dir);
+    }
+  }
   if (auto n = t.get("objective")) {
     d.objective = r.str(*n, "tune.objective");
     static const std::set<std::string> known = {"energy", "energy_attributed", "cpu_package", "dram", "gpu", "time"};
@@ -229,7 +239,7 @@ TuneDefinition parse_tune(const std::string& text, const std::string& source_nam
   if (!tn) r.fail(nullptr, "tune", "a tune file needs a [tune] table (objective, margin, alpha, budget)");
   if (!tn->is_table()) r.fail(tn, "tune", "expected a table");
   d.seed = d.study.seed;
-  parse_tune_table(r, *tn->as_table(), d);
+  parse_tune_table(r, *tn->as_table(), d, base_dir);
   d.study.seed = d.seed;
   const study::ModelDefinition& m = d.model();
   const toml::table& mt = *root.get("models")->as_array()->get(0)->as_table();

@@ -31,6 +31,7 @@
 #include "greentune/exec/study_lock.hpp"
 #include "greentune/exec/task.hpp"
 #include "greentune/report/tune_report.hpp"
+#include "prune_hook.hpp"
 #include "state.hpp"
 
 namespace greentune::tune {
@@ -327,6 +328,17 @@ bool open_run(const TuneOptions& o, bool on_slurm, OpenRun& r, std::ostream& out
     out << describe_definition(def);
     return false;
   }
+  // Warm start: checked before anything is created (a refusal leaves nothing behind).
+  std::optional<WarmStart> warm;
+  std::vector<std::string> from = def.from;
+  from.insert(from.end(), o.from.begin(), o.from.end());
+  if (!from.empty()) {
+    if (on_slurm) throw usage_error("--from: a warm start is for a local tune (this machine's runs)");
+    energy::MeterOptions mo;
+    mo.meter = o.meter_override.empty() ? def.study.meter : o.meter_override;
+    energy::MeterSession probe(mo);
+    warm = load_warm_start(def, from, exec::collect_environment(probe.backends()));
+  }
   std::string dir = o.out_dir.empty() ? default_dir(def) : o.out_dir;
   study::StudyDefinition sd = def.study;
   sd.repetitions = 1;
@@ -337,6 +349,10 @@ bool open_run(const TuneOptions& o, bool on_slurm, OpenRun& r, std::ostream& out
   if (on_slurm) make_directories(slurm::slurm_dir(r.paths.dir));
   r.st.emplace(store::StudyStore::open(r.paths.db()));
   r.st->set_meta("kind", "tune");
+  if (warm) {
+    r.st->set_meta(kWarmStartMetaKey, warm_start_to_json(*warm).dump());
+    for (const auto& n : warm->notes) info << "warm start: " << n << "\n";
+  }
   info << describe_definition(def) << "tune directory: " << r.paths.dir << "\n";
   return true;
 }
@@ -375,6 +391,48 @@ int search(const TuneOptions& o, OpenRun& r, exec::Session& session, const slurm
         hooks.on_task_done = [&](const study::TaskResult& res) {
           if (!o.quiet) err << run_line(s, res) << "\n";
           return !budget_spent_now(load_tune_state(paths, st));
+        };
+        // Pruning (prune_hook.hpp): the rule's reference is rebuilt from what is stored when each
+        // task's run first shows up (tasks run in order, so a resume that re-runs a task sees the
+        // same runs and decides the same); the rule's bounds go into the pruned run's details.
+        PruneHook prune;
+        long long prune_run = 0;
+        std::size_t seen = 0;  // points of prune_run's curve already judged
+        hooks.watch = [&](exec::RunWatch& w) {
+          for (const auto& run : w.runs) {
+            if (run.run_id != prune_run) {
+              prune = pruning_hook(load_tune_state(paths, st), st);
+              prune_run = run.run_id;
+              seen = 0;
+            }
+            if (!prune.on_progress) continue;
+            // Every epoch reported since the last look, in turn (a look may bring several).
+            for (; seen < run.curve.size(); ++seen) {
+              const std::vector<exec::ProgressPoint> so_far(run.curve.begin(), run.curve.begin() + seen + 1);
+              std::string why = prune.on_progress(run.run_id, so_far);
+              if (!why.empty()) {
+                // A run that has reported its last epoch meanwhile has nothing left to save.
+                auto planned = prune.planned_epochs.find(run.run_id);
+                if (planned != prune.planned_epochs.end() && run.curve.back().epoch < planned->second)
+                  w.stop.emplace_back(run.run_id, why);
+                else
+                  prune.decisions->erase(run.run_id);
+                seen = run.curve.size();
+                break;
+              }
+            }
+          }
+        };
+        hooks.amend = [&](study::TaskResult& res) {
+          for (auto& run : res.runs) {
+            auto d = prune.decisions->find(run.run_id);
+            if (d == prune.decisions->end() || run.status != RunStatus::pruned) continue;
+            if (d->second.metric_bound) run.details["pruned_metric_bound"] = format_exact(*d->second.metric_bound);
+            if (d->second.cost_bound) run.details["pruned_cost_bound"] = format_exact(*d->second.cost_bound);
+            if (d->second.cost_projection)
+              run.details["pruned_cost_projection"] = format_exact(*d->second.cost_projection);
+            run.details["pruned_because"] = to_string(d->second.verdict);
+          }
         };
         exec::BatchEnd end = session.run(pending, hooks);
         if (end == exec::BatchEnd::cancelled) return 130;

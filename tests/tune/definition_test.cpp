@@ -95,3 +95,29 @@ TEST(TuneDefinition, BadFilesGetOneLineErrorsWithFileLineAndKey) {
 
 }  // namespace
 }  // namespace greentune::tune
+
+namespace greentune::tune {
+namespace {
+
+TEST(TuneDefinition, PruneAndFromKeys) {
+  TuneDefinition d = parse_tune(kExternal, "t.toml", "/studies");
+  EXPECT_FALSE(d.prune.has_value());  // default: on when the runs report progress
+  EXPECT_TRUE(d.from.empty());
+  const std::string text = std::string(kExternal);
+  const std::string with = text.substr(0, text.find("[[models]]")) + "prune = false\nfrom = [\"small\", \"/abs/old\"]\n" +
+                           text.substr(text.find("[[models]]"));
+  d = parse_tune(with, "t.toml", "/studies");
+  ASSERT_TRUE(d.prune.has_value());
+  EXPECT_FALSE(*d.prune);
+  EXPECT_EQ(d.from, (std::vector<std::string>{"/studies/small", "/abs/old"}));
+
+  auto bad = [&](const std::string& line) {
+    return error_of(text.substr(0, text.find("[[models]]")) + line + "\n" + text.substr(text.find("[[models]]")));
+  };
+  EXPECT_EQ(bad("prune = \"yes\""), "t.toml:7: tune.prune: expected true or false");
+  EXPECT_EQ(bad("from = \"dir\""), "t.toml:7: tune.from: expected an array");
+  EXPECT_EQ(bad("from = [\"\"]"), "t.toml:7: tune.from[0]: expected a study or tune directory, got \"\"");
+}
+
+}  // namespace
+}  // namespace greentune::tune

@@ -21,6 +21,16 @@ struct ProgressReport {
   double metric = 0;
 };
 
+// A report with what the run had used when it came: the meter's energy since the window began
+// (integrated from its power samples, energy::MeterSession::energy_so_far) and the time.
+struct ProgressPoint {
+  int epoch = 0;
+  double metric = 0;
+  double energy_j = 0;
+  double t_s = 0;
+  bool estimated = false;  // the energy is an estimate
+};
+
 // A matcher for lines that are not protocol lines (progress_regex); nullopt: not a report.
 using ProgressLineMatcher = std::function<std::optional<ProgressReport>(std::string_view line)>;
 

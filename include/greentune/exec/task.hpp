@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "greentune/exec/run_progress.hpp"
 #include "greentune/study/study_directory.hpp"
 #include "greentune/study/task_result.hpp"
 
@@ -38,10 +39,14 @@ struct RunWatch {
     long long run_id = 0;
     double elapsed_s = 0;       // since the run started
     std::string stdout_log;     // what the run has printed so far (its progress reports)
+    // Its reports so far (exec/run_progress.hpp), each with the energy the meter had seen when
+    // it was read (single-run tasks; the whole task's window otherwise).
+    std::vector<ProgressPoint> curve;
   };
   std::vector<Run> runs;
-  // Runs to stop now, with why: each child is terminated and its outcome gets the detail
-  // "stopped" = why (its status is what its output says, as for any run that ended early).
+  // Runs to stop now, with why: each child is terminated, and its outcome has the status
+  // `pruned`, the reason why, and the details "stopped" = why and "pruned_at_epoch" (the last
+  // epoch reported when the stop was sent).
   std::vector<std::pair<long long, std::string>> stop;
 };
 

@@ -7,7 +7,8 @@
 // a rung whether the run can still
 //   (a) reach the feasible region: an optimistic bound on its final metric clears the
 //       threshold (original mean - margin, in the metric's direction), and
-//   (b) beat the best feasible objective: a lower bound on its final cost stays below it.
+//   (b) beat the best feasible objective: a lower bound on its final cost (spent so far plus
+//       its remaining epochs at its pace after the first epoch, less `cost_slack`) stays below it.
 // It is stopped only when (a) or (b) fails. The optimistic metric bound is the run's metric now
 // plus the larger of
 //   - the largest gain any complete curve made after the same epoch (scaled up when this run
@@ -47,7 +48,7 @@ struct PruningOptions {
   double gain_safety = 1.5;  // multiplies the largest gain seen after the same epoch
   int slope_window = 3;      // last increments for the slope and the saturation test
   double noise_z = 2.5;      // noise cushion on the metric bound, in noise_sd
-  double cost_slack = 0.1;   // the cost bound uses the cheapest epoch so far times (1 - slack)
+  double cost_slack = 0.1;   // the cost bound uses the pace after the first epoch times (1 - slack)
   bool higher_is_better = true;
 };
 
@@ -66,6 +67,7 @@ struct PruneDecision {
   int epoch = 0;                             // the curve's last epoch
   std::optional<double> metric_bound;        // optimistic final metric (when computed)
   std::optional<double> cost_bound;          // lower bound on the final cost
+  std::optional<double> cost_projection;     // its final cost at the pace so far (what the search learns)
   std::string reason;                        // one line, for the run's reason column
   bool stop() const { return verdict != PruneVerdict::keep; }
 };

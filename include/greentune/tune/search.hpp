@@ -18,6 +18,7 @@ struct Observation {
   Configuration hp;
   std::optional<double> objective;     // J or s; empty when not measured
   std::optional<double> performance;   // empty when the run failed/diverged/timed out
+  bool performance_unknown = false;    // not measured and not a failure (a run pruned for its cost): left out
 };
 
 struct SearchInput {

@@ -46,6 +46,12 @@ struct TuneDefinition {
   int original_runs = 3;           // runs of the original during the search
   double confirm_fraction = 0.25;  // share of the budget kept for confirmation
   int confirm_min = 3;             // runs of each side before the sequential test looks
+  // Pruning of search runs by their learning curves (tune/pruning.hpp); unset: on when the runs
+  // report progress. Confirmation runs are never pruned.
+  std::optional<bool> prune;
+  // Warm start: study or tune directories whose runs are search observations (tune/warm_start.hpp);
+  // relative paths are relative to the tune file. `--from` on the command line adds to them.
+  std::vector<std::string> from;
   std::vector<SearchDimension> space;
 
   const study::ModelDefinition& model() const { return study.models.front(); }

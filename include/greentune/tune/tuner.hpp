@@ -22,6 +22,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +45,7 @@ struct TuneOptions {
   std::string greentune_bin;
   std::string meter_override;
   std::optional<double> cooldown_s;
+  std::vector<std::string> from;   // --from: warm-start directories, added to [tune] from (a new run only)
   bool quiet = false;              // no per-run lines
   std::ostream* out = nullptr;     // default std::cout
   std::ostream* err = nullptr;     // default std::cerr
