@@ -4,7 +4,9 @@
 
 #include "analysis_flags.hpp"
 #include "commands.hpp"
+#include "greentune/core/files.hpp"
 #include "greentune/store/integrity.hpp"
+#include "greentune/store/study_store.hpp"
 #include "greentune/report/report.hpp"
 #include "greentune/stats/stats.hpp"
 #include "greentune/tune/inspect.hpp"
@@ -41,9 +43,18 @@ void add_report_command(CLI::App& app, CommandContext& ctx) {
   cmd->callback([&ctx, options, test] {
     options->analysis.test = stats::parse_test_kind(*test);
     ctx.run = [options] {
-      store::check_if_database(options->db_path);
-      if (options->runs_csv.empty() && tune::is_tune_database(options->db_path))  // a tune run: its own report
-        return tune::report_tune(options->db_path, options->out_dir, options->title, std::cout);
+      const std::string& db = options->db_path;
+      std::string file = db;  // the database: db, or the study.db of a directory
+      while (file.size() > 1 && file.back() == '/') file.pop_back();
+      if (!file.empty() && is_directory(file)) file += "/study.db";
+      if (options->runs_csv.empty() && file_exists(file) && store::looks_like_database(file)) {
+        // One open database for the integrity check, the tune-run probe and the loaders.
+        store::StudyStore st = store::open_checked(file);
+        if (st.meta("kind").value_or("") == "tune")  // a tune run: its own report
+          return tune::report_tune(db, st, options->out_dir, options->title, std::cout);
+        if (file == db) return report::run_report(*options, st, std::cout);
+      }
+      store::check_if_database(db);
       return report::run_report(*options, std::cout);
     };
   });

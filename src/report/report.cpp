@@ -110,14 +110,12 @@ ReportFiles write_report(const ReportInput& in, const std::string& out_dir) {
   return write_page(study_page(in, build_sections(in)), out_dir);
 }
 
-ReportInput load_report_input(const ReportOptions& o) {
-  if (o.db_path.empty() == o.runs_csv.empty())
-    throw usage_error("report needs exactly one input: a study database (DB) or --runs FILE.csv");
+namespace {
+
+// The input from `st` (the database, open) or from the path when st is null.
+ReportInput load_input(const ReportOptions& o, store::StudyStore* st) {
   const bool csv = !o.runs_csv.empty();
   const std::string path = csv ? o.runs_csv : o.db_path;
-  // A database is opened once, for the runs, the environments and the power samples.
-  std::optional<store::StudyStore> st;
-  if (!csv && analysis::is_sqlite_file(path)) st.emplace(store::StudyStore::open(path));
   auto loaded = st ? analysis::load_runs(*st) : analysis::load_runs(path, csv);
   analysis::select_nodes(loaded, o.analysis.nodes, &std::cerr);
   ReportInput in;
@@ -136,13 +134,38 @@ ReportInput load_report_input(const ReportOptions& o) {
   return in;
 }
 
-int run_report(const ReportOptions& o, std::ostream& out) {
-  ReportInput in = load_report_input(o);
+void check_one_input(const ReportOptions& o) {
+  if (o.db_path.empty() == o.runs_csv.empty())
+    throw usage_error("report needs exactly one input: a study database (DB) or --runs FILE.csv");
+}
+
+int print_written(const ReportOptions& o, const ReportInput& in, std::ostream& out) {
   ReportFiles files = write_report(in, o.out_dir);
   out << "report: " << files.html_path << "\n";
   out << "tables: " << files.markdown_path << " and " << files.csv_paths.size() << " CSV file(s) in "
       << o.out_dir << "\n";
   return 0;
+}
+
+}  // namespace
+
+ReportInput load_report_input(const ReportOptions& o) {
+  check_one_input(o);
+  // A database is opened once, for the runs, the environments and the power samples.
+  std::optional<store::StudyStore> st;
+  if (o.runs_csv.empty() && analysis::is_sqlite_file(o.db_path)) st.emplace(store::StudyStore::open(o.db_path));
+  return load_input(o, st ? &*st : nullptr);
+}
+
+ReportInput load_report_input(const ReportOptions& o, store::StudyStore& st) {
+  check_one_input(o);
+  return load_input(o, &st);
+}
+
+int run_report(const ReportOptions& o, std::ostream& out) { return print_written(o, load_report_input(o), out); }
+
+int run_report(const ReportOptions& o, store::StudyStore& st, std::ostream& out) {
+  return print_written(o, load_report_input(o, st), out);
 }
 
 }  // namespace greentune::report

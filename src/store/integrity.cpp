@@ -4,6 +4,8 @@
 
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <utility>
 
 #include "greentune/core/error.hpp"
 #include "greentune/core/files.hpp"
@@ -32,17 +34,10 @@ bool looks_like_database(const std::string& path) {
   return has_sqlite_header(path);
 }
 
-void check_database_integrity(const std::string& path) {
-  if (!file_exists(path)) throw io_error("no study database at " + path);
-  if (!has_sqlite_header(path)) damaged(path, "file is not a database (no SQLite header)");
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    throw io_error("cannot open database " + path + ": " + msg);
-  }
-  sqlite3_busy_timeout(db, 30000);
+namespace {
+
+// PRAGMA quick_check on an open connection: the problem SQLite reports, empty when whole.
+std::string quick_check(sqlite3* db) {
   sqlite3_stmt* st = nullptr;
   std::string problem;
   if (sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, nullptr) != SQLITE_OK) {
@@ -58,12 +53,47 @@ void check_database_integrity(const std::string& path) {
     }
   }
   sqlite3_finalize(st);
-  sqlite3_close(db);
+  return problem;
+}
+
+void fail_if_problem(const std::string& path, std::string problem) {
   if (!problem.empty()) {
     for (auto& c : problem)
       if (c == '\n') c = ' ';
     damaged(path, problem);
   }
+}
+
+}  // namespace
+
+void check_database_integrity(const std::string& path) {
+  if (!file_exists(path)) throw io_error("no study database at " + path);
+  if (!has_sqlite_header(path)) damaged(path, "file is not a database (no SQLite header)");
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw io_error("cannot open database " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db, 30000);
+  std::string problem = quick_check(db);
+  sqlite3_close(db);
+  fail_if_problem(path, std::move(problem));
+}
+
+StudyStore open_checked(const std::string& path) {
+  if (!file_exists(path)) throw io_error("no study database at " + path);
+  if (!has_sqlite_header(path)) damaged(path, "file is not a database (no SQLite header)");
+  std::optional<StudyStore> st;
+  try {
+    st.emplace(StudyStore::open(path));
+  } catch (const Error&) {
+    check_database_integrity(path);  // damaged: say so (the same message as before opening it)
+    throw;                           // whole: why it is not a study database
+  }
+  fail_if_problem(path, quick_check(st->db().handle()));
+  return std::move(*st);
 }
 
 void check_if_database(const std::string& path) {

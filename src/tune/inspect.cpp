@@ -40,9 +40,9 @@ bool is_tune_database(const std::string& path) {
   }
 }
 
-int report_tune(const std::string& path, const std::string& out_dir, const std::string& title, std::ostream& out) {
-  store::check_if_database(database_path(path));
-  json summary = tune_summary(path);
+int report_tune(const std::string& path, store::StudyStore& st, const std::string& out_dir, const std::string& title,
+                std::ostream& out) {
+  json summary = tune_summary(path, st);
   report::TuneReportFiles files = report::write_tune_report(summary, out_dir, title);
   out << "tune report: " << files.html_path << (summary["finished"].get<bool>() ? "" : " (the tune run has not finished)")
       << "\n";

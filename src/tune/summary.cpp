@@ -149,8 +149,12 @@ json convergence(const TuneState& s) {
 }  // namespace
 
 json tune_summary(const std::string& dir_or_db) {
+  store::StudyStore st = store::StudyStore::open(study::StudyPaths::from_path(dir_or_db).db());
+  return tune_summary(dir_or_db, st);
+}
+
+json tune_summary(const std::string& dir_or_db, store::StudyStore& st) {
   study::StudyPaths paths = study::StudyPaths::from_path(dir_or_db);
-  store::StudyStore st = store::StudyStore::open(paths.db());
   TuneState s = load_tune_state(paths, st);
   const auto& m = s.def.model();
   json j;

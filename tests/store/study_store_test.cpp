@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <functional>
 
 #include <sstream>
 
@@ -12,6 +14,7 @@
 
 #include "greentune/core/error.hpp"
 #include "greentune/store/export.hpp"
+#include "greentune/store/integrity.hpp"
 #include "greentune/store/interchange.hpp"
 #include "greentune/store/run_records.hpp"
 
@@ -96,6 +99,41 @@ TEST(StudyStore, CreateRefusesAnExistingFileAndOpenRefusesForeignFiles) {
     EXPECT_EQ(e.kind(), ErrorKind::io);
     EXPECT_NE(std::string(e.what()).find("not a greentune study database"), std::string::npos);
   }
+}
+
+// open_checked (the report's one open): a whole study opens and stays usable; a damaged file is
+// named damaged as check_database_integrity names it; a whole foreign database says why.
+TEST(StudyStore, OpenCheckedOpensOnceAndNamesDamagedOrForeignFiles) {
+  std::string dir = temp_dir();
+  std::string db = dir + "/s.db";
+  {
+    StudyStore s = StudyStore::create(db);
+    fill(s);
+  }
+  {
+    StudyStore st = open_checked(db);
+    EXPECT_EQ(st.meta("name").value_or(""), "unit");
+    EXPECT_EQ(load_run_records(st).size(), 3u);
+  }
+  {
+    Database other(dir + "/other.db", true);
+    other.exec("CREATE TABLE x(y)");
+  }
+  auto message = [](const std::function<void()>& f) -> std::string {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(message([&] { open_checked(dir + "/other.db"); }).find("not a greentune study database"), std::string::npos);
+  std::string overwritten = dir + "/overwritten.db";
+  { std::ofstream(overwritten) << "name,value\nnot,a database\n"; }
+  std::string m = message([&] { open_checked(overwritten); });
+  EXPECT_EQ(m.rfind(overwritten + ": damaged database (SQLite: ", 0), 0u) << m;
+  EXPECT_EQ(m, message([&] { check_database_integrity(overwritten); }));
+  EXPECT_NE(message([&] { open_checked(dir + "/missing.db"); }).find("no study database at"), std::string::npos);
 }
 
 TEST(StudyStore, LifecycleAndIdempotentOutcomes) {

@@ -93,7 +93,11 @@ struct ReportOptions {
 };
 // Reads the input (exactly one of db_path / runs_csv) and analyses it.
 ReportInput load_report_input(const ReportOptions& options);
+// The same from `st`, options.db_path's database already opened and checked (one open for the
+// integrity check, the tune-run probe and the loaders).
+ReportInput load_report_input(const ReportOptions& options, store::StudyStore& st);
 // What `greentune report` does: load, analyse, write, print where the files are.
 int run_report(const ReportOptions& options, std::ostream& out);
+int run_report(const ReportOptions& options, store::StudyStore& st, std::ostream& out);
 
 }  // namespace greentune::report

@@ -6,6 +6,10 @@
 #include <iosfwd>
 #include <string>
 
+namespace greentune::store {
+class StudyStore;
+}
+
 namespace greentune::tune {
 
 // Whether `path` (a study.db, or a directory holding one) is a tune run's database (meta kind = tune).
@@ -14,7 +18,10 @@ bool is_tune_database(const std::string& path);
 
 // `greentune report` on a tune run: the tune report (report/tune_report.hpp) into out_dir; prints
 // where the files are. Works on a finished, running or interrupted tune run (then marked provisional).
-int report_tune(const std::string& path, const std::string& out_dir, const std::string& title, std::ostream& out);
+// `st` is the run's database (`path` or its study.db), opened and checked once by the caller
+// (store/integrity.hpp open_checked).
+int report_tune(const std::string& path, store::StudyStore& st, const std::string& out_dir, const std::string& title,
+                std::ostream& out);
 
 // `greentune analyze` on a tune run: the tune summary and, for every candidate, its confirmation
 // against the original (runs, means, differences with 95% intervals, one-sided p-values, verdict);

@@ -29,6 +29,10 @@
 #include "greentune/slurm/script.hpp"
 #include "greentune/tune/tune_definition.hpp"
 
+namespace greentune::store {
+class StudyStore;
+}
+
 namespace greentune::tune {
 
 struct TuneOptions {
@@ -56,6 +60,8 @@ int run_tune(const TuneOptions& options);
 
 // The summary of a tune directory as the --json object (also used by tests and the report).
 nlohmann::json tune_summary(const std::string& dir_or_db);
+// The same from `st`, the tune run's database already open (`greentune report` opens it once).
+nlohmann::json tune_summary(const std::string& dir_or_db, store::StudyStore& st);
 std::string describe_summary(const nlohmann::json& summary);  // terminal text
 
 }  // namespace greentune::tune
