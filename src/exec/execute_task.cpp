@@ -257,7 +257,11 @@ void read_progress(TaskRun& t, Job& j) {
   const std::vector<ProgressReport> reports = j.parser.feed(j.tail->read_new());
   if (reports.empty()) return;
   const energy::MeterSession::SoFar so_far = t.meter.energy_so_far();
-  for (const auto& r : reports) j.curve.push_back({r.epoch, r.metric, so_far.total_j(), so_far.t_s, so_far.estimated});
+  // Each look integrates the meter's power samples afresh; when the sampler has thinned its
+  // series since the last look, the sum can come out a rounding error below the previous one.
+  // Energy so far never goes back: a point keeps at least the previous point's figure.
+  const double joules = j.curve.empty() ? so_far.total_j() : std::max(so_far.total_j(), j.curve.back().energy_j);
+  for (const auto& r : reports) j.curve.push_back({r.epoch, r.metric, joules, so_far.t_s, so_far.estimated});
 }
 
 void watch_runs(TaskRun& t) {
@@ -381,6 +385,9 @@ void job_outcome(TaskRun& t, Job& j, const energy::Measurement& m, double window
       }
     std::vector<ProgressReport> rest = j.parser.feed(j.tail->read_new());
     for (const auto& r : j.parser.finish()) rest.push_back(r);
+    // The window's total comes from the meters' counters, the earlier points from integrated
+    // power samples: where the two differ by a rounding error the curve keeps the larger.
+    if (!j.curve.empty()) total = std::max(total, j.curve.back().energy_j);
     for (const auto& r : rest) j.curve.push_back({r.epoch, r.metric, total, m.duration_s, estimated});
   }
   if (!j.curve.empty()) {
